@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every system package qdse needs to build, test and run (Debian 12).
+# Idempotent: packages already present are skipped by apt-get.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  # tensors and fast BLAS (without libopenblas0-pthread libtorch falls back to reference BLAS)
+  libtorch-dev libopenblas0-pthread
+  # model import, config, json, cli
+  libonnx-dev libprotobuf-dev protobuf-compiler libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
+  # storage
+  libsqlite3-dev sqlite3 libpqxx-dev postgresql
+  # tests and benchmarks
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # data
+  libhdf5-dev zlib1g-dev dataset-fashion-mnist
+  # reports
+  gnuplot-nox
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,51 @@
+// `qdse eval`: accuracy and loss of the configured model on a split.
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "qdse/exec/evaluate.hpp"
+#include "qdse/pipeline/workspace.hpp"
+
+namespace qdse::cli {
+
+void add_eval_command(CLI::App& app, GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("eval", "evaluate the model (float and quantized) on a split");
+  static ConfigOptions cfg;
+  static std::string split, load;
+  static int64_t num_samples = -1;
+  cfg.add_to(cmd);
+  cmd->add_option("--split", split, "train, validation or test (default: `eval_split`, test)");
+  cmd->add_option("--load", load, "weights: a qdse checkpoint or a state-dict JSON (overrides `load_name`)");
+  cmd->add_option("--num-samples", num_samples, "first N samples of the split (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([&global] {
+    io::RunConfig c = resolve_config(cfg);
+    if (!split.empty()) c.eval_split = split;
+    if (num_samples >= 0) c.num_samples = num_samples;
+    apply_threads(global, c.threads);
+    const pipeline::Workspace ws = pipeline::open_workspace(c, load, /*require_weights=*/true);
+    const auto kind = data::parse_split(c.eval_split);
+    const auto& s = ws.dataset.split(kind);
+    exec::EvalOptions eo;
+    eo.batch_size = c.eval_batch_size;
+    eo.num_samples = c.num_samples;
+    const auto r = exec::evaluate(ws.graph, nullptr, s.x, s.y, eo);
+    nlohmann::json out = {{"model", c.model}, {"weights", ws.weights_path},
+                          {"split", std::string(data::to_string(kind))}, {"samples", r.samples},
+                          {"float", {{"accuracy", r.accuracy}, {"loss", r.loss},
+                                     {"macro_accuracy", r.macro_accuracy}, {"seconds", r.seconds}}}};
+    if (global.json) {
+      std::printf("%s\n", out.dump(2).c_str());
+      return;
+    }
+    std::printf("model %s, weights %s, %s split, %lld samples\n", c.model.c_str(),
+                ws.weights_path.c_str(), std::string(data::to_string(kind)).c_str(),
+                (long long)r.samples);
+    std::printf("%-10s %10s %10s\n", "", "accuracy", "loss");
+    std::printf("%-10s %10.4f %10.4f\n", "float", r.accuracy, r.loss);
+  });
+}
+
+}  // namespace qdse::cli

@@ -1,0 +1,38 @@
+// The qdse subcommands. Each file cli/cmd_<name>.cpp registers one subcommand on
+// the CLI11 app; parsing and wiring only, the work is done by the library.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "qdse/io/run_config.hpp"
+
+namespace qdse::cli {
+
+// Flags shared by every subcommand (set on the top-level app).
+struct GlobalOptions {
+  bool json = false;   // machine-readable output on stdout
+  bool quiet = false;  // no progress bars
+  int threads = 0;     // libtorch intra-op threads (0 = config or libtorch default)
+};
+
+// --config / --model / --data, shared by the commands that load a model and data.
+struct ConfigOptions {
+  std::string config;  // TOML file
+  std::string model;   // overrides `model`
+  std::string data;    // overrides `dataset_path`
+  void add_to(CLI::App* cmd);
+};
+
+void add_models_command(CLI::App& app, GlobalOptions& global);
+void add_train_command(CLI::App& app, GlobalOptions& global);
+void add_eval_command(CLI::App& app, GlobalOptions& global);
+
+// Loads the config (or defaults) and applies the command-line overrides.
+io::RunConfig resolve_config(const ConfigOptions& options);
+
+// Applies --threads (or the config's `threads`) to libtorch.
+void apply_threads(const GlobalOptions& global, int config_threads);
+
+}  // namespace qdse::cli

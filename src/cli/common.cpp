@@ -1,0 +1,30 @@
+#include <torch/torch.h>
+
+#include "commands.hpp"
+
+namespace qdse::cli {
+
+void apply_threads(const GlobalOptions& global, int config_threads) {
+  const int n = global.threads > 0 ? global.threads : config_threads;
+  if (n > 0) torch::set_num_threads(n);
+}
+
+}  // namespace qdse::cli
+
+namespace qdse::cli {
+
+void ConfigOptions::add_to(CLI::App* cmd) {
+  cmd->add_option("-c,--config", config, "TOML config (MASE style); see docs/config.md");
+  cmd->add_option("-m,--model", model, "model: a built-in name (see `qdse models`); overrides `model`");
+  cmd->add_option("--data", data, "dataset file or directory; overrides `dataset_path`");
+}
+
+io::RunConfig resolve_config(const ConfigOptions& options) {
+  io::RunConfig c = options.config.empty() ? io::default_run_config()
+                                           : io::load_run_config(options.config);
+  if (!options.model.empty()) c.model = options.model;
+  if (!options.data.empty()) c.dataset_path = options.data;
+  return c;
+}
+
+}  // namespace qdse::cli

@@ -1,0 +1,145 @@
+#include "qdse/exec/executor.hpp"
+
+#include <torch/torch.h>
+
+#include "qdse/core/error.hpp"
+
+namespace qdse::exec {
+namespace {
+
+at::Tensor param_or(const ir::Node& node, const char* key, const at::Tensor& replacement) {
+  if (replacement.defined()) return replacement;
+  const at::Tensor* t = node.param(key);
+  return t ? *t : at::Tensor();
+}
+
+at::Tensor to_f64(const at::Tensor& t) { return t.defined() ? t.to(torch::kFloat64) : t; }
+
+std::vector<int64_t> or_default(const std::vector<int64_t>& v, std::vector<int64_t> fallback) {
+  return v.empty() ? fallback : v;
+}
+
+}  // namespace
+
+at::Tensor run_node(const ir::Node& node, const std::vector<at::Tensor>& raw_inputs,
+                    const NodeOverride* over, bool training) {
+  std::vector<at::Tensor> in = raw_inputs;
+  if (over && over->input_transform)
+    for (auto& t : in) t = over->input_transform(t);
+  const bool f64 = over && over->float64;
+  const auto& a = node.attrs;
+  switch (node.op) {
+    case ir::OpKind::Linear: {
+      at::Tensor w = param_or(node, "weight", over ? over->weight : at::Tensor());
+      at::Tensor b = param_or(node, "bias", over ? over->bias : at::Tensor());
+      if (!f64) return torch::linear(in[0], w, b);
+      return torch::linear(to_f64(in[0]), to_f64(w), to_f64(b)).to(torch::kFloat32);
+    }
+    case ir::OpKind::Conv2d: {
+      at::Tensor w = param_or(node, "weight", over ? over->weight : at::Tensor());
+      at::Tensor b = param_or(node, "bias", over ? over->bias : at::Tensor());
+      auto run = [&](const at::Tensor& x, const at::Tensor& ww, const at::Tensor& bb) {
+        return torch::conv2d(x, ww, bb, a.stride, a.padding, a.dilation, a.groups);
+      };
+      if (!f64) return run(in[0], w, b);
+      return run(to_f64(in[0]), to_f64(w), to_f64(b)).to(torch::kFloat32);
+    }
+    case ir::OpKind::BatchNorm1d:
+    case ir::OpKind::BatchNorm2d: {
+      const at::Tensor* rm = node.param("running_mean");
+      const at::Tensor* rv = node.param("running_var");
+      return torch::batch_norm(in[0], param_or(node, "weight", {}), param_or(node, "bias", {}),
+                               rm ? *rm : at::Tensor(), rv ? *rv : at::Tensor(), training,
+                               a.momentum, a.eps, /*cudnn_enabled=*/false);
+    }
+    case ir::OpKind::Relu:
+      return torch::relu(in[0]);
+    case ir::OpKind::MaxPool2d:
+      return torch::max_pool2d(in[0], a.kernel, or_default(a.stride, a.kernel),
+                               or_default(a.padding, {0, 0}), or_default(a.dilation, {1, 1}),
+                               a.ceil_mode);
+    case ir::OpKind::AvgPool2d:
+      return torch::avg_pool2d(in[0], a.kernel, or_default(a.stride, a.kernel),
+                               or_default(a.padding, {0, 0}), a.ceil_mode);
+    case ir::OpKind::AdaptiveAvgPool2d:
+      return torch::adaptive_avg_pool2d(in[0], or_default(a.output_size, {1, 1}));
+    case ir::OpKind::Flatten:
+      return torch::flatten(in[0], a.start_dim, a.end_dim);
+    case ir::OpKind::Add: {
+      at::Tensor out = in.at(0);
+      for (std::size_t i = 1; i < in.size(); ++i) out = out + in[i];
+      return out;
+    }
+    case ir::OpKind::Dropout:
+      return training ? torch::dropout(in[0], a.p, true) : in[0];
+    case ir::OpKind::Softmax:
+      return torch::softmax(in[0], a.dim);
+    case ir::OpKind::kCount:
+      break;
+  }
+  throw Error(ErrorKind::UnsupportedOp, "node '" + node.name + "' has an op qdse cannot run");
+}
+
+at::Tensor Executor::forward(const at::Tensor& x, const Plan* plan, bool training) const {
+  std::vector<at::Tensor> values(graph_.size());
+  const int out = graph_.output();
+  forward_range(values, x, 0, out + 1, plan, training);
+  return values[out];
+}
+
+void Executor::forward_range(std::vector<at::Tensor>& values, const at::Tensor& x, int first,
+                             int end, const Plan* plan, bool training) const {
+  QDSE_ASSERT(values.size() == graph_.size(), "values must have one slot per node");
+  std::vector<at::Tensor> inputs;
+  for (int i = first; i < end; ++i) {
+    const ir::Node& node = graph_.node(i);
+    inputs.clear();
+    for (int src : node.inputs) inputs.push_back(src == ir::kGraphInput ? x : values[src]);
+    try {
+      values[i] = run_node(node, inputs, plan ? plan->at(i) : nullptr, training);
+    } catch (const c10::Error& e) {
+      // Shape mismatches surface here: name the node instead of a libtorch backtrace.
+      std::string what = e.what_without_backtrace();
+      throw Error(ErrorKind::InvalidArgument, "node '" + node.name + "' (" +
+                                                  std::string(ir::to_string(node.op)) +
+                                                  ") failed: " + what.substr(0, what.find('\n')));
+    }
+  }
+}
+
+std::vector<std::vector<int64_t>> infer_shapes(const ir::Graph& graph) {
+  torch::NoGradGuard no_grad;
+  std::vector<int64_t> shape = {2};  // 2 samples: batch norm in any mode accepts it
+  shape.insert(shape.end(), graph.input_shape().begin(), graph.input_shape().end());
+  std::vector<at::Tensor> values(graph.size());
+  Executor(graph).forward_range(values, torch::zeros(shape), 0, static_cast<int>(graph.size()),
+                                nullptr, false);
+  std::vector<std::vector<int64_t>> out;
+  for (const auto& v : values) {
+    auto s = v.sizes().vec();
+    out.emplace_back(s.begin() + 1, s.end());
+  }
+  return out;
+}
+
+std::vector<int64_t> node_macs(const ir::Graph& graph) {
+  const auto shapes = infer_shapes(graph);
+  std::vector<int64_t> macs(graph.size(), 0);
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    const auto& node = graph.node(static_cast<int>(i));
+    const at::Tensor* w = node.param("weight");
+    if (!w) continue;
+    if (node.op == ir::OpKind::Linear) {
+      int64_t rows = 1;  // leading dims beyond the batch (e.g. a sequence) repeat the GEMV
+      for (std::size_t d = 0; d + 1 < shapes[i].size(); ++d) rows *= shapes[i][d];
+      macs[i] = rows * w->numel();
+    } else if (node.op == ir::OpKind::Conv2d) {
+      const auto& s = shapes[i];  // [C_out, H, W]
+      // Each output element needs C_in/groups * kh * kw MACs = w.numel() / C_out.
+      macs[i] = (s.size() == 3 ? s[1] * s[2] : 1) * w->numel();
+    }
+  }
+  return macs;
+}
+
+}  // namespace qdse::exec

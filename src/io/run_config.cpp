@@ -1,0 +1,102 @@
+#include "qdse/io/run_config.hpp"
+
+#include <filesystem>
+#include <sstream>
+
+namespace qdse::io {
+namespace {
+
+// MASE keys with no meaning here; accepted so MASE configs load unchanged.
+const std::vector<std::string_view> kIgnoredMaseKeys = {
+    "accelerator", "task", "project", "project_dir", "log_every_n_steps", "num_workers",
+    "num_devices", "strategy", "t_max", "eta_min", "is_pretrained", "max_token_len",
+    "load_type", "disable_dataset_cache", "transform", "profile"};
+
+const std::vector<std::string_view> kKeys = {
+    "model", "dataset", "dataset_path", "preprocess", "validation_fraction", "label_column",
+    "max_epochs", "batch_size", "learning_rate", "weight_decay", "seed", "optimizer",
+    "load_name", "checkpoint_dir", "eval_split", "num_samples", "eval_batch_size", "threads",
+    "passes", "search", "report", "storage"};
+
+}  // namespace
+
+std::string RunConfig::default_checkpoint_path() const {
+  std::ostringstream name;
+  name << model << "_e" << max_epochs << "_b" << batch_size << "_lr" << learning_rate << "_s"
+       << seed << ".qdse";
+  return (std::filesystem::path(checkpoint_dir) / name.str()).string();
+}
+
+RunConfig default_run_config() {
+  RunConfig c;
+  c.doc = std::make_shared<toml::table>();
+  return c;
+}
+
+RunConfig load_run_config(const std::string& file) {
+  RunConfig c;
+  c.file = file;
+  c.doc = TableReader::parse_file(file);
+  const TableReader r = c.root();
+  std::vector<std::string_view> allowed = kKeys;
+  allowed.insert(allowed.end(), kIgnoredMaseKeys.begin(), kIgnoredMaseKeys.end());
+  r.check_keys(allowed);
+
+  c.model = r.string_or("model", c.model);
+  c.dataset = r.string_or("dataset", "");
+  c.dataset_path = r.string_or("dataset_path", "");
+  c.preprocess = r.string_or("preprocess", "");
+  c.validation_fraction = r.double_or("validation_fraction", c.validation_fraction);
+  if (c.validation_fraction < 0 || c.validation_fraction >= 1)
+    throw r.error("validation_fraction", "`validation_fraction` must be in [0, 1), got " +
+                                             std::to_string(c.validation_fraction));
+  c.label_column = r.string_or("label_column", c.label_column);
+
+  const int64_t epochs = r.int_or("max_epochs", c.max_epochs);
+  if (epochs < 0 || epochs > 100000)
+    throw r.error("max_epochs", "`max_epochs` must be in [0, 100000], got " + std::to_string(epochs));
+  c.max_epochs = static_cast<int>(epochs);
+  c.batch_size = r.int_or("batch_size", c.batch_size);
+  if (c.batch_size <= 0)
+    throw r.error("batch_size", "`batch_size` must be positive, got " + std::to_string(c.batch_size));
+  c.learning_rate = r.double_or("learning_rate", c.learning_rate);
+  if (!(c.learning_rate > 0))
+    throw r.error("learning_rate", "`learning_rate` must be positive, got " +
+                                       std::to_string(c.learning_rate));
+  c.weight_decay = r.double_or("weight_decay", c.weight_decay);
+  const int64_t seed = r.int_or("seed", 0);
+  if (seed < 0) throw r.error("seed", "`seed` must be >= 0, got " + std::to_string(seed));
+  c.seed = static_cast<uint64_t>(seed);
+  if (auto opt = r.get_string("optimizer"); opt && *opt != "adam" && *opt != "Adam")
+    throw r.error("optimizer", "`optimizer` must be \"adam\" (the only one qdse trains with), got \"" +
+                                   *opt + "\"");
+
+  c.load_name = r.string_or("load_name", "");
+  c.checkpoint_dir = r.string_or("checkpoint_dir", c.checkpoint_dir);
+  c.eval_split = r.string_or("eval_split", c.eval_split);
+  c.num_samples = r.int_or("num_samples", 0);
+  if (c.num_samples < 0)
+    throw r.error("num_samples", "`num_samples` must be >= 0 (0 = all), got " +
+                                     std::to_string(c.num_samples));
+  c.eval_batch_size = r.int_or("eval_batch_size", c.eval_batch_size);
+  if (c.eval_batch_size <= 0)
+    throw r.error("eval_batch_size", "`eval_batch_size` must be positive");
+  const int64_t threads = r.int_or("threads", 0);
+  if (threads < 0 || threads > 1024)
+    throw r.error("threads", "`threads` must be in [0, 1024], got " + std::to_string(threads));
+  c.threads = static_cast<int>(threads);
+  // Relative paths in a config are relative to the config file, as a user expects
+  // when running from another directory.
+  const auto base = std::filesystem::path(file).parent_path();
+  auto resolve = [&](std::string& p) {
+    if (!p.empty() && std::filesystem::path(p).is_relative() && !base.empty() &&
+        std::filesystem::exists(base / p))
+      p = (base / p).string();
+  };
+  resolve(c.load_name);
+  resolve(c.dataset_path);
+  if (c.model.ends_with(".onnx")) resolve(c.model);
+  return c;
+}
+
+}  // namespace qdse::io

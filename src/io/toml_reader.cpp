@@ -1,0 +1,129 @@
+#include "qdse/io/toml_reader.hpp"
+
+#include <sstream>
+
+namespace qdse::io {
+
+TableReader::TableReader(const toml::table& table, std::string file, std::string path)
+    : table_(&table), file_(std::move(file)), path_(std::move(path)) {}
+
+std::shared_ptr<toml::table> TableReader::parse_file(const std::string& file) {
+  try {
+    return std::make_shared<toml::table>(toml::parse_file(file));
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    std::ostringstream msg;
+    msg << "invalid TOML in " << file;
+    if (b.line) msg << ":" << b.line << ":" << b.column;
+    msg << ": " << e.description();
+    // toml++ reports a missing file as a parse error too; say it plainly.
+    if (!b.line) msg.str("cannot read config file " + file + ": " + std::string(e.description()));
+    throw Error(ErrorKind::Config, msg.str());
+  }
+}
+
+std::vector<std::string> TableReader::keys() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : *table_) out.emplace_back(k.str());
+  return out;
+}
+
+std::string TableReader::child_path(std::string_view key) const {
+  if (path_.empty()) return std::string(key);
+  return path_ + "." + std::string(key);
+}
+
+std::string TableReader::where(std::string_view key) const {
+  const toml::node* n = key.empty() ? table_ : table_->get(key);
+  std::string out = file_;
+  if (n && n->source().begin.line) out += ":" + std::to_string(n->source().begin.line);
+  const std::string p = key.empty() ? path_ : child_path(key);
+  if (!p.empty()) out += " (" + p + ")";
+  return out;
+}
+
+Error TableReader::error(std::string_view key, const std::string& message) const {
+  return Error(ErrorKind::Config, message + " (" + where(key) + ")");
+}
+
+std::string describe_node(const toml::node& node) {
+  std::ostringstream s;
+  node.visit([&](const auto& v) {
+    if constexpr (toml::is_string<decltype(v)>)
+      s << '"' << v.get() << '"';
+    else if constexpr (toml::is_table<decltype(v)>)
+      s << "a table";
+    else
+      s << v;
+  });
+  return s.str();
+}
+
+namespace {
+Error type_error(const TableReader& r, std::string_view key, const char* expected) {
+  return r.error(key, "`" + std::string(key) + "` must be " + expected + ", got " +
+                          describe_node(*r.node(key)));
+}
+}  // namespace
+
+std::optional<std::string> TableReader::get_string(std::string_view key) const {
+  const toml::node* n = node(key);
+  if (!n) return std::nullopt;
+  if (auto v = n->value<std::string>(); v && n->is_string()) return *v;
+  throw type_error(*this, key, "a string");
+}
+
+std::optional<int64_t> TableReader::get_int(std::string_view key) const {
+  const toml::node* n = node(key);
+  if (!n) return std::nullopt;
+  if (n->is_integer()) return n->as_integer()->get();
+  throw type_error(*this, key, "an integer");
+}
+
+std::optional<double> TableReader::get_double(std::string_view key) const {
+  const toml::node* n = node(key);
+  if (!n) return std::nullopt;
+  if (n->is_floating_point()) return n->as_floating_point()->get();
+  if (n->is_integer()) return static_cast<double>(n->as_integer()->get());
+  throw type_error(*this, key, "a number");
+}
+
+std::optional<bool> TableReader::get_bool(std::string_view key) const {
+  const toml::node* n = node(key);
+  if (!n) return std::nullopt;
+  if (n->is_boolean()) return n->as_boolean()->get();
+  throw type_error(*this, key, "true or false");
+}
+
+std::optional<TableReader> TableReader::get_table(std::string_view key) const {
+  const toml::node* n = node(key);
+  if (!n) return std::nullopt;
+  if (!n->is_table()) throw type_error(*this, key, "a table");
+  return TableReader(*n->as_table(), file_, child_path(key));
+}
+
+std::string TableReader::string_or(std::string_view key, std::string fallback) const {
+  return get_string(key).value_or(std::move(fallback));
+}
+int64_t TableReader::int_or(std::string_view key, int64_t fallback) const {
+  return get_int(key).value_or(fallback);
+}
+double TableReader::double_or(std::string_view key, double fallback) const {
+  return get_double(key).value_or(fallback);
+}
+bool TableReader::bool_or(std::string_view key, bool fallback) const {
+  return get_bool(key).value_or(fallback);
+}
+
+void TableReader::check_keys(const std::vector<std::string_view>& allowed) const {
+  for (const auto& [k, v] : *table_) {
+    bool ok = false;
+    for (auto a : allowed) ok = ok || a == k.str();
+    if (ok) continue;
+    std::string valid;
+    for (auto a : allowed) valid += (valid.empty() ? "" : ", ") + std::string(a);
+    throw error(k.str(), "unknown key `" + std::string(k.str()) + "`; valid keys here: " + valid);
+  }
+}
+
+}  // namespace qdse::io

@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "qdse/core/error.hpp"
+#include "qdse/data/load_dataset.hpp"
+#include "qdse/exec/evaluate.hpp"
+#include "qdse/ir/zoo.hpp"
+#include "qdse/train/trainer.hpp"
+
+namespace qdse::train {
+namespace {
+
+// Two Gaussian blobs in 16-d, labels 0..4 by blob; jsc-tiny must learn it.
+std::pair<at::Tensor, at::Tensor> blobs(int64_t n, uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const auto y = torch::randint(0, 5, {n}, gen, torch::kLong);
+  auto x = torch::randn({n, 16}, gen) * 0.3;
+  x.index_put_({torch::arange(n), y}, x.index({torch::arange(n), y}) + 3.0);
+  return {x, y};
+}
+
+TEST(Trainer, LearnsSeparableDataAndIsDeterministic) {
+  auto [x, y] = blobs(2000, 1);
+  auto [xv, yv] = blobs(500, 2);
+  TrainOptions o;
+  o.max_epochs = 5;
+  o.batch_size = 64;
+  o.learning_rate = 1e-2;
+  o.seed = 3;
+  auto a = ir::build_zoo_model("jsc-tiny", 0), b = ir::build_zoo_model("jsc-tiny", 0);
+  int epochs_seen = 0;
+  TrainCallbacks cb;
+  cb.on_epoch = [&](const EpochStats&) { ++epochs_seen; };
+  const auto ha = train(a, x, y, xv, yv, o, cb);
+  const auto hb = train(b, x, y, xv, yv, o);
+  EXPECT_EQ(epochs_seen, 5);
+  ASSERT_EQ(ha.size(), 5u);
+  EXPECT_LT(ha.back().train_loss, ha.front().train_loss);
+  EXPECT_GT(ha.back().val_accuracy, 0.9);
+  EXPECT_TRUE(torch::equal(*a.node(2).param("weight"), *b.node(2).param("weight")));
+  // BatchNorm running statistics were updated in training mode.
+  EXPECT_FALSE(torch::equal(*a.node(0).param("running_mean"), torch::zeros({16})));
+}
+
+TEST(Trainer, RejectsBadOptions) {
+  auto g = ir::build_zoo_model("jsc-tiny");
+  auto [x, y] = blobs(10, 1);
+  TrainOptions o;
+  o.batch_size = 0;
+  EXPECT_THROW(train(g, x, y, {}, {}, o), Error);
+}
+
+// Integration: fmnist-mlp on a 12k-sample subset reaches >= 80% test accuracy.
+TEST(TrainerIntegration, FmnistMlpSubsetReaches80Percent) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
+    GTEST_SKIP() << "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)";
+  data::DatasetOptions opts;
+  opts.name = "fashion_mnist";
+  opts.limit_train = 12000;
+  opts.validation_fraction = 0.0;
+  const auto ds = data::load_dataset(opts);
+  auto g = ir::build_zoo_model("fmnist-mlp", 0);
+  TrainOptions o;
+  o.max_epochs = 3;
+  train(g, ds.train.x, ds.train.y, {}, {}, o);
+  const auto r = exec::evaluate(g, nullptr, ds.test.x, ds.test.y);
+  EXPECT_GE(r.accuracy, 0.80);
+  EXPECT_EQ(r.samples, 10000);
+}
+
+}  // namespace
+}  // namespace qdse::train
