@@ -6,7 +6,9 @@
 
 #include "commands.hpp"
 #include "qdse/exec/evaluate.hpp"
+#include "qdse/io/quantize_config.hpp"
 #include "qdse/pipeline/workspace.hpp"
+#include "qdse/quant/transform.hpp"
 
 namespace qdse::cli {
 
@@ -32,10 +34,28 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
     eo.batch_size = c.eval_batch_size;
     eo.num_samples = c.num_samples;
     const auto r = exec::evaluate(ws.graph, nullptr, s.x, s.y, eo);
+    auto result_json = [](const exec::EvalResult& e) {
+      return nlohmann::json{{"accuracy", e.accuracy}, {"loss", e.loss},
+                            {"macro_accuracy", e.macro_accuracy}, {"seconds", e.seconds}};
+    };
     nlohmann::json out = {{"model", c.model}, {"weights", ws.weights_path},
                           {"split", std::string(data::to_string(kind))}, {"samples", r.samples},
-                          {"float", {{"accuracy", r.accuracy}, {"loss", r.loss},
-                                     {"macro_accuracy", r.macro_accuracy}, {"seconds", r.seconds}}}};
+                          {"float", result_json(r)}};
+    // [passes.quantize]: the same split through the quantized graph, side by side.
+    std::optional<exec::EvalResult> qr;
+    quant::QuantConfig resolved;
+    if (auto pass = io::parse_quantize_pass(c, ws.graph)) {
+      std::optional<quant::RangeStats> stats;
+      if (quant::uses_auto_frac(pass->config))
+        stats = quant::calibrate(ws.graph, ws.dataset.train.x, pass->calibration);
+      resolved = quant::resolve_auto_frac(ws.graph, pass->config, stats ? &*stats : nullptr);
+      const exec::Plan plan = quant::quantize(ws.graph, resolved);
+      qr = exec::evaluate(ws.graph, &plan, s.x, s.y, eo);
+      out["quantized"] = result_json(*qr);
+      nlohmann::json layers = nlohmann::json::object();
+      for (const auto& [name, nc] : resolved.nodes) layers[name] = quant::describe(nc);
+      out["quantized"]["layers"] = layers;
+    }
     if (global.json) {
       std::printf("%s\n", out.dump(2).c_str());
       return;
@@ -43,8 +63,13 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
     std::printf("model %s, weights %s, %s split, %lld samples\n", c.model.c_str(),
                 ws.weights_path.c_str(), std::string(data::to_string(kind)).c_str(),
                 (long long)r.samples);
+    if (qr) {
+      for (const auto& [name, nc] : resolved.nodes)
+        std::printf("  %-16s %s\n", name.c_str(), quant::describe(nc).c_str());
+    }
     std::printf("%-10s %10s %10s\n", "", "accuracy", "loss");
     std::printf("%-10s %10.4f %10.4f\n", "float", r.accuracy, r.loss);
+    if (qr) std::printf("%-10s %10.4f %10.4f\n", "quantized", qr->accuracy, qr->loss);
   });
 }
 

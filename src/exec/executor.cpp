@@ -15,6 +15,16 @@ at::Tensor param_or(const ir::Node& node, const char* key, const at::Tensor& rep
 
 at::Tensor to_f64(const at::Tensor& t) { return t.defined() ? t.to(torch::kFloat64) : t; }
 
+// Operands of a binary op (sub/mul/div/matmul): a constant "operand" param, if the
+// node has one, takes slot attrs.const_operand; the data inputs fill the others.
+at::Tensor binary_operand(const ir::Node& node, const std::vector<at::Tensor>& in, int64_t slot) {
+  const at::Tensor* c = node.param("operand");
+  if (!c) return in.at(slot);
+  return slot == node.attrs.const_operand ? *c : in.at(0);
+}
+at::Tensor binary_lhs(const ir::Node& n, const std::vector<at::Tensor>& in) { return binary_operand(n, in, 0); }
+at::Tensor binary_rhs(const ir::Node& n, const std::vector<at::Tensor>& in) { return binary_operand(n, in, 1); }
+
 std::vector<int64_t> or_default(const std::vector<int64_t>& v, std::vector<int64_t> fallback) {
   return v.empty() ? fallback : v;
 }
@@ -60,7 +70,7 @@ at::Tensor run_node(const ir::Node& node, const std::vector<at::Tensor>& raw_inp
                                a.ceil_mode);
     case ir::OpKind::AvgPool2d:
       return torch::avg_pool2d(in[0], a.kernel, or_default(a.stride, a.kernel),
-                               or_default(a.padding, {0, 0}), a.ceil_mode);
+                               or_default(a.padding, {0, 0}), a.ceil_mode, a.count_include_pad);
     case ir::OpKind::AdaptiveAvgPool2d:
       return torch::adaptive_avg_pool2d(in[0], or_default(a.output_size, {1, 1}));
     case ir::OpKind::Flatten:
@@ -68,12 +78,48 @@ at::Tensor run_node(const ir::Node& node, const std::vector<at::Tensor>& raw_inp
     case ir::OpKind::Add: {
       at::Tensor out = in.at(0);
       for (std::size_t i = 1; i < in.size(); ++i) out = out + in[i];
+      if (const at::Tensor* c = node.param("operand")) out = out + *c;  // ONNX constant
       return out;
     }
     case ir::OpKind::Dropout:
       return training ? torch::dropout(in[0], a.p, true) : in[0];
     case ir::OpKind::Softmax:
       return torch::softmax(in[0], a.dim);
+    case ir::OpKind::Sub:
+      return torch::sub(binary_lhs(node, in), binary_rhs(node, in));
+    case ir::OpKind::Mul:
+      return torch::mul(binary_lhs(node, in), binary_rhs(node, in));
+    case ir::OpKind::Div:
+      return torch::div(binary_lhs(node, in), binary_rhs(node, in));
+    case ir::OpKind::MatMul:
+      return torch::matmul(binary_lhs(node, in), binary_rhs(node, in));
+    case ir::OpKind::LeakyRelu:
+      return torch::leaky_relu(in[0], a.negative_slope);
+    case ir::OpKind::Clamp:
+      return torch::clamp(in[0], a.clamp_min, a.clamp_max);
+    case ir::OpKind::Sigmoid:
+      return torch::sigmoid(in[0]);
+    case ir::OpKind::Tanh:
+      return torch::tanh(in[0]);
+    case ir::OpKind::Reshape: {
+      std::vector<int64_t> shape = {in[0].size(0)};  // the batch dimension is kept
+      shape.insert(shape.end(), a.shape.begin(), a.shape.end());
+      return in[0].reshape(shape);
+    }
+    case ir::OpKind::Permute:
+      return in[0].permute(a.perm);
+    case ir::OpKind::Squeeze: {
+      at::Tensor out = in[0];
+      for (auto it = a.axes.rbegin(); it != a.axes.rend(); ++it) out = out.squeeze(*it);
+      return out;
+    }
+    case ir::OpKind::Unsqueeze: {
+      at::Tensor out = in[0];
+      for (int64_t axis : a.axes) out = out.unsqueeze(axis);  // axes sorted ascending
+      return out;
+    }
+    case ir::OpKind::Cat:
+      return torch::cat(in, a.dim);
     case ir::OpKind::kCount:
       break;
   }

@@ -3,16 +3,70 @@
 
 namespace qdse::search {
 
-int InMemoryStorage::create_trial(const ParamVector& params, double sample_seconds, const std::string& worker) {
+int InMemoryStorage::append_locked(const ParamVector& params, double sample_seconds, const std::string& worker,
+                                   std::optional<int> retry_of) {
   FrozenTrial t;
+  t.number = static_cast<int>(trials_.size());
   t.params = params;
   t.sample_seconds = sample_seconds;
   t.worker = worker;
   t.start_time = iso8601_now();
-  std::lock_guard lock(mutex_);
-  t.number = static_cast<int>(trials_.size());
+  // The first trial with given params holds them (later plain duplicates do not), so a
+  // claim sees every configuration already present, in any state.
+  const bool holds = holders_.emplace(params, t.number).second;
+  extra_.push_back(Extra{std::chrono::steady_clock::now(), retry_of, holds});
   trials_.push_back(std::move(t));
   return trials_.back().number;
+}
+
+int InMemoryStorage::create_trial(const ParamVector& params, double sample_seconds, const std::string& worker) {
+  std::lock_guard lock(mutex_);
+  return append_locked(params, sample_seconds, worker, std::nullopt);
+}
+
+std::optional<int> InMemoryStorage::try_create_trial(const ParamVector& params, double sample_seconds,
+                                                     const std::string& worker, std::optional<int> retry_of) {
+  std::lock_guard lock(mutex_);
+  if (holders_.contains(params)) return std::nullopt;
+  return append_locked(params, sample_seconds, worker, retry_of);
+}
+
+std::optional<int> InMemoryStorage::retry_of(int number) const {
+  std::lock_guard lock(mutex_);
+  if (number < 0 || number >= static_cast<int>(trials_.size())) {
+    throw Error(ErrorKind::InvalidArgument, "retry_of: no trial " + std::to_string(number));
+  }
+  return extra_[static_cast<std::size_t>(number)].retry_of;
+}
+
+void InMemoryStorage::heartbeat(int number) {
+  std::lock_guard lock(mutex_);
+  if (number < 0 || number >= static_cast<int>(trials_.size())) {
+    throw Error(ErrorKind::InvalidArgument, "heartbeat: no trial " + std::to_string(number));
+  }
+  if (trials_[static_cast<std::size_t>(number)].state == TrialState::Running) {
+    extra_[static_cast<std::size_t>(number)].heartbeat = std::chrono::steady_clock::now();
+  }
+}
+
+std::vector<StaleTrial> InMemoryStorage::fail_stale_trials(double timeout_seconds) {
+  std::lock_guard lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<StaleTrial> stale;
+  for (std::size_t i = 0; i < trials_.size(); ++i) {
+    FrozenTrial& t = trials_[i];
+    Extra& e = extra_[i];
+    if (t.state != TrialState::Running) continue;
+    if (std::chrono::duration<double>(now - e.heartbeat).count() < timeout_seconds) continue;
+    t.state = TrialState::Failed;
+    t.end_time = iso8601_now();
+    if (e.holds_params) {
+      holders_.erase(t.params);
+      e.holds_params = false;
+    }
+    stale.push_back(StaleTrial{t.number, t.params, t.worker, e.retry_of});
+  }
+  return stale;
 }
 
 void InMemoryStorage::finish_trial(int number, const TrialResult& result) {

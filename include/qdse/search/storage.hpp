@@ -8,17 +8,33 @@
 //  - finish_trial moves a Running trial to a finished state exactly once; finishing an
 //    unknown or already finished trial, or "finishing" to Running, throws qdse::Error.
 //  - trials() is a snapshot ordered by number; trial(n) is nullopt for unknown n.
+//  - try_create_trial is an atomic claim: it creates the trial only if no trial of the
+//    study holds the same params (any state), else returns nullopt. A trial failed by
+//    fail_stale_trials releases its params, so they can be claimed once more (a retry).
+//  - Running trials carry a heartbeat (set on create, refreshed by heartbeat(n));
+//    fail_stale_trials(timeout) marks Running trials whose heartbeat is at least
+//    `timeout` seconds old as Failed and returns them so the caller can retry them.
 // Thread-safety: every method of every Storage must be safe to call concurrently.
 #pragma once
 
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "qdse/search/trial.hpp"
 
 namespace qdse::search {
+
+// A Running trial that fail_stale_trials marked Failed (its worker died or hung).
+struct StaleTrial {
+  int number = -1;
+  ParamVector params;
+  std::string worker;
+  std::optional<int> retry_of;  // set when the stale trial was itself a retry
+};
 
 class Storage {
  public:
@@ -30,6 +46,23 @@ class Storage {
   virtual std::vector<FrozenTrial> trials() const = 0;
   virtual std::optional<FrozenTrial> trial(int number) const = 0;
   virtual int n_trials() const = 0;
+
+  // Atomic claim (brute force across workers): creates a Running trial for `params`
+  // unless a trial of the study already holds the same params, in which case nothing is
+  // written and nullopt is returned (the caller asks its sampler again). `retry_of`
+  // records which stale trial this one retries.
+  virtual std::optional<int> try_create_trial(const ParamVector& params, double sample_seconds = 0.0,
+                                              const std::string& worker = "",
+                                              std::optional<int> retry_of = std::nullopt) = 0;
+  // The trial `retry_of` was recorded with (nullopt if none); throws for an unknown trial.
+  virtual std::optional<int> retry_of(int number) const = 0;
+
+  // Refreshes the heartbeat of a Running trial (no-op for a finished one; throws for an
+  // unknown number). Owners call it periodically (see qdse/storage/heartbeat.hpp).
+  virtual void heartbeat(int number) = 0;
+  // Marks every Running trial whose last heartbeat is >= timeout_seconds old as Failed
+  // (end_time set, params released for one retry) and returns them by number.
+  virtual std::vector<StaleTrial> fail_stale_trials(double timeout_seconds) = 0;
 };
 
 // Trials in a vector behind a mutex; lives as long as the process.
@@ -41,10 +74,26 @@ class InMemoryStorage final : public Storage {
   std::vector<FrozenTrial> trials() const override;
   std::optional<FrozenTrial> trial(int number) const override;
   int n_trials() const override;
+  std::optional<int> try_create_trial(const ParamVector& params, double sample_seconds = 0.0,
+                                      const std::string& worker = "",
+                                      std::optional<int> retry_of = std::nullopt) override;
+  std::optional<int> retry_of(int number) const override;
+  void heartbeat(int number) override;
+  std::vector<StaleTrial> fail_stale_trials(double timeout_seconds) override;
 
  private:
+  struct Extra {  // per-trial bookkeeping FrozenTrial does not carry
+    std::chrono::steady_clock::time_point heartbeat;
+    std::optional<int> retry_of;
+    bool holds_params = true;  // false once released by fail_stale_trials
+  };
+  int append_locked(const ParamVector& params, double sample_seconds, const std::string& worker,
+                    std::optional<int> retry_of);
+
   mutable std::mutex mutex_;
   std::vector<FrozenTrial> trials_;  // trials_[i].number == i
+  std::vector<Extra> extra_;         // aligned with trials_
+  std::unordered_map<ParamVector, int, ParamVectorHash> holders_;  // params -> number of the holder
 };
 
 }  // namespace qdse::search

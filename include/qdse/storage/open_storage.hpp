@@ -1,0 +1,41 @@
+// open_storage / list_studies: pick a study storage back end from a URL, the way
+// `qdse search --storage URL` and `qdse studies URL` name them.
+//
+//   sqlite:///study.db        SQLite, relative path (SQLAlchemy/Optuna spelling)
+//   sqlite:////abs/study.db   SQLite, absolute path
+//   runs/study.db, x.sqlite   SQLite: a plain path ending in .db, .sqlite or .sqlite3
+//   postgresql://user@host:5432/db   PostgreSQL (postgres:// too)
+//   memory:                   in-memory, a fresh study for each call (nothing persists)
+//
+// Anything else is qdse::Error(Config) listing these forms. Opening is "create or
+// load" (see sqlite_storage.hpp): empty space_json and no directions only load.
+// Thread-safety: free functions; the returned storages are thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qdse/search/storage.hpp"
+#include "qdse/storage/study_summary.hpp"
+
+namespace qdse::storage {
+
+enum class StorageKind { Memory, Sqlite, Postgres };
+
+struct StorageUrl {
+  StorageKind kind = StorageKind::Memory;
+  std::string target;  // file path for SQLite, the URL itself for PostgreSQL, "" for memory
+};
+
+// Parses a storage URL; throws qdse::Error(Config) listing the accepted forms.
+StorageUrl parse_storage_url(const std::string& url);
+
+std::shared_ptr<search::Storage> open_storage(const std::string& url, const std::string& study,
+                                              const std::string& space_json = "",
+                                              const std::vector<search::Direction>& directions = {});
+
+// Studies of a storage by name (empty for memory: and for a database without studies).
+std::vector<StudySummary> list_studies(const std::string& url);
+
+}  // namespace qdse::storage

@@ -1,0 +1,68 @@
+// Row codec: the text forms trials and studies take in a database row, shared by the
+// SQLite and PostgreSQL storages so both write and validate identical rows.
+//
+// Rows are untrusted input (another program, a hand edit, a newer qdse may have written
+// them): every decode_* validates and throws qdse::Error(Storage) naming `context` (e.g.
+// "study `s` (db.sqlite), trial 7") and the column. JSON numbers are written in the
+// shortest round-trip form; non-finite doubles, which JSON lacks, as the strings "NaN",
+// "Infinity", "-Infinity" (a Failed trial may carry a NaN objective).
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "qdse/search/trial.hpp"
+
+namespace qdse::storage {
+
+inline constexpr int kSchemaVersion = 1;
+// Written to qdse_meta ('application', kApplicationName) and, for SQLite, to
+// PRAGMA application_id, so a qdse database is recognisable by tools such as `file`.
+inline constexpr std::string_view kApplicationName = "qdse";
+inline constexpr int kSqliteApplicationId = 0x71647365;  // "qdse" in ASCII
+
+std::string encode_doubles(const std::vector<double>& values);
+std::vector<double> decode_doubles(std::string_view json, std::string_view column, std::string_view context);
+
+std::string encode_metrics(const std::map<std::string, double>& metrics);
+std::map<std::string, double> decode_metrics(std::string_view json, std::string_view context);
+
+std::string encode_directions(const std::vector<search::Direction>& directions);
+std::vector<search::Direction> decode_directions(std::string_view json, std::string_view context);
+
+// Canonical text of a configuration, the key claims are unique on: shortest round-trip
+// decimal of each value ("-0" written as "0"), comma separated.
+std::string params_key(const search::ParamVector& params);
+
+// `json` re-serialised canonically (no whitespace, object keys sorted), so two spellings
+// of the same search space compare equal. Throws qdse::Error(Storage) if not JSON.
+std::string canonical_json(std::string_view json, std::string_view context);
+
+search::TrialState decode_state(std::string_view text, std::string_view context);
+
+// One trials row as read from a database, before validation.
+struct RawTrialRow {
+  long long number = -1;
+  std::string state;
+  std::string params_json;
+  std::string values_json;
+  std::string constraints_json;
+  std::string metrics_json;
+  double sample_seconds = 0.0;
+  double eval_seconds = 0.0;
+  std::string start_time;
+  std::string end_time;
+  std::string worker;
+};
+
+// Validates a row and turns it into a FrozenTrial; `study_context` names the study and
+// database ("study `s` in db.sqlite"); errors add the trial number.
+search::FrozenTrial decode_trial(const RawTrialRow& row, std::string_view study_context);
+
+// Seconds since the Unix epoch (system clock), the unit heartbeats are stored in.
+double unix_now();
+
+}  // namespace qdse::storage

@@ -1,0 +1,68 @@
+// SqliteStorage: a study kept in an SQLite file, the default persistent storage. One
+// file may hold several named studies; the schema (docs/storage.md) is versioned in a
+// `qdse_meta` table and PRAGMA application_id.
+//
+// Opening is "create or load": an existing study must have the same search space (JSON,
+// compared canonically) and directions, else qdse::Error(Storage). Passing an empty
+// space_json and no directions only loads (error if the study does not exist). A file
+// that is not SQLite, is corrupt, belongs to another program or has another schema
+// version is refused with an error naming it, and is never written to.
+// Durability: WAL journal, synchronous=FULL, every write one transaction, so a process
+// killed at any moment leaves a consistent file and no finished trial is lost.
+// Ownership: one object owns one connection. Thread-safety: every method is safe to call
+// concurrently (calls are serialised on the connection); several objects, threads or
+// processes may share a file (writers wait up to kBusyTimeoutMs for the lock).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qdse/search/storage.hpp"
+#include "qdse/storage/study_summary.hpp"
+
+namespace qdse::storage {
+
+namespace detail {
+class SqliteDb;  // the connection (sqlite3 stays out of this header)
+}
+
+class SqliteStorage final : public search::Storage {
+ public:
+  static constexpr int kBusyTimeoutMs = 60'000;
+
+  SqliteStorage(const std::string& path, const std::string& study, const std::string& space_json = "",
+                const std::vector<search::Direction>& directions = {});
+  ~SqliteStorage() override;
+  SqliteStorage(const SqliteStorage&) = delete;
+  SqliteStorage& operator=(const SqliteStorage&) = delete;
+
+  int create_trial(const search::ParamVector& params, double sample_seconds = 0.0,
+                   const std::string& worker = "") override;
+  void finish_trial(int number, const search::TrialResult& result) override;
+  std::vector<search::FrozenTrial> trials() const override;
+  std::optional<search::FrozenTrial> trial(int number) const override;
+  int n_trials() const override;
+  std::optional<int> try_create_trial(const search::ParamVector& params, double sample_seconds = 0.0,
+                                      const std::string& worker = "",
+                                      std::optional<int> retry_of = std::nullopt) override;
+  std::optional<int> retry_of(int number) const override;
+  void heartbeat(int number) override;
+  std::vector<search::StaleTrial> fail_stale_trials(double timeout_seconds) override;
+
+  const std::string& path() const;
+  const std::string& study_name() const;
+  const std::string& space_json() const;  // canonical form, as stored
+  const std::vector<search::Direction>& directions() const;
+
+  // Result of PRAGMA integrity_check: "ok" for a sound file.
+  std::string integrity_check() const;
+
+  // Every study of the file (validated as on open), by name.
+  static std::vector<StudySummary> list_studies(const std::string& path);
+
+ private:
+  std::unique_ptr<detail::SqliteDb> db_;
+};
+
+}  // namespace qdse::storage

@@ -1,0 +1,240 @@
+// Shape ops: Flatten, Reshape, Transpose, Squeeze, Unsqueeze, Concat, plus the
+// pass-throughs Identity, Dropout and Constant. qdse runs batches, so the batch
+// axis (0) must stay first: an op that moves or merges it is an error. Ops on
+// constants only (shape arithmetic in exported graphs) are evaluated at import.
+#include <torch/torch.h>
+
+#include <algorithm>
+
+#include "qdse/io/onnx/import_context.hpp"
+
+namespace qdse::io::onnx_detail {
+namespace {
+
+void emit_unary(ImportContext& c, const onnx::NodeProto& n, ir::Node node) {
+  c.emit(n, std::move(node), {n.input(0)});
+}
+
+void flatten(ImportContext& c, const onnx::NodeProto& n) {
+  const int64_t rank = c.input_rank(n, 0);
+  const int64_t axis = attr_int(c, n, "axis", 1);
+  const int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a > rank) c.fail(n, "axis " + std::to_string(axis) + " is out of range");
+  if (c.is_constant_input(n, 0)) {
+    const at::Tensor& t = c.constant_input(n, 0);
+    int64_t lead = 1;
+    for (int64_t i = 0; i < a; ++i) lead *= t.size(i);
+    c.define_constant(n.output(0), t.reshape({lead, lead == 0 ? 0 : t.numel() / std::max<int64_t>(lead, 1)}));
+    return;
+  }
+  if (a != 1) c.fail(n, "axis " + std::to_string(axis) + " would merge the batch axis; only axis 1 is supported");
+  ir::Node node;
+  node.op = ir::OpKind::Flatten;
+  node.attrs.start_dim = 1;
+  node.attrs.end_dim = -1;
+  emit_unary(c, n, std::move(node));
+}
+
+void reshape(ImportContext& c, const onnx::NodeProto& n) {
+  std::vector<int64_t> target = to_int_vector(c, n, c.constant_input(n, 1));
+  const bool allow_zero = attr_int(c, n, "allowzero", 0) != 0;
+  const bool constant = c.is_constant_input(n, 0);
+  const at::Tensor in = constant ? c.constant_input(n, 0) : c.data_input(n, 0).sample;
+  if (std::count(target.begin(), target.end(), -1) > 1) c.fail(n, "shape has more than one -1");
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    if (target[i] < -1) c.fail(n, "shape value " + std::to_string(target[i]) + " is invalid");
+    if (target[i] == 0 && !allow_zero) {
+      if (static_cast<int64_t>(i) >= in.dim()) c.fail(n, "shape copies (0) a dim the input lacks");
+      target[i] = in.size(static_cast<int64_t>(i));
+    }
+  }
+  if (constant) {
+    c.define_constant(n.output(0), in.reshape(target));
+    return;
+  }
+  // The first target dim is the batch: copied (0), inferred (-1) or the exported
+  // batch size (1). Everything else is one sample's shape.
+  if (target.empty() || (target[0] != in.size(0) && target[0] != -1))
+    c.fail(n, "the target shape must keep the batch first (0, -1 or the batch size), got " +
+                  c10::str(c10::IntArrayRef(target)));
+  std::vector<int64_t> rest(target.begin() + 1, target.end());
+  if (target[0] == -1 && std::count(rest.begin(), rest.end(), -1) > 0)
+    c.fail(n, "cannot infer two dims with -1");
+  ir::Node node;
+  node.op = ir::OpKind::Reshape;
+  node.attrs.shape = rest;
+  emit_unary(c, n, std::move(node));
+}
+
+void transpose(ImportContext& c, const onnx::NodeProto& n) {
+  const int64_t rank = c.input_rank(n, 0);
+  std::vector<int64_t> def(rank);
+  for (int64_t i = 0; i < rank; ++i) def[i] = rank - 1 - i;
+  std::vector<int64_t> perm = attr_ints(c, n, "perm", def);
+  std::vector<int64_t> sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < rank; ++i)
+    if (static_cast<int64_t>(sorted.size()) != rank || sorted[i] != i)
+      c.fail(n, "perm is not a permutation of 0.." + std::to_string(rank - 1));
+  if (c.is_constant_input(n, 0)) {
+    c.define_constant(n.output(0), c.constant_input(n, 0).permute(perm).contiguous());
+    return;
+  }
+  if (perm.empty() || perm[0] != 0) c.fail(n, "perm moves the batch axis; perm[0] must be 0");
+  ir::Node node;
+  node.op = ir::OpKind::Permute;
+  node.attrs.perm = perm;
+  emit_unary(c, n, std::move(node));
+}
+
+// Axes come from an attribute before opset 13 and from input 1 from 13 on.
+std::optional<std::vector<int64_t>> axes_of(ImportContext& c, const onnx::NodeProto& n) {
+  if (c.opset() < 13) {
+    if (!find_attr(n, "axes")) return std::nullopt;
+    return attr_ints(c, n, "axes", {});
+  }
+  if (!c.has_input(n, 1)) return std::nullopt;
+  return to_int_vector(c, n, c.constant_input(n, 1));
+}
+
+std::vector<int64_t> normalized_sorted(ImportContext& c, const onnx::NodeProto& n,
+                                       std::vector<int64_t> axes, int64_t rank) {
+  for (auto& a : axes) a = normalize_axis(c, n, a, rank);
+  std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) c.fail(n, "axes repeat");
+  return axes;
+}
+
+void squeeze(ImportContext& c, const onnx::NodeProto& n) {
+  const bool constant = c.is_constant_input(n, 0);
+  const at::Tensor in = constant ? c.constant_input(n, 0) : c.data_input(n, 0).sample;
+  auto given = axes_of(c, n);
+  std::vector<int64_t> axes;
+  if (given) {
+    axes = normalized_sorted(c, n, *given, in.dim());
+  } else {
+    for (int64_t i = constant ? 0 : 1; i < in.dim(); ++i)
+      if (in.size(i) == 1) axes.push_back(i);
+  }
+  for (int64_t a : axes)
+    if (in.size(a) != 1) c.fail(n, "axis " + std::to_string(a) + " has size " + std::to_string(in.size(a)) + ", not 1");
+  if (constant) {
+    at::Tensor out = in;
+    for (auto it = axes.rbegin(); it != axes.rend(); ++it) out = out.squeeze(*it);
+    c.define_constant(n.output(0), out);
+    return;
+  }
+  if (!axes.empty() && axes[0] == 0) c.fail(n, "squeezing the batch axis is not supported");
+  ir::Node node;
+  node.op = ir::OpKind::Squeeze;
+  node.attrs.axes = axes;
+  emit_unary(c, n, std::move(node));
+}
+
+void unsqueeze(ImportContext& c, const onnx::NodeProto& n) {
+  const bool constant = c.is_constant_input(n, 0);
+  const at::Tensor in = constant ? c.constant_input(n, 0) : c.data_input(n, 0).sample;
+  auto given = axes_of(c, n);
+  if (!given) c.fail(n, "axes are required");
+  const auto axes = normalized_sorted(c, n, *given, in.dim() + static_cast<int64_t>(given->size()));
+  if (constant) {
+    at::Tensor out = in;
+    for (int64_t a : axes) out = out.unsqueeze(a);
+    c.define_constant(n.output(0), out);
+    return;
+  }
+  if (!axes.empty() && axes[0] == 0) c.fail(n, "inserting an axis before the batch is not supported");
+  ir::Node node;
+  node.op = ir::OpKind::Unsqueeze;
+  node.attrs.axes = axes;
+  emit_unary(c, n, std::move(node));
+}
+
+void concat(ImportContext& c, const onnx::NodeProto& n) {
+  if (!find_attr(n, "axis")) c.fail(n, "attribute 'axis' is required");
+  if (n.input_size() < 1) c.fail(n, "has no inputs");
+  int constants = 0;
+  for (int i = 0; i < n.input_size(); ++i) constants += c.is_constant_input(n, i) ? 1 : 0;
+  const int64_t axis = normalize_axis(c, n, attr_int(c, n, "axis", 0), c.input_rank(n, 0));
+  if (constants == n.input_size()) {
+    std::vector<at::Tensor> parts;
+    for (int i = 0; i < n.input_size(); ++i) parts.push_back(c.constant_input(n, i));
+    c.define_constant(n.output(0), torch::cat(parts, axis));
+    return;
+  }
+  if (constants > 0) c.fail(n, "mixing constant and data inputs is not supported");
+  if (axis == 0) c.fail(n, "concatenating along the batch axis is not supported");
+  std::vector<std::string> inputs(n.input().begin(), n.input().end());
+  ir::Node node;
+  node.op = ir::OpKind::Cat;
+  node.attrs.dim = axis;
+  c.emit(n, std::move(node), inputs);
+}
+
+void identity(ImportContext& c, const onnx::NodeProto& n) {
+  if (!c.has_input(n, 0)) c.fail(n, "input 0 is missing");
+  c.alias_output(n, c.value(n, n.input(0)));
+}
+
+// Dropout is the identity at inference; a node is kept (as MASE's fx graphs keep
+// dropout modules) so names and positions match the PyTorch model.
+void dropout(ImportContext& c, const onnx::NodeProto& n) {
+  if (n.output_size() > 1 && !n.output(1).empty() && c.consumers(n.output(1)) > 0)
+    c.fail(n, "the mask output is used; it is not supported");
+  if (c.is_constant_input(n, 0)) {
+    identity(c, n);
+    return;
+  }
+  c.data_input(n, 0);
+  double ratio = 0.5;
+  if (c.opset() < 12) ratio = attr_float(c, n, "ratio", 0.5);
+  else if (c.has_input(n, 1)) ratio = c.constant_input(n, 1).to(at::kDouble).reshape({-1})[0].item<double>();
+  if (c.opset() >= 12 && c.has_input(n, 2) &&
+      c.constant_input(n, 2).reshape({-1})[0].item<double>() != 0)
+    c.fail(n, "training_mode = true is not supported");
+  ir::Node node;
+  node.op = ir::OpKind::Dropout;
+  node.attrs.p = ratio;
+  emit_unary(c, n, std::move(node));
+}
+
+void constant(ImportContext& c, const onnx::NodeProto& n) {
+  if (n.attribute_size() != 1) c.fail(n, "expects exactly one value attribute");
+  const auto& a = n.attribute(0);
+  at::Tensor t;
+  if (a.name() == "value") {
+    if (!a.has_t()) c.fail(n, "attribute 'value' must be a TENSOR");
+    t = tensor_from_proto(a.t(), ".");
+  } else if (a.name() == "value_float") {
+    t = torch::tensor(static_cast<double>(attr_float(c, n, "value_float", 0)), at::kFloat);
+  } else if (a.name() == "value_int") {
+    t = torch::tensor(attr_int(c, n, "value_int", 0), at::kLong);
+  } else if (a.name() == "value_floats") {
+    if (a.type() != onnx::AttributeProto::FLOATS) c.fail(n, "attribute 'value_floats' must be FLOATS");
+    std::vector<float> v(a.floats().begin(), a.floats().end());
+    t = torch::tensor(v, at::kFloat);
+  } else if (a.name() == "value_ints") {
+    std::vector<int64_t> v = attr_ints(c, n, "value_ints", {});
+    t = torch::tensor(v, at::kLong);
+  } else {
+    c.fail(n, "attribute '" + a.name() + "' is not supported (value, value_float(s), value_int(s))");
+  }
+  if (n.output_size() < 1 || n.output(0).empty()) c.fail(n, "has no output");
+  c.define_constant(n.output(0), t);
+}
+
+}  // namespace
+
+void register_shape_handlers(HandlerTable& t) {
+  t["Flatten"] = flatten;
+  t["Reshape"] = reshape;
+  t["Transpose"] = transpose;
+  t["Squeeze"] = squeeze;
+  t["Unsqueeze"] = unsqueeze;
+  t["Concat"] = concat;
+  t["Identity"] = identity;
+  t["Dropout"] = dropout;
+  t["Constant"] = constant;
+}
+
+}  // namespace qdse::io::onnx_detail

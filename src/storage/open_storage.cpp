@@ -1,0 +1,62 @@
+#include "qdse/storage/open_storage.hpp"
+
+#include "qdse/core/error.hpp"
+#include "qdse/storage/postgres_storage.hpp"
+#include "qdse/storage/sqlite_storage.hpp"
+
+namespace qdse::storage {
+namespace {
+
+bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
+bool ends_with(const std::string& s, std::string_view p) {
+  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
+
+[[noreturn]] void reject(const std::string& url, const std::string& why) {
+  throw Error(ErrorKind::Config, "storage `" + redact_url(url) + "`: " + why +
+                                     "; accepted forms: sqlite:///relative/path.db, sqlite:////absolute/path.db, a "
+                                     "path ending in .db/.sqlite/.sqlite3, postgresql://user@host:port/db, memory:");
+}
+
+}  // namespace
+
+StorageUrl parse_storage_url(const std::string& url) {
+  if (url == "memory:" || url == "memory://") return {StorageKind::Memory, ""};
+  if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) return {StorageKind::Postgres, url};
+  if (starts_with(url, "sqlite://")) {
+    // SQLAlchemy's spelling, as Optuna users write it: three slashes then the path.
+    if (!starts_with(url, "sqlite:///")) reject(url, "an SQLite URL needs three slashes (sqlite:///path)");
+    std::string path = url.substr(std::string_view("sqlite:///").size());
+    if (path.empty()) reject(url, "the SQLite URL has no file path");
+    return {StorageKind::Sqlite, path};
+  }
+  if (url.find("://") == std::string::npos &&
+      (ends_with(url, ".db") || ends_with(url, ".sqlite") || ends_with(url, ".sqlite3"))) {
+    return {StorageKind::Sqlite, url};
+  }
+  reject(url, url.empty() ? "empty" : "unknown kind");
+}
+
+std::shared_ptr<search::Storage> open_storage(const std::string& url, const std::string& study,
+                                              const std::string& space_json,
+                                              const std::vector<search::Direction>& directions) {
+  const auto parsed = parse_storage_url(url);
+  switch (parsed.kind) {
+    case StorageKind::Memory: return std::make_shared<search::InMemoryStorage>();
+    case StorageKind::Sqlite: return std::make_shared<SqliteStorage>(parsed.target, study, space_json, directions);
+    case StorageKind::Postgres: return std::make_shared<PostgresStorage>(parsed.target, study, space_json, directions);
+  }
+  reject(url, "unknown kind");
+}
+
+std::vector<StudySummary> list_studies(const std::string& url) {
+  const auto parsed = parse_storage_url(url);
+  switch (parsed.kind) {
+    case StorageKind::Memory: return {};
+    case StorageKind::Sqlite: return SqliteStorage::list_studies(parsed.target);
+    case StorageKind::Postgres: return PostgresStorage::list_studies(parsed.target);
+  }
+  reject(url, "unknown kind");
+}
+
+}  // namespace qdse::storage

@@ -1,0 +1,656 @@
+#include "qdse/storage/sqlite_storage.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <unordered_map>
+
+#include "qdse/core/error.hpp"
+#include "qdse/storage/row_codec.hpp"
+
+namespace qdse::storage {
+namespace {
+
+using search::Direction;
+using search::FrozenTrial;
+using search::ParamVector;
+using search::TrialState;
+
+constexpr const char* kCreateSchema = R"sql(
+CREATE TABLE qdse_meta(
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL);
+CREATE TABLE studies(
+  study_id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  space_json TEXT NOT NULL,
+  directions_json TEXT NOT NULL,
+  created_time TEXT NOT NULL,
+  next_trial_number INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE trials(
+  study_id INTEGER NOT NULL REFERENCES studies(study_id),
+  number INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  claim_key TEXT,
+  values_json TEXT NOT NULL DEFAULT '[]',
+  constraints_json TEXT NOT NULL DEFAULT '[]',
+  metrics_json TEXT NOT NULL DEFAULT '{}',
+  sample_seconds REAL NOT NULL DEFAULT 0,
+  eval_seconds REAL NOT NULL DEFAULT 0,
+  start_time TEXT NOT NULL,
+  end_time TEXT NOT NULL DEFAULT '',
+  worker TEXT NOT NULL DEFAULT '',
+  heartbeat REAL NOT NULL,
+  retry_of INTEGER,
+  PRIMARY KEY(study_id, number),
+  UNIQUE(study_id, claim_key));
+CREATE INDEX trials_by_state ON trials(study_id, state);
+)sql";
+
+constexpr const char* kTrialColumns =
+    "number, state, params_json, values_json, constraints_json, metrics_json, sample_seconds, eval_seconds, "
+    "start_time, end_time, worker";
+
+std::string shorten(const std::string& s, std::size_t n = 200) { return s.size() <= n ? s : s.substr(0, n) + "..."; }
+
+}  // namespace
+
+namespace detail {
+
+// The connection, its statement cache and the study identity. All members are used
+// under `mutex`.
+class SqliteDb {
+ public:
+  std::string path;
+  std::string study;
+  std::string space_json;
+  std::vector<Direction> directions;
+  long long study_id = -1;
+  std::string context;  // "study `s` in `path`", for row errors
+  sqlite3* handle = nullptr;
+  std::mutex mutex;
+  std::unordered_map<std::string, sqlite3_stmt*> cache;
+
+  ~SqliteDb() {
+    for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
+    if (handle) sqlite3_close_v2(handle);
+  }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    std::string msg = "SQLite study storage `" + path + "`: " + what;
+    if (handle) {
+      const int code = sqlite3_extended_errcode(handle);
+      msg += ": ";
+      msg += sqlite3_errmsg(handle);
+      if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB) msg += " (the file is corrupt or not a database)";
+    }
+    throw Error(ErrorKind::Storage, msg);
+  }
+
+  void exec(const char* sql, const char* what) {
+    if (sqlite3_exec(handle, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(what);
+  }
+
+  // A cached prepared statement, reset and unbound when the Stmt goes out of scope.
+  class Stmt {
+   public:
+    Stmt(SqliteDb& db, sqlite3_stmt* s) : db_(db), s_(s) {}
+    ~Stmt() {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+    }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+    Stmt& bind(int i, long long v) { return check(sqlite3_bind_int64(s_, i, v)); }
+    Stmt& bind(int i, double v) { return check(sqlite3_bind_double(s_, i, v)); }
+    Stmt& bind(int i, const std::string& v) {
+      return check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    }
+    Stmt& bind_null(int i) { return check(sqlite3_bind_null(s_, i)); }
+    // True while there is a row.
+    bool step(const char* what) {
+      const int rc = sqlite3_step(s_);
+      if (rc == SQLITE_ROW) return true;
+      if (rc == SQLITE_DONE) return false;
+      db_.fail(what);
+    }
+    bool is_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
+    long long integer(int i) const { return sqlite3_column_int64(s_, i); }
+    std::string text(int i) const {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
+      return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, i))) : std::string();
+    }
+    // A REAL column of an untrusted row: anything but a number is an error.
+    double real(int i, const std::string& context, const char* column) const {
+      const int type = sqlite3_column_type(s_, i);
+      if (type != SQLITE_FLOAT && type != SQLITE_INTEGER) {
+        throw Error(ErrorKind::Storage, context + ": column `" + column + "` is not a number");
+      }
+      return sqlite3_column_double(s_, i);
+    }
+    // An INTEGER column of an untrusted row.
+    long long whole(int i, const std::string& context, const char* column) const {
+      if (sqlite3_column_type(s_, i) != SQLITE_INTEGER) {
+        throw Error(ErrorKind::Storage, context + ": column `" + column + "` is not an integer");
+      }
+      return sqlite3_column_int64(s_, i);
+    }
+
+   private:
+    Stmt& check(int rc) {
+      if (rc != SQLITE_OK) db_.fail("binding a statement parameter");
+      return *this;
+    }
+    SqliteDb& db_;
+    sqlite3_stmt* s_;
+  };
+
+  Stmt prepare(const std::string& sql) {
+    auto it = cache.find(sql);
+    if (it == cache.end()) {
+      sqlite3_stmt* s = nullptr;
+      if (sqlite3_prepare_v3(handle, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+        fail("preparing `" + shorten(sql, 60) + "`");
+      }
+      it = cache.emplace(sql, s).first;
+    }
+    return Stmt(*this, it->second);
+  }
+
+  // BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock on a
+  // read-to-write upgrade; rolled back unless commit() ran.
+  class WriteTxn {
+   public:
+    explicit WriteTxn(SqliteDb& db) : db_(db) { db_.exec("BEGIN IMMEDIATE", "starting a write transaction"); }
+    ~WriteTxn() {
+      if (!done_) sqlite3_exec(db_.handle, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    void commit() {
+      db_.exec("COMMIT", "committing");
+      done_ = true;
+    }
+
+   private:
+    SqliteDb& db_;
+    bool done_ = false;
+  };
+
+  FrozenTrial read_trial(const Stmt& s) const {
+    RawTrialRow row;
+    row.number = s.whole(0, context, "number");
+    const std::string trial_context = context + ", trial " + std::to_string(row.number);
+    row.state = s.text(1);
+    row.params_json = s.text(2);
+    row.values_json = s.text(3);
+    row.constraints_json = s.text(4);
+    row.metrics_json = s.text(5);
+    row.sample_seconds = s.real(6, trial_context, "sample_seconds");
+    row.eval_seconds = s.real(7, trial_context, "eval_seconds");
+    row.start_time = s.text(8);
+    row.end_time = s.text(9);
+    row.worker = s.text(10);
+    return decode_trial(row, context);
+  }
+
+  // Error for a trial number that does not exist or is not Running.
+  [[noreturn]] void fail_not_running(int number, const char* op) {
+    auto s = prepare("SELECT state FROM trials WHERE study_id = ? AND number = ?");
+    s.bind(1, study_id).bind(2, static_cast<long long>(number));
+    if (!s.step("reading a trial")) {
+      throw Error(ErrorKind::InvalidArgument, std::string(op) + ": no trial " + std::to_string(number) + " in " + context);
+    }
+    throw Error(ErrorKind::InvalidArgument, std::string(op) + ": trial " + std::to_string(number) + " of " + context +
+                                                " is already " + s.text(0));
+  }
+};
+
+}  // namespace detail
+
+namespace {
+
+using Db = detail::SqliteDb;
+
+// Refuses non-SQLite files before SQLite sees them (SQLite would report "file is not a
+// database" only on first use). A zero-length file is a fresh database to SQLite.
+void check_header(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error(ErrorKind::Storage, "SQLite study storage `" + path + "` is a directory");
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size == 0) return;
+  std::ifstream in(path, std::ios::binary);
+  char header[16] = {};
+  in.read(header, sizeof header);
+  if (size < 100 || !in || std::memcmp(header, "SQLite format 3", 16) != 0) {
+    throw Error(ErrorKind::Storage, "`" + path +
+                                        "` is not an SQLite database (no SQLite header); qdse refuses to use it as "
+                                        "a study storage and leaves it untouched");
+  }
+}
+
+bool existed_nonempty(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > 0 && !ec;
+}
+
+std::vector<std::string> table_names(Db& db) {
+  std::vector<std::string> names;
+  auto s = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+  while (s.step("reading the schema")) names.push_back(s.text(0));
+  return names;
+}
+
+// Read-only validation of an existing file. Returns false for an empty database (no
+// tables), true for a qdse database of this schema version; throws otherwise.
+bool validate_schema(Db& db) {
+  const auto tables = table_names(db);
+  long long app_id = 0;
+  {
+    auto s = db.prepare("PRAGMA application_id");
+    if (s.step("reading the application id")) app_id = s.integer(0);
+  }
+  if (tables.empty() && app_id == 0) return false;
+  const bool has_meta = std::find(tables.begin(), tables.end(), "qdse_meta") != tables.end();
+  if (!has_meta) {
+    std::string list;
+    for (const auto& t : tables) list += (list.empty() ? "" : ", ") + t;
+    throw Error(ErrorKind::Storage, "`" + db.path + "` is an SQLite database of another program (tables: " +
+                                        (list.empty() ? "none" : list) +
+                                        "; no qdse_meta table); qdse refuses to use it and leaves it untouched");
+  }
+  std::string application, version_text;
+  {
+    auto s = db.prepare("SELECT key, value FROM qdse_meta");
+    while (s.step("reading qdse_meta")) {
+      const auto key = s.text(0);
+      if (key == "application") application = s.text(1);
+      if (key == "schema_version") version_text = s.text(1);
+    }
+  }
+  if (application != kApplicationName || app_id != kSqliteApplicationId) {
+    throw Error(ErrorKind::Storage, "`" + db.path + "` has a qdse_meta table but is not a qdse study database (application `" +
+                                        application + "`, application_id " + std::to_string(app_id) +
+                                        "); qdse leaves it untouched");
+  }
+  int version = -1;
+  try {
+    std::size_t used = 0;
+    version = std::stoi(version_text, &used);
+    if (used != version_text.size()) version = -1;
+  } catch (const std::exception&) {
+  }
+  if (version < 0) {
+    throw Error(ErrorKind::Storage, "`" + db.path + "`: qdse_meta.schema_version is `" + version_text + "`, not a number");
+  }
+  if (version != kSchemaVersion) {
+    throw Error(ErrorKind::Storage,
+                "`" + db.path + "` has qdse schema version " + std::to_string(version) + " but this qdse reads version " +
+                    std::to_string(kSchemaVersion) +
+                    (version > kSchemaVersion ? " (written by a newer qdse: use that version)"
+                                              : " (written by an older qdse: migrate it or start a new file)") +
+                    "; the file was not changed");
+  }
+  for (const char* t : {"studies", "trials"}) {
+    if (std::find(tables.begin(), tables.end(), t) == tables.end()) {
+      throw Error(ErrorKind::Storage, "`" + db.path + "` is a qdse database without its `" + t + "` table (damaged)");
+    }
+  }
+  return true;
+}
+
+void quick_check(Db& db) {
+  auto s = db.prepare("PRAGMA quick_check");
+  std::string report;
+  while (s.step("checking the file (PRAGMA quick_check)")) report += (report.empty() ? "" : "; ") + s.text(0);
+  if (report != "ok") {
+    throw Error(ErrorKind::Storage, "`" + db.path + "` is corrupt (PRAGMA quick_check: " + shorten(report) +
+                                        "); qdse leaves it untouched");
+  }
+}
+
+void set_pragmas(Db& db) {
+  // journal_mode=WAL persists in the file; readers never block the writer.
+  auto s = db.prepare("PRAGMA journal_mode = WAL");
+  if (!s.step("enabling WAL") || s.text(0) != "wal") db.fail("the file cannot be switched to WAL mode");
+  db.exec("PRAGMA synchronous = FULL", "setting synchronous");
+  db.exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
+}
+
+void create_schema(Db& db) {
+  Db::WriteTxn txn(db);
+  if (validate_schema(db)) return;  // another process created it meanwhile
+  db.exec(kCreateSchema, "creating the qdse schema");
+  auto s = db.prepare("INSERT INTO qdse_meta(key, value) VALUES ('application', ?), ('schema_version', ?), ('created_time', ?)");
+  s.bind(1, std::string(kApplicationName)).bind(2, std::to_string(kSchemaVersion)).bind(3, search::iso8601_now());
+  s.step("writing qdse_meta");
+  db.exec(("PRAGMA application_id = " + std::to_string(kSqliteApplicationId)).c_str(), "setting the application id");
+  txn.commit();
+}
+
+void open_connection(Db& db) {
+  check_header(db.path);
+  const bool existed = existed_nonempty(db.path);
+  if (sqlite3_open_v2(db.path.c_str(), &db.handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    db.fail("cannot open");
+  }
+  sqlite3_extended_result_codes(db.handle, 1);
+  sqlite3_busy_timeout(db.handle, SqliteStorage::kBusyTimeoutMs);
+  if (existed) quick_check(db);
+  // Validate before writing anything: a foreign or newer file must stay byte-identical.
+  const bool ready = validate_schema(db);
+  set_pragmas(db);
+  if (!ready) create_schema(db);
+}
+
+struct StoredStudy {
+  long long id = -1;
+  std::string space_json;
+  std::vector<Direction> directions;
+};
+
+std::optional<StoredStudy> find_study(Db& db) {
+  auto s = db.prepare("SELECT study_id, space_json, directions_json FROM studies WHERE name = ?");
+  s.bind(1, db.study);
+  if (!s.step("reading the studies table")) return std::nullopt;
+  const std::string ctx = "study `" + db.study + "` in `" + db.path + "`";
+  StoredStudy st;
+  st.id = s.whole(0, ctx, "study_id");
+  st.space_json = canonical_json(s.text(1), ctx);
+  st.directions = decode_directions(s.text(2), ctx);
+  return st;
+}
+
+std::string study_names(Db& db) {
+  std::string list;
+  auto s = db.prepare("SELECT name FROM studies ORDER BY name");
+  while (s.step("listing studies")) list += (list.empty() ? "" : ", ") + s.text(0);
+  return list.empty() ? "none" : list;
+}
+
+std::string describe(const std::vector<Direction>& dirs) { return encode_directions(dirs); }
+
+void attach_study(Db& db, const std::string& space_json, const std::vector<Direction>& directions) {
+  const std::string ctx = "study `" + db.study + "` in `" + db.path + "`";
+  const std::string given_space = space_json.empty() ? "" : canonical_json(space_json, ctx + " (given space)");
+  auto st = find_study(db);
+  if (!st) {
+    if (given_space.empty() || directions.empty()) {
+      throw Error(ErrorKind::Storage, "no study `" + db.study + "` in `" + db.path + "` (studies: " + study_names(db) +
+                                          "); give a search space and directions to create it");
+    }
+    Db::WriteTxn txn(db);
+    st = find_study(db);  // another process may have created it meanwhile
+    if (!st) {
+      auto s = db.prepare(
+          "INSERT INTO studies(name, space_json, directions_json, created_time) VALUES (?, ?, ?, ?) RETURNING study_id");
+      s.bind(1, db.study).bind(2, given_space).bind(3, encode_directions(directions)).bind(4, search::iso8601_now());
+      if (!s.step("creating the study")) db.fail("creating the study returned no id");
+      st = StoredStudy{s.integer(0), given_space, directions};
+    }
+    txn.commit();
+  }
+  if (!given_space.empty() && given_space != st->space_json) {
+    throw Error(ErrorKind::Storage, ctx + " was created with another search space: stored " + shorten(st->space_json) +
+                                        ", given " + shorten(given_space) + " (use a new study name to search another space)");
+  }
+  if (!directions.empty() && directions != st->directions) {
+    throw Error(ErrorKind::Storage, ctx + " was created with directions " + describe(st->directions) + ", given " +
+                                        describe(directions));
+  }
+  db.study_id = st->id;
+  db.space_json = st->space_json;
+  db.directions = st->directions;
+  db.context = ctx;
+}
+
+}  // namespace
+
+SqliteStorage::SqliteStorage(const std::string& path, const std::string& study, const std::string& space_json,
+                             const std::vector<Direction>& directions)
+    : db_(std::make_unique<detail::SqliteDb>()) {
+  if (study.empty()) throw Error(ErrorKind::InvalidArgument, "SqliteStorage: the study name is empty");
+  db_->path = path;
+  db_->study = study;
+  open_connection(*db_);
+  attach_study(*db_, space_json, directions);
+}
+
+SqliteStorage::~SqliteStorage() = default;
+
+int SqliteStorage::create_trial(const ParamVector& params, double sample_seconds, const std::string& worker) {
+  std::lock_guard lock(db_->mutex);
+  detail::SqliteDb& db = *db_;
+  const std::string key = params_key(params);
+  detail::SqliteDb::WriteTxn txn(db);
+  bool held;
+  {
+    auto s = db.prepare("SELECT 1 FROM trials WHERE study_id = ? AND claim_key = ?");
+    s.bind(1, db.study_id).bind(2, key);
+    held = s.step("checking the claim");
+  }
+  long long number;
+  {
+    auto s = db.prepare(
+        "UPDATE studies SET next_trial_number = next_trial_number + 1 WHERE study_id = ? RETURNING next_trial_number - 1");
+    s.bind(1, db.study_id);
+    if (!s.step("numbering the trial")) db.fail("the study row vanished");
+    number = s.integer(0);
+  }
+  {
+    auto s = db.prepare(
+        "INSERT INTO trials(study_id, number, state, params_json, claim_key, sample_seconds, start_time, worker, "
+        "heartbeat) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)");
+    s.bind(1, db.study_id).bind(2, number).bind(3, encode_doubles(params));
+    if (held) {
+      s.bind_null(4);
+    } else {
+      s.bind(4, key);
+    }
+    s.bind(5, sample_seconds).bind(6, search::iso8601_now()).bind(7, worker).bind(8, unix_now());
+    s.step("inserting the trial");
+  }
+  txn.commit();
+  return static_cast<int>(number);
+}
+
+std::optional<int> SqliteStorage::try_create_trial(const ParamVector& params, double sample_seconds,
+                                                   const std::string& worker, std::optional<int> retry_of) {
+  std::lock_guard lock(db_->mutex);
+  detail::SqliteDb& db = *db_;
+  const std::string key = params_key(params);
+  Db::WriteTxn txn(db);
+  {
+    auto s = db.prepare("SELECT 1 FROM trials WHERE study_id = ? AND claim_key = ?");
+    s.bind(1, db.study_id).bind(2, key);
+    if (s.step("checking the claim")) return std::nullopt;  // rolled back: nothing written
+  }
+  long long number;
+  {
+    auto s = db.prepare(
+        "UPDATE studies SET next_trial_number = next_trial_number + 1 WHERE study_id = ? RETURNING next_trial_number - 1");
+    s.bind(1, db.study_id);
+    if (!s.step("numbering the trial")) db.fail("the study row vanished");
+    number = s.integer(0);
+  }
+  {
+    auto s = db.prepare(
+        "INSERT INTO trials(study_id, number, state, params_json, claim_key, sample_seconds, start_time, worker, "
+        "heartbeat, retry_of) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, db.study_id).bind(2, number).bind(3, encode_doubles(params)).bind(4, key);
+    s.bind(5, sample_seconds).bind(6, search::iso8601_now()).bind(7, worker).bind(8, unix_now());
+    if (retry_of) {
+      s.bind(9, static_cast<long long>(*retry_of));
+    } else {
+      s.bind_null(9);
+    }
+    s.step("inserting the trial");
+  }
+  txn.commit();
+  return static_cast<int>(number);
+}
+
+void SqliteStorage::finish_trial(int number, const search::TrialResult& result) {
+  if (result.state == TrialState::Running) {
+    throw Error(ErrorKind::InvalidArgument,
+                "finish_trial: the new state must be complete, failed or pruned, got running (trial " +
+                    std::to_string(number) + ")");
+  }
+  std::lock_guard lock(db_->mutex);
+  detail::SqliteDb& db = *db_;
+  // One statement = one transaction; `state = 'running'` makes finishing exactly-once.
+  auto s = db.prepare(
+      "UPDATE trials SET state = ?, values_json = ?, constraints_json = ?, metrics_json = ?, eval_seconds = ?, "
+      "end_time = ? WHERE study_id = ? AND number = ? AND state = 'running'");
+  s.bind(1, std::string(search::to_string(result.state)))
+      .bind(2, encode_doubles(result.values))
+      .bind(3, encode_doubles(result.constraints))
+      .bind(4, encode_metrics(result.metrics))
+      .bind(5, result.eval_seconds)
+      .bind(6, search::iso8601_now())
+      .bind(7, db.study_id)
+      .bind(8, static_cast<long long>(number));
+  s.step("finishing the trial");
+  if (sqlite3_changes(db.handle) == 0) db.fail_not_running(number, "finish_trial");
+}
+
+std::vector<FrozenTrial> SqliteStorage::trials() const {
+  std::lock_guard lock(db_->mutex);
+  auto s = db_->prepare(std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? ORDER BY number");
+  s.bind(1, db_->study_id);
+  std::vector<FrozenTrial> out;
+  while (s.step("reading trials")) out.push_back(db_->read_trial(s));
+  return out;
+}
+
+std::optional<FrozenTrial> SqliteStorage::trial(int number) const {
+  std::lock_guard lock(db_->mutex);
+  auto s = db_->prepare(std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND number = ?");
+  s.bind(1, db_->study_id).bind(2, static_cast<long long>(number));
+  if (!s.step("reading a trial")) return std::nullopt;
+  return db_->read_trial(s);
+}
+
+int SqliteStorage::n_trials() const {
+  std::lock_guard lock(db_->mutex);
+  auto s = db_->prepare("SELECT COUNT(*) FROM trials WHERE study_id = ?");
+  s.bind(1, db_->study_id);
+  s.step("counting trials");
+  return static_cast<int>(s.integer(0));
+}
+
+std::optional<int> SqliteStorage::retry_of(int number) const {
+  std::lock_guard lock(db_->mutex);
+  auto s = db_->prepare("SELECT retry_of FROM trials WHERE study_id = ? AND number = ?");
+  s.bind(1, db_->study_id).bind(2, static_cast<long long>(number));
+  if (!s.step("reading a trial")) {
+    throw Error(ErrorKind::InvalidArgument, "retry_of: no trial " + std::to_string(number) + " in " + db_->context);
+  }
+  if (s.is_null(0)) return std::nullopt;
+  return static_cast<int>(s.whole(0, db_->context + ", trial " + std::to_string(number), "retry_of"));
+}
+
+void SqliteStorage::heartbeat(int number) {
+  std::lock_guard lock(db_->mutex);
+  detail::SqliteDb& db = *db_;
+  {
+    auto s = db.prepare("UPDATE trials SET heartbeat = ? WHERE study_id = ? AND number = ? AND state = 'running'");
+    s.bind(1, unix_now()).bind(2, db.study_id).bind(3, static_cast<long long>(number));
+    s.step("writing a heartbeat");
+  }
+  if (sqlite3_changes(db.handle) > 0) return;
+  auto s = db.prepare("SELECT 1 FROM trials WHERE study_id = ? AND number = ?");
+  s.bind(1, db.study_id).bind(2, static_cast<long long>(number));
+  if (!s.step("reading a trial")) {
+    throw Error(ErrorKind::InvalidArgument, "heartbeat: no trial " + std::to_string(number) + " in " + db.context);
+  }
+}
+
+std::vector<search::StaleTrial> SqliteStorage::fail_stale_trials(double timeout_seconds) {
+  std::lock_guard lock(db_->mutex);
+  detail::SqliteDb& db = *db_;
+  Db::WriteTxn txn(db);
+  std::vector<search::StaleTrial> stale;
+  {
+    auto s = db.prepare(
+        "SELECT number, params_json, worker, retry_of FROM trials WHERE study_id = ? AND state = 'running' AND "
+        "heartbeat <= ? ORDER BY number");
+    s.bind(1, db.study_id).bind(2, unix_now() - timeout_seconds);
+    while (s.step("finding stale trials")) {
+      search::StaleTrial t;
+      t.number = static_cast<int>(s.whole(0, db.context, "number"));
+      const std::string ctx = db.context + ", trial " + std::to_string(t.number);
+      t.params = decode_doubles(s.text(1), "params_json", ctx);
+      t.worker = s.text(2);
+      if (!s.is_null(3)) t.retry_of = static_cast<int>(s.whole(3, ctx, "retry_of"));
+      stale.push_back(std::move(t));
+    }
+  }
+  const std::string now = search::iso8601_now();
+  for (const auto& t : stale) {
+    // claim_key = NULL releases the params, so exactly one retry can claim them again.
+    auto s = db.prepare(
+        "UPDATE trials SET state = 'failed', end_time = ?, claim_key = NULL WHERE study_id = ? AND number = ?");
+    s.bind(1, now).bind(2, db.study_id).bind(3, static_cast<long long>(t.number));
+    s.step("failing a stale trial");
+  }
+  txn.commit();
+  return stale;
+}
+
+const std::string& SqliteStorage::path() const { return db_->path; }
+const std::string& SqliteStorage::study_name() const { return db_->study; }
+const std::string& SqliteStorage::space_json() const { return db_->space_json; }
+const std::vector<Direction>& SqliteStorage::directions() const { return db_->directions; }
+
+std::string SqliteStorage::integrity_check() const {
+  std::lock_guard lock(db_->mutex);
+  auto s = db_->prepare("PRAGMA integrity_check");
+  std::string report;
+  while (s.step("PRAGMA integrity_check")) report += (report.empty() ? "" : "; ") + s.text(0);
+  return report;
+}
+
+std::vector<StudySummary> SqliteStorage::list_studies(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw Error(ErrorKind::Storage, "SQLite study storage `" + path + "` does not exist");
+  }
+  Db db;
+  db.path = path;
+  check_header(path);
+  if (sqlite3_open_v2(path.c_str(), &db.handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    db.fail("cannot open");
+  }
+  sqlite3_busy_timeout(db.handle, kBusyTimeoutMs);
+  if (!validate_schema(db)) return {};
+  std::vector<StudySummary> out;
+  auto s = db.prepare(
+      "SELECT s.name, s.directions_json, s.created_time, "
+      "(SELECT COUNT(*) FROM trials t WHERE t.study_id = s.study_id AND t.state = 'running'), "
+      "(SELECT COUNT(*) FROM trials t WHERE t.study_id = s.study_id AND t.state = 'complete'), "
+      "(SELECT COUNT(*) FROM trials t WHERE t.study_id = s.study_id AND t.state = 'failed'), "
+      "(SELECT COUNT(*) FROM trials t WHERE t.study_id = s.study_id AND t.state = 'pruned') "
+      "FROM studies s ORDER BY s.name");
+  while (s.step("listing studies")) {
+    StudySummary sum;
+    sum.name = s.text(0);
+    sum.directions = decode_directions(s.text(1), "study `" + sum.name + "` in `" + path + "`");
+    sum.created_time = s.text(2);
+    sum.n_running = static_cast<int>(s.integer(3));
+    sum.n_complete = static_cast<int>(s.integer(4));
+    sum.n_failed = static_cast<int>(s.integer(5));
+    sum.n_pruned = static_cast<int>(s.integer(6));
+    out.push_back(std::move(sum));
+  }
+  return out;
+}
+
+}  // namespace qdse::storage
