@@ -8,3 +8,4 @@ bash scripts/build.sh
 CONFIG=${1:-configs/fmnist_mlp.toml}
 ./build/qdse train --config "$CONFIG" --if-missing
 ./build/qdse eval --config "$CONFIG"
+./build/qdse search --config "$CONFIG"

@@ -28,6 +28,8 @@ struct ConfigOptions {
 void add_models_command(CLI::App& app, GlobalOptions& global);
 void add_train_command(CLI::App& app, GlobalOptions& global);
 void add_eval_command(CLI::App& app, GlobalOptions& global);
+void add_search_command(CLI::App& app, GlobalOptions& global);
+void add_space_command(CLI::App& app, GlobalOptions& global);
 
 // Loads the config (or defaults) and applies the command-line overrides.
 io::RunConfig resolve_config(const ConfigOptions& options);

@@ -11,6 +11,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"qdse: find the best per-layer number formats for a trained network"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags may also follow the subcommand
   app.set_version_flag("--version", "qdse 0.1.0");
   qdse::cli::GlobalOptions global;
   app.add_flag("--json", global.json, "print machine-readable JSON on stdout");
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
   qdse::cli::add_models_command(app, global);
   qdse::cli::add_train_command(app, global);
   qdse::cli::add_eval_command(app, global);
+  qdse::cli::add_search_command(app, global);
+  qdse::cli::add_space_command(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

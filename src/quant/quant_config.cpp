@@ -209,10 +209,9 @@ NodeQuantConfig parse_node_config(const ConfigDict& dict, ir::OpKind op, const s
   const auto name = r.string("name");
   if (!name) throw r.fail("name", "is required (a format name, or \"NA\" for not quantized)");
   NodeQuantConfig out;
-  if (*name == "NA") {
-    r.reject_unknown();
-    return out;
-  }
+  // "NA" leaves the layer float; its other keys are ignored (a search space may
+  // offer name = ["integer", "NA"] beside width choices, as MASE allows).
+  if (*name == "NA") return out;
   const FormatKind kind = parse_format_kind(*name, where);
   const auto& t = ir::traits(op);
   if (!t.has_weight && !t.data_quantizable)

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "qdse/core/error.hpp"
@@ -51,6 +52,28 @@ json parse(std::string_view text, std::string_view context, std::string_view col
   return j;
 }
 
+// The exact form encode_doubles writes for finite values ("[1,2.5,-3e-07]"), parsed
+// without building a JSON tree: trials() decodes several arrays per row on every ask.
+// Anything else (whitespace, "NaN" strings, garbage) returns nullopt for the full parser.
+std::optional<std::vector<double>> parse_plain_array(std::string_view t) {
+  if (t.size() < 2 || t.front() != '[' || t.back() != ']') return std::nullopt;
+  std::vector<double> out;
+  const char* p = t.data() + 1;
+  const char* end = t.data() + t.size() - 1;
+  if (p == end) return out;
+  while (true) {
+    if (!(*p == '-' || (*p >= '0' && *p <= '9'))) return std::nullopt;  // no nan/inf/+ spellings
+    double v = 0.0;
+    auto [next, ec] = std::from_chars(p, end, v);
+    if (ec != std::errc()) return std::nullopt;
+    out.push_back(v);
+    if (next == end) return out;
+    if (*next != ',') return std::nullopt;
+    p = next + 1;
+    if (p == end) return std::nullopt;
+  }
+}
+
 }  // namespace
 
 std::string encode_doubles(const std::vector<double>& values) {
@@ -63,6 +86,7 @@ std::string encode_doubles(const std::vector<double>& values) {
 }
 
 std::vector<double> decode_doubles(std::string_view text, std::string_view column, std::string_view context) {
+  if (auto fast = parse_plain_array(text)) return std::move(*fast);
   const json j = parse(text, context, column);
   if (!j.is_array()) fail(context, column, "must be a JSON array, got " + j.dump());
   std::vector<double> out;
@@ -85,6 +109,7 @@ std::string encode_metrics(const std::map<std::string, double>& metrics) {
 }
 
 std::map<std::string, double> decode_metrics(std::string_view text, std::string_view context) {
+  if (text == "{}") return {};  // the common case, without a JSON tree
   const json j = parse(text, context, "metrics_json");
   if (!j.is_object()) fail(context, "metrics_json", "must be a JSON object, got " + j.dump());
   std::map<std::string, double> out;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "onnx_builder.hpp"
+#include "qdse/core/error.hpp"
 #include "qdse/exec/executor.hpp"
 
 namespace qdse::io {
@@ -143,7 +144,7 @@ TEST(OnnxOps, ConvWithPadsStridesGroupsDilations) {
     OnnxBuilder::attr(last(b), "dilations", std::vector<int64_t>{2, 2});
     OnnxBuilder::attr(last(b), "auto_pad", std::string("VALID"));
     const auto x = torch::randn({2, 4, 5, 5});
-    expect_eq(run(b.import(), x), torch::conv2d(x, w, {}, 1, 0, 2, 2), 1e-5);
+    expect_eq(run(b.import(), x), torch::conv2d(x, w, at::Tensor(), 1, 0, 2, 2), 1e-5);
   }
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/ir/zoo.hpp"
 #include "qdse/quant/calibration.hpp"
@@ -83,7 +84,7 @@ TEST(Transform, AutoFracKeepsFourBitWeightsThatNaZeroes) {
   const auto wq_auto = quantize(g, resolved).nodes[1].weight;
   EXPECT_EQ(wq_na.count_nonzero().item<int64_t>(), 0);
   EXPECT_GT(wq_auto.count_nonzero().item<int64_t>(), 256 * 784 / 2);
-  EXPECT_THROW(resolve_auto_frac(g, aut, nullptr), Error);
+  EXPECT_THROW(resolve_auto_frac(g, aut, nullptr), qdse::Error);
 }
 
 TEST(Calibration, MaxAndPercentileOfInputs) {

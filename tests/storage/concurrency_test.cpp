@@ -74,29 +74,39 @@ void kill_mid_search(const Opener& open, const std::function<void(Storage&)>& ch
   const auto space = space_6x6x6();
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
+  // The child reports 2n when it claimed trial n and 2n+1 once trial n is finished.
   const pid_t pid = fork_child([&] {
     close(fds[0]);
     auto storage = open();
     search::BruteForceSampler sampler;
+    auto report = [&](int code) { return write(fds[1], &code, sizeof code) == sizeof code; };
     while (auto params = sampler.ask(space, kMin, storage->trials())) {
       auto number = storage->try_create_trial(*params, 0.0, "doomed");
       if (!number) continue;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the "evaluation"
+      if (!report(2 * *number)) return 4;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the "evaluation"
       search::TrialResult r;
       r.values = {objective(space, *params)};
       storage->finish_trial(*number, r);
-      const int n = *number;
-      if (write(fds[1], &n, sizeof n) != sizeof n) return 4;  // reported only once durable
+      if (!report(2 * *number + 1)) return 4;  // reported only once durable
     }
     return 0;
   });
   close(fds[1]);
+  // Kill right after the claim that follows the 20th finished trial: the child is then
+  // most likely evaluating, so a Running leftover is exercised (not relied upon).
   std::vector<int> reported;
-  int n = 0;
-  while (reported.size() < 20 && read(fds[0], &n, sizeof n) == sizeof n) reported.push_back(n);
-  kill(pid, SIGKILL);
+  int code = 0;
+  bool killed = false;
+  while (read(fds[0], &code, sizeof code) == sizeof code) {
+    if (code % 2 == 1) reported.push_back(code / 2);
+    if (!killed && code % 2 == 0 && reported.size() >= 20) {
+      kill(pid, SIGKILL);
+      killed = true;
+    }
+  }
+  if (!killed) kill(pid, SIGKILL);
   wait_child(pid);
-  while (read(fds[0], &n, sizeof n) == sizeof n) reported.push_back(n);  // written before the kill
   close(fds[0]);
   ASSERT_GE(reported.size(), 20u);
 

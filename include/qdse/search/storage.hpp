@@ -1,8 +1,9 @@
 // Storage: where one study's trials live. The study writes through it and samplers read
-// snapshots from it, so several workers (threads now, processes with an SQL storage
-// later) can share one study.
+// snapshots from it, so several workers (threads; processes and hosts with the SQLite and
+// PostgreSQL back ends of qdse_storage, docs/storage.md) can share one study.
 //
-// Contract (checked by tests/search/storage_contract.hpp for every implementation):
+// Contract (checked by tests/search/storage_contract.hpp and, for claims, heartbeats and
+// stale trials, tests/storage/claim_contract.hpp for every implementation):
 //  - create_trial returns consecutive numbers 0, 1, 2, ... unique even under concurrency;
 //    the trial starts Running with start_time set.
 //  - finish_trial moves a Running trial to a finished state exactly once; finishing an

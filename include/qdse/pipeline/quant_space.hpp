@@ -1,0 +1,67 @@
+// QuantSpace: MASE's `graph/quantize/mixed_precision_ptq` search space, built from
+// `[search.search_space]` and a graph, and the decoding of sampled params back into
+// a QuantConfig.
+//
+//   [search.search_space]
+//   name = "graph/quantize/mixed_precision_ptq"
+//   setup.by = "name"                      # or "type"
+//   [search.search_space.seed.default.config]
+//   name = ["NA"]
+//   [search.search_space.seed.seq_blocks_1.config]   # a node (by name) or op type
+//   name = ["integer"]
+//   data_in_width = [4, 8]
+//   weight_width = [2, 4, 8]
+//   weight_frac_width = ["NA", "auto"]
+//
+// Every key holds a list of choices; the space is the product. Params are named as
+// MASE flattens them, "<node or type>/config/<key>", in graph order (earliest layer
+// first), so brute force enumerates with the first layers outermost. By type, all
+// nodes of a type share one choice (as MASE). Every choice is checked when the
+// space is built, so a bad width fails before the first trial.
+// Thread-safety: immutable after construction.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "qdse/io/run_config.hpp"
+#include "qdse/ir/graph.hpp"
+#include "qdse/quant/calibration.hpp"
+#include "qdse/quant/quant_config.hpp"
+#include "qdse/search/space.hpp"
+
+namespace qdse::pipeline {
+
+class QuantSpace {
+ public:
+  QuantSpace(const io::RunConfig& config, const ir::Graph& graph);
+
+  const search::SearchSpace& space() const { return space_; }
+  // Sampled params (aligned with space()) -> per-node configs (auto frac unresolved).
+  quant::QuantConfig decode(const search::ParamVector& params) const;
+  // The chosen value of every param, for trial records ("seq_blocks_1/config/weight_width" -> 8).
+  quant::ConfigDict describe(const search::ParamVector& params) const;
+  const quant::CalibrationOptions& calibration() const { return calibration_; }
+  const std::string& where() const { return where_; }
+
+ private:
+  struct Dim {
+    std::string param;  // "<group>/config/<key>"
+    int group;
+    std::string key;
+    std::vector<quant::ConfigValue> choices;
+  };
+  struct Group {
+    std::string key;         // node name or op type
+    std::vector<int> nodes;  // graph nodes it applies to
+    std::string where;       // for errors
+  };
+  const ir::Graph& graph_;
+  std::vector<Group> groups_;
+  std::vector<Dim> dims_;
+  search::SearchSpace space_;
+  quant::CalibrationOptions calibration_;
+  std::string where_;
+};
+
+}  // namespace qdse::pipeline

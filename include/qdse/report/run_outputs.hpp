@@ -1,0 +1,38 @@
+// Run outputs: the files a search leaves in its run directory, and the table of
+// best trials printed at the end.
+//   trials.json  every trial: number, state, params (chosen values by MASE param
+//                name), metrics, objective values, constraints, feasibility,
+//                start/end time, sampler and evaluation seconds, worker
+//   trials.csv   the same, one row per trial, one column per param and metric
+//   best.json    the best feasible trial (single objective; or the least-violating
+//                one, flagged) or the whole feasible Pareto front (multi-objective),
+//                with the float baseline and the run's summary
+// Files are written to a temporary name and renamed, so a crash never leaves a
+// half-written file. Thread-safety: pure functions of their arguments.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "qdse/pipeline/quant_space.hpp"
+#include "qdse/pipeline/search_runner.hpp"
+#include "qdse/search/study.hpp"
+
+namespace qdse::report {
+
+nlohmann::json trial_to_json(const search::FrozenTrial& t, const pipeline::QuantSpace& space);
+
+// Writes trials.json, trials.csv and best.json into dir; returns best.json's content.
+nlohmann::json write_run_outputs(const std::string& dir, const search::Study& study,
+                                 const pipeline::QuantSpace& space,
+                                 const pipeline::StrategyConfig& strategy,
+                                 const pipeline::SearchSummary& summary, const nlohmann::json& provenance);
+
+// Human table of best.json's trials (objective values and the metrics in the objective).
+std::string format_best_table(const nlohmann::json& best, const pipeline::StrategyConfig& strategy);
+
+void write_file_atomic(const std::string& path, const std::string& content);
+
+}  // namespace qdse::report

@@ -1,0 +1,173 @@
+#include "qdse/pipeline/strategy_config.hpp"
+
+#include <algorithm>
+#include <regex>
+
+#include "qdse/core/error.hpp"
+
+namespace qdse::pipeline {
+namespace {
+
+search::Direction parse_dir(const io::TableReader& t, std::string_view key, search::Direction fallback) {
+  const auto s = t.get_string(key);
+  if (!s) return fallback;
+  if (*s == "maximize") return search::Direction::Maximize;
+  if (*s == "minimize") return search::Direction::Minimize;
+  throw t.error(key, "`" + std::string(key) + "` must be \"maximize\" or \"minimize\", got \"" + *s + "\"");
+}
+
+void require_known_metric(const io::TableReader& t, const std::string& name) {
+  const auto& names = TrialEvaluator::metric_names();
+  if (std::find(names.begin(), names.end(), name) != names.end()) return;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  throw t.error(name, "metric `" + name + "` is not computed by qdse; available metrics: " + list);
+}
+
+ConstraintSpec parse_constraint(const io::TableReader& t, const std::string& metric) {
+  const auto text = t.get_string(metric);
+  // ">= 0.99 * float", "<= 100000", ">= 0.85"
+  static const std::regex re(R"(^\s*(>=|<=)\s*([-+0-9.eE]+)\s*(\*\s*float)?\s*$)");
+  std::smatch m;
+  if (!text || !std::regex_match(*text, m, re))
+    throw t.error(metric, "constraint on `" + metric +
+                              "` must look like \">= 0.99 * float\" or \"<= 100000\", got " +
+                              (text ? "\"" + *text + "\"" : std::string("nothing")));
+  ConstraintSpec c;
+  c.metric = metric;
+  c.at_least = m[1] == ">=";
+  try {
+    c.bound = std::stod(m[2]);
+  } catch (const std::exception&) {
+    throw t.error(metric, "constraint bound `" + std::string(m[2]) + "` is not a number");
+  }
+  c.relative = m[3].matched;
+  c.text = *text;
+  return c;
+}
+
+}  // namespace
+
+double ConstraintSpec::violation(double value, double float_value) const {
+  const double b = relative ? bound * float_value : bound;
+  return at_least ? b - value : value - b;
+}
+
+std::vector<search::Direction> StrategyConfig::directions() const {
+  if (sum_scaled_metrics) return {direction};
+  std::vector<search::Direction> out;
+  for (const auto& m : metrics) out.push_back(m.direction);
+  return out;
+}
+
+std::vector<double> StrategyConfig::objective_values(const std::map<std::string, double>& values) const {
+  std::vector<double> out;
+  double sum = 0;
+  for (const auto& m : metrics) {
+    auto it = values.find(m.name);
+    QDSE_ASSERT(it != values.end(), "metric " + m.name + " missing from the evaluator's output");
+    sum += m.scale * it->second;
+    out.push_back(m.scale * it->second);
+  }
+  if (sum_scaled_metrics) return {sum};
+  return out;
+}
+
+StrategyConfig parse_strategy(const io::RunConfig& config) {
+  StrategyConfig s;
+  s.eval.batch_size = config.eval_batch_size;
+  s.sampler_options.seed = config.seed;
+  const io::TableReader root = config.root();
+  const auto search = root.get_table("search");
+  if (!search) throw Error(ErrorKind::Config, "no [search] table in " + config.file);
+  search->check_keys({"search_space", "strategy"});
+  const auto st = search->get_table("strategy");
+  if (!st) throw search->error("", "[search] needs a `strategy` table");
+  st->check_keys({"name", "eval_mode", "sw_runner", "hw_runner", "setup", "metrics", "constraints",
+                  "memo_budget_mb", "latency_repeats", "tpe", "nsgaii"});
+  if (auto name = st->get_string("name"); name && *name != "optuna" && *name != "qdse")
+    throw st->error("name", "strategy `" + *name + "` is not supported; use \"optuna\" (MASE's name) or \"qdse\"");
+  if (auto sw = st->get_table("sw_runner")) {
+    sw->check_keys({"basic_evaluation"});
+    if (auto be = sw->get_table("basic_evaluation")) {
+      be->check_keys({"data_loader", "num_samples"});
+      const std::string dl = be->string_or("data_loader", "val_dataloader");
+      if (dl == "val_dataloader") s.split = data::SplitKind::Validation;
+      else if (dl == "test_dataloader") s.split = data::SplitKind::Test;
+      else if (dl == "train_dataloader") s.split = data::SplitKind::Train;
+      else throw be->error("data_loader", "`data_loader` must be train_dataloader, val_dataloader or test_dataloader, got \"" + dl + "\"");
+      s.eval.num_samples = be->int_or("num_samples", 0);
+      if (s.eval.num_samples < 0) throw be->error("num_samples", "`num_samples` must be >= 0 (0 = all)");
+    }
+  }
+  if (auto hw = st->get_table("hw_runner")) {
+    hw->check_keys({"average_bitwidth"});
+    if (auto ab = hw->get_table("average_bitwidth")) {
+      ab->check_keys({"compare_to"});
+      s.eval.compare_to = ab->double_or("compare_to", 32);
+    }
+  }
+  if (auto setup = st->get_table("setup")) {
+    setup->check_keys({"n_jobs", "n_trials", "timeout", "sampler", "sum_scaled_metrics", "direction", "seed"});
+    s.n_jobs = static_cast<int>(setup->int_or("n_jobs", 1));
+    if (s.n_jobs < 1) throw setup->error("n_jobs", "`n_jobs` must be >= 1");
+    const int64_t n = setup->int_or("n_trials", s.n_trials);
+    if (n < 1 || n > 100000000) throw setup->error("n_trials", "`n_trials` must be in [1, 1e8], got " + std::to_string(n));
+    s.n_trials = static_cast<int>(n);
+    s.timeout_seconds = setup->double_or("timeout", 0);
+    if (s.timeout_seconds < 0) throw setup->error("timeout", "`timeout` must be >= 0 seconds");
+    s.sampler = setup->string_or("sampler", s.sampler);
+    search::make_sampler(s.sampler);  // validates the name with the list of valid ones
+    s.sum_scaled_metrics = setup->bool_or("sum_scaled_metrics", true);
+    s.direction = parse_dir(*setup, "direction", search::Direction::Maximize);
+    if (auto seed = setup->get_int("seed")) s.sampler_options.seed = static_cast<uint64_t>(*seed);
+  }
+  if (auto tpe = st->get_table("tpe")) {
+    tpe->check_keys({"n_startup_trials", "n_ei_candidates", "multivariate", "avoid_duplicates",
+                     "ordered_categoricals", "prior_weight", "consider_endpoints"});
+    auto& o = s.sampler_options.tpe;
+    o.n_startup_trials = static_cast<int>(tpe->int_or("n_startup_trials", o.n_startup_trials));
+    o.n_ei_candidates = static_cast<int>(tpe->int_or("n_ei_candidates", o.n_ei_candidates));
+    o.multivariate = tpe->bool_or("multivariate", o.multivariate);
+    o.avoid_duplicates = tpe->bool_or("avoid_duplicates", o.avoid_duplicates);
+    o.ordered_categoricals = tpe->bool_or("ordered_categoricals", o.ordered_categoricals);
+    o.prior_weight = tpe->double_or("prior_weight", o.prior_weight);
+    o.consider_endpoints = tpe->bool_or("consider_endpoints", o.consider_endpoints);
+  }
+  if (auto ns = st->get_table("nsgaii")) {
+    ns->check_keys({"population_size", "crossover_prob", "swapping_prob", "avoid_duplicates"});
+    auto& o = s.sampler_options.nsgaii;
+    o.population_size = static_cast<int>(ns->int_or("population_size", o.population_size));
+    o.crossover_prob = ns->double_or("crossover_prob", o.crossover_prob);
+    o.swapping_prob = ns->double_or("swapping_prob", o.swapping_prob);
+    o.avoid_duplicates = ns->bool_or("avoid_duplicates", o.avoid_duplicates);
+  }
+  const int64_t memo_mb = st->int_or("memo_budget_mb", 1024);
+  if (memo_mb < 0) throw st->error("memo_budget_mb", "`memo_budget_mb` must be >= 0 (0 disables the memo)");
+  s.eval.memo_budget_bytes = memo_mb << 20;
+  s.eval.latency_repeats = static_cast<int>(st->int_or("latency_repeats", 3));
+  const auto metrics = st->get_table("metrics");
+  if (!metrics || metrics->keys().empty())
+    throw st->error("", "[search.strategy.metrics] must name at least one metric, e.g. accuracy.scale = 1.0");
+  for (const auto& name : metrics->keys()) {
+    require_known_metric(*metrics, name);
+    const auto mt = metrics->get_table(name);
+    if (!mt) throw metrics->error(name, "`" + name + "` must be a table with `scale` and `direction`");
+    mt->check_keys({"scale", "direction"});
+    MetricObjective m{name, mt->double_or("scale", 1.0),
+                      parse_dir(*mt, "direction", search::Direction::Maximize)};
+    if (!mt->has("direction") && !s.sum_scaled_metrics)
+      throw mt->error("", "`" + name + ".direction` is required for a multi-objective search");
+    s.metrics.push_back(m);
+    if (name == "latency" || name == "latency_per_sample_us") s.eval.measure_latency = true;
+  }
+  if (auto cons = st->get_table("constraints"))
+    for (const auto& name : cons->keys()) {
+      require_known_metric(*cons, name);
+      s.constraints.push_back(parse_constraint(*cons, name));
+      if (name == "latency" || name == "latency_per_sample_us") s.eval.measure_latency = true;
+    }
+  return s;
+}
+
+}  // namespace qdse::pipeline
