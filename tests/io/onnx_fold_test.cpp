@@ -83,8 +83,12 @@ TEST(OnnxFold, ConvBatchNormFoldingEqualsUnfolded) {
     EXPECT_EQ(folded.node(0).name, "conv");
     EXPECT_EQ(folded.node(1).name, "act");
     const auto x = torch::randn({16, 4, 6, 6});
-    const auto diff = (run(folded, x) - run(plain, x)).abs().max().item<double>();
-    EXPECT_LT(diff, 1e-5) << "groups " << groups;
+    const auto want = run(plain, x);
+    const auto diff = (run(folded, x) - want).abs().max().item<double>();
+    // The fold rounds w*s once in float32; relative to the output's scale (here up
+    // to ~100: random weights, gamma/sqrt(var) up to ~10) that is float32 noise.
+    const double scale = std::max(1.0, want.abs().max().item<double>());
+    EXPECT_LT(diff / scale, 1e-5) << "groups " << groups << " abs diff " << diff;
   }
 }
 

@@ -144,7 +144,7 @@ TEST(OnnxOps, ConvWithPadsStridesGroupsDilations) {
     OnnxBuilder::attr(last(b), "dilations", std::vector<int64_t>{2, 2});
     OnnxBuilder::attr(last(b), "auto_pad", std::string("VALID"));
     const auto x = torch::randn({2, 4, 5, 5});
-    expect_eq(run(b.import(), x), torch::conv2d(x, w, at::Tensor(), 1, 0, 2, 2), 1e-5);
+    expect_eq(run(b.import(), x), torch::conv2d(x, w, at::Tensor(), std::vector<int64_t>{1, 1}, std::vector<int64_t>{0, 0}, std::vector<int64_t>{2, 2}, 2), 1e-5);
   }
 }
 
