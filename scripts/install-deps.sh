@@ -16,8 +16,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # data
   libhdf5-dev zlib1g-dev dataset-fashion-mnist
-  # reports
-  gnuplot-nox
+  # reports: figures (gnuplot), the headless-browser check of the HTML report (chromium)
+  gnuplot-nox chromium
 )
 
 SUDO=""

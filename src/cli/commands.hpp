@@ -22,6 +22,7 @@ struct ConfigOptions {
   std::string config;  // TOML file
   std::string model;   // overrides `model`
   std::string data;    // overrides `dataset_path`
+  std::string dataset;  // overrides `dataset`
   void add_to(CLI::App* cmd);
 };
 
@@ -30,6 +31,12 @@ void add_train_command(CLI::App& app, GlobalOptions& global);
 void add_eval_command(CLI::App& app, GlobalOptions& global);
 void add_search_command(CLI::App& app, GlobalOptions& global);
 void add_space_command(CLI::App& app, GlobalOptions& global);
+void add_studies_command(CLI::App& app, GlobalOptions& global);  // cmd_studies.cpp
+void add_trials_command(CLI::App& app, GlobalOptions& global);   // cmd_studies.cpp
+void add_report_command(CLI::App& app, GlobalOptions& global);
+void add_compare_command(CLI::App& app, GlobalOptions& global);
+void add_layers_command(CLI::App& app, GlobalOptions& global);
+void add_export_command(CLI::App& app, GlobalOptions& global);
 
 // Loads the config (or defaults) and applies the command-line overrides.
 io::RunConfig resolve_config(const ConfigOptions& options);

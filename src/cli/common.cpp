@@ -15,14 +15,17 @@ namespace qdse::cli {
 
 void ConfigOptions::add_to(CLI::App* cmd) {
   cmd->add_option("-c,--config", config, "TOML config (MASE style); see docs/config.md");
-  cmd->add_option("-m,--model", model, "model: a built-in name (see `qdse models`); overrides `model`");
+  cmd->add_option("-m,--model", model,
+                  "model: a built-in name (see `qdse models`) or an .onnx file; overrides `model`");
+  cmd->add_option("--dataset", dataset, "dataset name (fashion_mnist, mnist, jsc, csv); overrides `dataset`");
   cmd->add_option("--data", data, "dataset file or directory; overrides `dataset_path`");
 }
 
 io::RunConfig resolve_config(const ConfigOptions& options) {
   io::RunConfig c = options.config.empty() ? io::default_run_config()
                                            : io::load_run_config(options.config);
-  if (!options.model.empty()) c.model = options.model;
+  if (!options.model.empty()) c.model = io::absolute_model_path(options.model);
+  if (!options.dataset.empty()) c.dataset = options.dataset;
   if (!options.data.empty()) c.dataset_path = options.data;
   return c;
 }

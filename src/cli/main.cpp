@@ -23,6 +23,12 @@ int main(int argc, char** argv) {
   qdse::cli::add_eval_command(app, global);
   qdse::cli::add_search_command(app, global);
   qdse::cli::add_space_command(app, global);
+  qdse::cli::add_studies_command(app, global);
+  qdse::cli::add_trials_command(app, global);
+  qdse::cli::add_report_command(app, global);
+  qdse::cli::add_compare_command(app, global);
+  qdse::cli::add_layers_command(app, global);
+  qdse::cli::add_export_command(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

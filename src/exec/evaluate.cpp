@@ -4,31 +4,130 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <vector>
 
 #include "qdse/core/error.hpp"
 
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
+
 namespace qdse::exec {
+namespace {
+
+#if defined(__x86_64__) || defined(_M_X64)
+// exp() of 4 doubles <= 0: k = round(x / ln 2), r = x - k ln 2 (two-part constant,
+// |r| <= 0.35), Taylor series to r^13 (truncation < 1e-17 relative), times 2^k. Inputs
+// below -700 give exp(-700) (< 1e-304: invisible next to the row maximum's 1).
+__attribute__((target("avx2,fma"))) void exp_nonpositive_avx2(double* v, int64_t n) {
+  const __m256d lo = _mm256_set1_pd(-700.0), log2e = _mm256_set1_pd(1.4426950408889634);
+  const __m256d ln2_hi = _mm256_set1_pd(6.93147180369123816490e-01);
+  const __m256d ln2_lo = _mm256_set1_pd(1.90821492927058770002e-10);
+  const __m256d magic = _mm256_set1_pd(6755399441055744.0);  // 2^52 + 2^51
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256d x = _mm256_max_pd(_mm256_loadu_pd(v + i), lo);
+    const __m256d k = _mm256_round_pd(_mm256_mul_pd(x, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256d r = _mm256_fnmadd_pd(k, ln2_lo, _mm256_fnmadd_pd(k, ln2_hi, x));
+    __m256d p = _mm256_set1_pd(1.0 / 6227020800.0);  // 1/13!
+    const double inv_fact[] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
+                               1.0 / 40320.0,     1.0 / 5040.0,     1.0 / 720.0,     1.0 / 120.0,
+                               1.0 / 24.0,        1.0 / 6.0,        0.5,             1.0,
+                               1.0};
+    for (double c : inv_fact) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c));
+    const __m256i bits = _mm256_slli_epi64(
+        _mm256_castpd_si256(_mm256_add_pd(_mm256_add_pd(k, _mm256_set1_pd(1023.0)), magic)), 52);
+    _mm256_storeu_pd(v + i, _mm256_mul_pd(p, _mm256_castsi256_pd(bits)));
+  }
+  for (; i < n; ++i) v[i] = std::exp(v[i]);
+}
+#endif
+
+// v[i] = exp(v[i]) for v[i] <= 0 (to within an ulp or two).
+void exp_nonpositive(double* v, int64_t n) {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) return exp_nonpositive_avx2(v, n);
+#endif
+  for (int64_t i = 0; i < n; ++i) v[i] = std::exp(v[i]);
+}
+
+}  // namespace
+
+namespace {
+
+// Accumulates score_logits over rows of one dtype, a chunk at a time (no copies of
+// the logits: this runs once per trial).
+template <class T>
+void score_rows(const T* logits, const int64_t* labels, int64_t n, int64_t classes, std::vector<int64_t>& total,
+                std::vector<int64_t>& hits, int64_t& correct, double& loss) {
+  const int64_t chunk = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, classes));
+  std::vector<double> shifted(static_cast<std::size_t>(chunk * classes));  // logit - row maximum
+  std::vector<int64_t> pred(static_cast<std::size_t>(chunk));
+  for (int64_t i0 = 0; i0 < n; i0 += chunk) {
+    const int64_t rows = std::min(chunk, n - i0);
+    for (int64_t i = 0; i < rows; ++i) {
+      const T* row = logits + (i0 + i) * classes;
+      int64_t best = 0;
+      for (int64_t c = 1; c < classes && !std::isnan(row[best]); ++c)
+        if (row[c] > row[best] || std::isnan(row[c])) best = c;
+      pred[static_cast<std::size_t>(i)] = best;
+      const double m = static_cast<double>(row[best]);
+      for (int64_t c = 0; c < classes; ++c)
+        shifted[static_cast<std::size_t>(i * classes + c)] = static_cast<double>(row[c]) - m;
+    }
+    exp_nonpositive(shifted.data(), rows * classes);  // NaN rows give a NaN loss below
+    for (int64_t i = 0; i < rows; ++i) {
+      const T* row = logits + (i0 + i) * classes;
+      const int64_t label = labels[i0 + i], best = pred[static_cast<std::size_t>(i)];
+      if (label < 0 || label >= classes)
+        throw Error(ErrorKind::InvalidArgument, "score_logits: label " + std::to_string(label) +
+                                                    " outside [0, " + std::to_string(classes) + ")");
+      double sum = 0;
+      for (int64_t c = 0; c < classes; ++c) sum += shifted[static_cast<std::size_t>(i * classes + c)];
+      loss += (static_cast<double>(row[best]) + std::log(sum)) - static_cast<double>(row[label]);
+      ++total[static_cast<std::size_t>(label)];
+      if (best == label) {
+        ++correct;
+        ++hits[static_cast<std::size_t>(label)];
+      }
+    }
+  }
+}
+
+}  // namespace
 
 EvalResult score_logits(const at::Tensor& logits, const at::Tensor& y) {
+  // Per row in float64: argmax (first maximum; a NaN counts as the maximum, as
+  // torch.argmax), the loss as logsumexp - logit[label], per-class hit counts.
   EvalResult r;
   r.samples = y.size(0);
   if (r.samples == 0) return r;
-  const at::Tensor pred = logits.argmax(1);
-  const at::Tensor hit = pred.eq(y);
-  r.accuracy = hit.to(torch::kFloat64).mean().item<double>();
-  r.loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat64), y,
-                                                torch::nn::functional::CrossEntropyFuncOptions()
-                                                    .reduction(torch::kSum))
-               .item<double>() /
-           static_cast<double>(r.samples);
-  const int64_t classes = logits.size(1);
-  const at::Tensor per_class_total = torch::bincount(y, {}, classes).to(torch::kFloat64);
-  const at::Tensor per_class_hit =
-      torch::bincount(y, hit.to(torch::kFloat64), classes).to(torch::kFloat64);
-  const at::Tensor present = per_class_total.gt(0);
-  r.macro_accuracy = (per_class_hit.masked_select(present) / per_class_total.masked_select(present))
-                         .mean()
-                         .item<double>();
+  if (logits.dim() != 2 || logits.size(0) != y.size(0))
+    throw Error(ErrorKind::InvalidArgument, "score_logits: expects logits [N, C] and N labels");
+  const at::Tensor l = logits.scalar_type() == torch::kDouble ? logits.contiguous()
+                                                               : logits.to(torch::kFloat).contiguous();
+  const at::Tensor t = y.to(torch::kLong).contiguous();
+  const int64_t n = r.samples, classes = l.size(1);
+  std::vector<int64_t> total(static_cast<std::size_t>(classes), 0), hits(total);
+  int64_t correct = 0;
+  double loss = 0;
+  if (l.scalar_type() == torch::kDouble)
+    score_rows(l.data_ptr<double>(), t.data_ptr<int64_t>(), n, classes, total, hits, correct, loss);
+  else
+    score_rows(l.data_ptr<float>(), t.data_ptr<int64_t>(), n, classes, total, hits, correct, loss);
+  r.accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  r.loss = loss / static_cast<double>(n);
+  double recall = 0;
+  int64_t present = 0;
+  for (int64_t c = 0; c < classes; ++c) {
+    if (total[static_cast<std::size_t>(c)] == 0) continue;
+    recall += static_cast<double>(hits[static_cast<std::size_t>(c)]) /
+              static_cast<double>(total[static_cast<std::size_t>(c)]);
+    ++present;
+  }
+  r.macro_accuracy = recall / static_cast<double>(present);
   return r;
 }
 

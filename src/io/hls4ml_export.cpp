@@ -8,11 +8,44 @@
 
 namespace qdse::io {
 
-std::string ap_fixed(int width, int frac) {
-  return "ap_fixed<" + std::to_string(width) + "," + std::to_string(width - frac) + ">";
+std::string ap_fixed(int width, int frac, const std::string& mode) {
+  return "ap_fixed<" + std::to_string(width) + "," + std::to_string(width - frac) +
+         (mode.empty() ? "" : "," + mode) + ">";
 }
 
 namespace {
+
+std::string mode_of(const quant::IntegerFormat& f) {
+  std::string q;
+  switch (f.rounding) {
+    case quant::Rounding::NearestEven: q = "RND_CONV"; break;
+    case quant::Rounding::NearestAway: q = "RND_INF"; break;
+    case quant::Rounding::Floor: q = "TRN"; break;
+    case quant::Rounding::TowardZero: q = "TRN_ZERO"; break;
+  }
+  const std::string o = f.overflow == quant::Overflow::Saturate ? "SAT" : "WRAP";
+  return q == "TRN" && o == "WRAP" ? "" : q + "," + o;
+}
+
+// One slot's fixed-point precision; false for a float (unquantized) slot.
+bool slot_precision(const std::string& layer, quant::Slot slot, const std::optional<quant::SlotFormat>& sf,
+                    int& width, int& frac, std::string& mode) {
+  if (!sf || sf->format.is<quant::FloatFormat>()) return false;
+  const std::string what = "hls4ml export: layer '" + layer + "' " + std::string(quant::to_string(slot));
+  if (!sf->format.is<quant::IntegerFormat>())
+    throw Error(ErrorKind::InvalidArgument, what + " has format " + quant::describe(sf->format) +
+                                                "; only fixed-point (integer) formats map to ap_fixed");
+  if (sf->auto_frac)
+    throw Error(ErrorKind::InvalidArgument, what + " has an unresolved \"auto\" frac width");
+  const auto& f = sf->format.as<quant::IntegerFormat>();
+  if (!f.is_signed)
+    throw Error(ErrorKind::InvalidArgument, what + " is an unsigned integer format; only signed "
+                                                "formats (ap_fixed) are exported");
+  width = f.width;
+  frac = quant::resolved_frac_width(f);
+  mode = mode_of(f);
+  return true;
+}
 
 void check_width(const LayerPrecision& p, const char* what, int width) {
   // ap_fixed itself allows wider types, but no format qdse searches exceeds 64 bits.
@@ -22,6 +55,23 @@ void check_width(const LayerPrecision& p, const char* what, int width) {
 }
 
 }  // namespace
+
+std::vector<LayerPrecision> layer_precisions(const ir::Graph& graph, const quant::QuantConfig& config) {
+  std::vector<LayerPrecision> out;
+  for (const auto& node : graph.nodes()) {
+    const quant::NodeQuantConfig* c = config.find(node.name);
+    if (!c || !c->quantized()) continue;
+    LayerPrecision p;
+    p.layer = node.name;
+    bool any = slot_precision(node.name, quant::Slot::DataIn, c->data_in, p.data_in_width, p.data_in_frac,
+                              p.data_in_mode);
+    any |= slot_precision(node.name, quant::Slot::Weight, c->weight, p.weight_width, p.weight_frac,
+                          p.weight_mode);
+    any |= slot_precision(node.name, quant::Slot::Bias, c->bias, p.bias_width, p.bias_frac, p.bias_mode);
+    if (any) out.push_back(std::move(p));
+  }
+  return out;
+}
 
 std::string hls4ml_precision_table(const ir::Graph& graph, const std::vector<LayerPrecision>& layers,
                                    const Hls4mlExportOptions& options) {
@@ -53,12 +103,14 @@ std::string hls4ml_precision_table(const ir::Graph& graph, const std::vector<Lay
       order.push_back(p.layer);
       table[p.layer];
     }
-    if (p.weight_width > 0) set(p.layer, "weight", ap_fixed(p.weight_width, p.weight_frac), p.layer);
-    if (p.bias_width > 0) set(p.layer, "bias", ap_fixed(p.bias_width, p.bias_frac), p.layer);
+    if (p.weight_width > 0)
+      set(p.layer, "weight", ap_fixed(p.weight_width, p.weight_frac, p.weight_mode), p.layer);
+    if (p.bias_width > 0) set(p.layer, "bias", ap_fixed(p.bias_width, p.bias_frac, p.bias_mode), p.layer);
     if (p.data_in_width > 0)
       for (int src : graph.node(*index).inputs) {
         const std::string producer = src == ir::kGraphInput ? options.input_layer : graph.node(src).name;
-        set(producer, "result", ap_fixed(p.data_in_width, p.data_in_frac), p.layer + " (data_in)");
+        set(producer, "result", ap_fixed(p.data_in_width, p.data_in_frac, p.data_in_mode),
+            p.layer + " (data_in)");
       }
   }
   std::ostringstream out;

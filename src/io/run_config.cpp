@@ -1,5 +1,6 @@
 #include "qdse/io/run_config.hpp"
 
+#include <cctype>
 #include <filesystem>
 #include <sstream>
 
@@ -16,13 +17,50 @@ const std::vector<std::string_view> kKeys = {
     "model", "dataset", "dataset_path", "preprocess", "validation_fraction", "label_column",
     "max_epochs", "batch_size", "learning_rate", "weight_decay", "seed", "optimizer",
     "load_name", "checkpoint_dir", "eval_split", "num_samples", "eval_batch_size", "threads",
-    "passes", "search", "report", "storage"};
+    "passes", "search", "report", "storage", "onnx"};
+
+// [onnx]: import options of an ONNX model (docs/onnx.md, "Config keys").
+void parse_onnx_table(const TableReader& root, RunConfig& c) {
+  const auto t = root.get_table("onnx");
+  if (!t) return;
+  t->check_keys({"fold_batch_norm", "input_shape"});
+  c.onnx_fold_batch_norm = t->bool_or("fold_batch_norm", false);
+  if (const toml::node* n = t->node("input_shape")) {
+    const auto* arr = n->as_array();
+    if (!arr)
+      throw t->error("input_shape", "`input_shape` must be a list of positive integers (one sample, "
+                                    "batch excluded), got " + describe_node(*n));
+    for (const auto& v : *arr) {
+      const auto d = v.value<int64_t>();
+      if (!v.is_integer() || !d || *d <= 0)
+        throw t->error("input_shape", "`input_shape` must be a list of positive integers (one sample, "
+                                      "batch excluded), got " + describe_node(*n));
+      c.onnx_input_shape.push_back(*d);
+    }
+    if (c.onnx_input_shape.empty())
+      throw t->error("input_shape", "`input_shape` must not be empty");
+  }
+}
 
 }  // namespace
 
+bool is_onnx_model(const std::string& model) {
+  if (model.size() < 5) return false;
+  std::string ext = model.substr(model.size() - 5);
+  for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return ext == ".onnx";
+}
+
+std::string absolute_model_path(const std::string& model) {
+  if (!is_onnx_model(model) || model.empty()) return model;
+  return std::filesystem::absolute(model).lexically_normal().string();
+}
+
 std::string RunConfig::default_checkpoint_path() const {
   std::ostringstream name;
-  name << model << "_e" << max_epochs << "_b" << batch_size << "_lr" << learning_rate << "_s"
+  // An ONNX model caches under "<file name>.onnx_...", never under a zoo name
+  // (fmnist-mlp.onnx must not pick up the zoo fmnist-mlp's checkpoint).
+  name << (is_onnx() ? std::filesystem::path(model).filename().string() : model) << "_e" << max_epochs << "_b" << batch_size << "_lr" << learning_rate << "_s"
        << seed << ".qdse";
   return (std::filesystem::path(checkpoint_dir) / name.str()).string();
 }
@@ -34,6 +72,10 @@ RunConfig default_run_config() {
 }
 
 RunConfig load_run_config(const std::string& file) {
+  return load_run_config(file, std::filesystem::path(file).parent_path().string());
+}
+
+RunConfig load_run_config(const std::string& file, const std::string& base_dir) {
   RunConfig c;
   c.file = file;
   c.doc = TableReader::parse_file(file);
@@ -87,7 +129,7 @@ RunConfig load_run_config(const std::string& file) {
   c.threads = static_cast<int>(threads);
   // Relative paths in a config are relative to the config file, as a user expects
   // when running from another directory.
-  const auto base = std::filesystem::path(file).parent_path();
+  const auto base = std::filesystem::path(base_dir);
   auto resolve = [&](std::string& p) {
     if (!p.empty() && std::filesystem::path(p).is_relative() && !base.empty() &&
         std::filesystem::exists(base / p))
@@ -95,7 +137,11 @@ RunConfig load_run_config(const std::string& file) {
   };
   resolve(c.load_name);
   resolve(c.dataset_path);
-  if (c.model.ends_with(".onnx")) resolve(c.model);
+  if (c.is_onnx()) {
+    resolve(c.model);
+    c.model = absolute_model_path(c.model);
+  }
+  parse_onnx_table(r, c);
   return c;
 }
 

@@ -4,74 +4,162 @@
 
 #include <chrono>
 #include <cmath>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "qdse/core/error.hpp"
+#include "qdse/storage/heartbeat.hpp"
 
 namespace qdse::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// State the jobs share; every member is used under `mutex`.
+struct Shared {
+  std::mutex mutex;
+  SearchSummary summary;
+  std::optional<double> best;
+  int started = 0;  // trials handed to a job (<= n_trials)
+  bool done = false;
+  std::exception_ptr error;
+};
+
+struct Evaluated {
+  std::vector<double> values;
+  bool cached = false;
+  bool feasible = true;
+  std::optional<std::string> error;
+};
+
+// Evaluates one trial and tells the study; failures of the evaluation become Failed trials.
+Evaluated run_trial(search::Study& study, const QuantSpace& space, TrialEvaluator& evaluator,
+                    const StrategyConfig& strategy, const std::map<std::string, double>& float_metrics,
+                    const search::TrialHandle& handle) {
+  Evaluated out;
+  const auto e0 = Clock::now();
+  try {
+    const auto outcome = evaluator.evaluate(space.decode(handle.params));
+    out.values = strategy.objective_values(outcome.metrics);
+    std::vector<double> constraints;
+    for (const auto& c : strategy.constraints)
+      constraints.push_back(c.violation(outcome.metrics.at(c.metric), float_metrics.at(c.metric)));
+    auto metrics = outcome.metrics;
+    metrics["cached"] = outcome.cached ? 1 : 0;
+    metrics["first_recomputed_node"] = outcome.first_recomputed_node;
+    const double eval_s = std::chrono::duration<double>(Clock::now() - e0).count();
+    study.tell(handle.number, out.values, constraints, metrics, search::TrialState::Complete, eval_s);
+    out.cached = outcome.cached;
+    for (double c : constraints) out.feasible = out.feasible && c <= 0;
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::Interrupted) throw;
+    study.tell(handle.number, {}, {}, {}, search::TrialState::Failed);
+    out.error = "trial " + std::to_string(handle.number) + ": " + e.what();
+  } catch (const c10::Error& e) {
+    study.tell(handle.number, {}, {}, {}, search::TrialState::Failed);
+    out.error = "trial " + std::to_string(handle.number) + ": " + e.what_without_backtrace();
+  }
+  return out;
+}
+
+void job(search::Study& study, const QuantSpace& space, TrialEvaluator& evaluator, const StrategyConfig& strategy,
+         const std::atomic<bool>* stop, const std::function<void(const SearchProgress&)>& on_trial,
+         const RunOptions& options, Clock::time_point t0, Shared& shared) {
+  const bool single = strategy.directions().size() == 1;
+  const auto float_metrics = shared.summary.float_metrics;  // set before the jobs start
+  while (true) {
+    {
+      std::lock_guard lock(shared.mutex);
+      auto& s = shared.summary;
+      if (shared.done || shared.error || shared.started >= strategy.n_trials) return;
+      if (stop && stop->load()) {
+        s.interrupted = true;
+        return;
+      }
+      const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+      if (strategy.timeout_seconds > 0 && elapsed >= strategy.timeout_seconds) {
+        s.timed_out = true;
+        return;
+      }
+      ++shared.started;
+    }
+    const auto a0 = Clock::now();
+    const auto handle = study.ask();
+    const double ask_s = std::chrono::duration<double>(Clock::now() - a0).count();
+    if (!handle) {
+      std::lock_guard lock(shared.mutex);
+      shared.summary.exhausted = shared.done = true;
+      shared.summary.sampler_seconds += ask_s;
+      --shared.started;
+      return;
+    }
+    const auto e0 = Clock::now();
+    Evaluated r;
+    {
+      std::optional<storage::HeartbeatThread> beat;
+      if (options.heartbeat_interval.count() > 0)
+        beat.emplace(study.shared_storage(), handle->number, options.heartbeat_interval);
+      r = run_trial(study, space, evaluator, strategy, float_metrics, *handle);
+    }
+    const double eval_s = std::chrono::duration<double>(Clock::now() - e0).count();
+    std::lock_guard lock(shared.mutex);
+    auto& s = shared.summary;
+    s.sampler_seconds += ask_s;
+    s.eval_seconds += eval_s;
+    s.cached += r.cached ? 1 : 0;
+    s.retried += handle->retry_of ? 1 : 0;
+    if (r.error) {
+      ++s.failed;
+      if (s.errors.size() < 5) s.errors.push_back(*r.error);
+    } else if (single && r.feasible) {
+      const bool better = !shared.best || (strategy.direction == search::Direction::Maximize
+                                               ? r.values[0] > *shared.best
+                                               : r.values[0] < *shared.best);
+      if (better) shared.best = r.values[0];
+    }
+    ++s.trials;
+    if (on_trial) on_trial({s.trials, strategy.n_trials, shared.best});
+  }
+}
+
+}  // namespace
+
+SearchSummary run_search(search::Study& study, const QuantSpace& space,
+                         const std::vector<TrialEvaluator*>& evaluators, const StrategyConfig& strategy,
+                         const std::atomic<bool>* stop, const std::function<void(const SearchProgress&)>& on_trial,
+                         RunOptions options) {
+  QDSE_ASSERT(!evaluators.empty(), "run_search needs at least one evaluator");
+  const auto t0 = Clock::now();
+  Shared shared;
+  shared.summary.float_metrics = evaluators[0]->float_metrics();
+  shared.summary.n_jobs = static_cast<int>(evaluators.size());
+  auto guarded = [&](TrialEvaluator* evaluator) {
+    try {
+      job(study, space, *evaluator, strategy, stop, on_trial, options, t0, shared);
+    } catch (...) {
+      std::lock_guard lock(shared.mutex);
+      if (!shared.error) shared.error = std::current_exception();
+    }
+  };
+  if (evaluators.size() == 1) {
+    guarded(evaluators[0]);
+  } else {
+    std::vector<std::thread> threads;
+    for (auto* evaluator : evaluators) threads.emplace_back(guarded, evaluator);
+    for (auto& t : threads) t.join();
+  }
+  if (shared.error) std::rethrow_exception(shared.error);
+  SearchSummary s = std::move(shared.summary);
+  s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return s;
+}
 
 SearchSummary run_search(search::Study& study, const QuantSpace& space, TrialEvaluator& evaluator,
                          const StrategyConfig& strategy, const std::atomic<bool>* stop,
                          const std::function<void(const SearchProgress&)>& on_trial) {
-  using Clock = std::chrono::steady_clock;
-  const auto t0 = Clock::now();
-  SearchSummary s;
-  s.float_metrics = evaluator.float_metrics();
-  const bool single = strategy.directions().size() == 1;
-  std::optional<double> best;
-  while (s.trials < strategy.n_trials) {
-    if (stop && stop->load()) {
-      s.interrupted = true;
-      break;
-    }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (strategy.timeout_seconds > 0 && elapsed >= strategy.timeout_seconds) {
-      s.timed_out = true;
-      break;
-    }
-    const auto a0 = Clock::now();
-    const auto handle = study.ask();
-    s.sampler_seconds += std::chrono::duration<double>(Clock::now() - a0).count();
-    if (!handle) {
-      s.exhausted = true;
-      break;
-    }
-    const auto e0 = Clock::now();
-    try {
-      const auto outcome = evaluator.evaluate(space.decode(handle->params));
-      const auto values = strategy.objective_values(outcome.metrics);
-      std::vector<double> constraints;
-      for (const auto& c : strategy.constraints)
-        constraints.push_back(c.violation(outcome.metrics.at(c.metric), s.float_metrics.at(c.metric)));
-      auto metrics = outcome.metrics;
-      metrics["cached"] = outcome.cached ? 1 : 0;
-      metrics["first_recomputed_node"] = outcome.first_recomputed_node;
-      const double eval_s = std::chrono::duration<double>(Clock::now() - e0).count();
-      study.tell(handle->number, values, constraints, metrics, search::TrialState::Complete, eval_s);
-      s.cached += outcome.cached ? 1 : 0;
-      bool feasible = true;
-      for (double c : constraints) feasible = feasible && c <= 0;
-      if (single && feasible) {
-        const bool better = !best || (strategy.direction == search::Direction::Maximize ? values[0] > *best
-                                                                                        : values[0] < *best);
-        if (better) best = values[0];
-      }
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::Interrupted) throw;
-      study.tell(handle->number, {}, {}, {}, search::TrialState::Failed);
-      ++s.failed;
-      if (s.errors.size() < 5) s.errors.push_back("trial " + std::to_string(handle->number) + ": " + e.what());
-    } catch (const c10::Error& e) {
-      study.tell(handle->number, {}, {}, {}, search::TrialState::Failed);
-      ++s.failed;
-      if (s.errors.size() < 5)
-        s.errors.push_back("trial " + std::to_string(handle->number) + ": " + e.what_without_backtrace());
-    }
-    s.eval_seconds += std::chrono::duration<double>(Clock::now() - e0).count();
-    ++s.trials;
-    if (on_trial) on_trial({s.trials, strategy.n_trials, best});
-  }
-  s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  return s;
+  return run_search(study, space, std::vector<TrialEvaluator*>{&evaluator}, strategy, stop, on_trial);
 }
 
 }  // namespace qdse::pipeline

@@ -108,7 +108,9 @@ StrategyConfig parse_strategy(const io::RunConfig& config) {
     }
   }
   if (auto setup = st->get_table("setup")) {
-    setup->check_keys({"n_jobs", "n_trials", "timeout", "sampler", "sum_scaled_metrics", "direction", "seed"});
+    // storage, study_name, heartbeat: read by `qdse search` (src/cli/cmd_search.cpp).
+    setup->check_keys({"n_jobs", "n_trials", "timeout", "sampler", "sum_scaled_metrics", "direction", "seed",
+                       "storage", "study_name", "heartbeat"});
     s.n_jobs = static_cast<int>(setup->int_or("n_jobs", 1));
     if (s.n_jobs < 1) throw setup->error("n_jobs", "`n_jobs` must be >= 1");
     const int64_t n = setup->int_or("n_trials", s.n_trials);

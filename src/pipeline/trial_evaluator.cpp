@@ -7,6 +7,7 @@
 
 #include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
+#include "qdse/quant/formats/format.hpp"
 #include "qdse/quant/transform.hpp"
 
 namespace qdse::pipeline {
@@ -31,9 +32,26 @@ TrialEvaluator::TrialEvaluator(const ir::Graph& graph, const at::Tensor& x, cons
   if (n == 0) throw Error(ErrorKind::Config, "the evaluation split has no samples");
   x_ = x.slice(0, 0, n).contiguous();
   y_ = y.slice(0, 0, n).contiguous();
+  const int n_nodes = static_cast<int>(graph.size());
+  consumers_.assign(n_nodes, 0);
+  std::vector<int> last_reader(n_nodes, -1);
+  for (int k = 0; k < n_nodes; ++k)
+    for (int src : graph.node(k).inputs)
+      if (src != ir::kGraphInput) {
+        ++consumers_[src];
+        last_reader[src] = std::max(last_reader[src], k);
+      }
+  live_.resize(n_nodes);
+  for (int i = 0; i < n_nodes; ++i)
+    for (int j = 0; j <= i; ++j)
+      if (j == i || last_reader[j] > i) live_[i].push_back(j);
+  // Idle buffers kept for reuse: a quarter of the memo budget, within [64, 256] MiB.
+  pool_ = exec::BufferPool::create(std::clamp<int64_t>(std::max<int64_t>(settings.memo_budget_bytes, 0) / 4,
+                                                       int64_t{64} << 20, int64_t{256} << 20));
 }
 
-void TrialEvaluator::remember(const std::string& key, std::vector<at::Tensor> values, int64_t bytes) {
+void TrialEvaluator::remember(const std::string& key, std::vector<std::pair<int, at::Tensor>> values,
+                              int64_t bytes) {
   if (settings_.memo_budget_bytes <= 0 || bytes > settings_.memo_budget_bytes) return;
   lru_.push_front(key);
   memo_[key] = MemoEntry{std::move(values), bytes, lru_.begin()};
@@ -46,6 +64,48 @@ void TrialEvaluator::remember(const std::string& key, std::vector<at::Tensor> va
   }
 }
 
+const TrialEvaluator::MemoEntry* TrialEvaluator::recall(const std::string& key) {
+  auto it = memo_.find(key);
+  if (it == memo_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second.lru);
+  return &it->second;
+}
+
+bool TrialEvaluator::relu_follows(int i, const quant::QuantConfig& resolved) const {
+  if (i + 1 >= static_cast<int>(graph_.size()) || i == graph_.output() || consumers_[i] != 1) return false;
+  const ir::Node& next = graph_.node(i + 1);
+  if (next.op != ir::OpKind::Relu || next.inputs != std::vector<int>{i}) return false;
+  const quant::NodeQuantConfig* c = resolved.find(next.name);
+  return !c || !c->quantized();
+}
+
+at::Tensor TrialEvaluator::integer_forward(int i, const quant::NodeQuantConfig& c,
+                                           const std::string& node_key,
+                                           const std::vector<std::string>& keys,
+                                           const std::vector<at::Tensor>& values, bool fuse_relu) {
+  const ir::Node& node = graph_.node(i);
+  if (node.op != ir::OpKind::Linear || node.inputs.size() != 1) return {};
+  const std::string layer_key = std::to_string(i) + '/' + node_key;
+  auto it = integer_layers_.find(layer_key);
+  if (it == integer_layers_.end()) it = integer_layers_.emplace(layer_key, exec::IntegerLinear::make(node, c)).first;
+  if (!it->second) return {};
+  const exec::IntegerLinear& layer = *it->second;
+  const int src = node.inputs[0];
+  // The input's value is named by its prefix key; its codes by that key and the format.
+  const std::string codes_key = "codes:" + (src == ir::kGraphInput ? std::string("<input>") : keys[src]) + '#' +
+                                quant::describe(quant::Format{layer.data_format()});
+  at::Tensor codes;
+  if (const MemoEntry* e = recall(codes_key)) {
+    codes = e->values[0].second;
+  } else {
+    codes = layer.input_codes(src == ir::kGraphInput ? x_ : values[src], pool_.get());
+    if (!codes.defined()) return {};  // NaN or an unexpected shape: the float path decides
+    remember(codes_key, {{-1, codes}}, static_cast<int64_t>(codes.nbytes()));
+  }
+  ++integer_nodes_;
+  return layer.forward(codes, fuse_relu, pool_.get());
+}
+
 std::map<std::string, double> TrialEvaluator::run(const quant::QuantConfig& resolved, int* first_node) {
   torch::NoGradGuard no_grad;
   const int n_nodes = static_cast<int>(graph_.size());
@@ -55,34 +115,48 @@ std::map<std::string, double> TrialEvaluator::run(const quant::QuantConfig& reso
   exec::EvalResult r;
   if (settings_.memo_budget_bytes > 0) {
     // Prefix keys: key[i] names the configuration of nodes 0..i.
-    std::vector<std::string> keys(n_nodes);
+    std::vector<std::string> node_keys(n_nodes), keys(n_nodes);
     std::string prefix;
     for (int i = 0; i < n_nodes; ++i) {
-      prefix += config_key(resolved.find(graph_.node(i).name));
+      node_keys[i] = config_key(resolved.find(graph_.node(i).name));
+      prefix += node_keys[i];
       prefix += '|';
       keys[i] = prefix;
     }
     std::vector<at::Tensor> values(n_nodes);
     int start = 0;
     for (int i = out; i >= 0; --i) {
-      auto it = memo_.find(keys[i]);
-      if (it == memo_.end()) continue;
-      lru_.splice(lru_.begin(), lru_, it->second.lru);
-      std::copy(it->second.values.begin(), it->second.values.end(), values.begin());
+      const MemoEntry* e = recall(keys[i]);
+      if (!e) continue;
+      for (const auto& [j, t] : e->values) values[j] = t;
       start = i + 1;
       break;
     }
     *first_node = start;
-    for (int i = start; i <= out; ++i)
-      if (const auto* c = resolved.find(graph_.node(i).name))
-        plan.nodes[i] = quant::build_node_override(graph_.node(i), *c);
     exec::Executor ex(graph_);
+    const auto keep = [&](int i) {
+      std::vector<std::pair<int, at::Tensor>> kept;
+      for (int j : live_[i]) kept.emplace_back(j, values[j]);
+      return kept;
+    };
     for (int i = start; i <= out; ++i) {
-      ex.forward_range(values, x_, i, i + 1, &plan, false);
+      const quant::NodeQuantConfig* c = resolved.find(graph_.node(i).name);
+      at::Tensor v;
+      const bool fuse = c && settings_.integer_kernels && relu_follows(i, resolved);
+      if (c && settings_.integer_kernels) v = integer_forward(i, *c, node_keys[i], keys, values, fuse);
+      if (v.defined() && fuse) {
+        // values[i] (before the ReLU) is never stored: no later node reads it.
+        macs_computed_ += node_macs_[i] * x_.size(0);
+        ++i;
+        values[i] = v;
+      } else if (v.defined()) {
+        values[i] = v;
+      } else {
+        if (c) plan.nodes[i] = quant::build_node_override(graph_.node(i), *c);
+        ex.forward_range(values, x_, i, i + 1, &plan, false);
+      }
       macs_computed_ += node_macs_[i] * x_.size(0);
-      if (i < out)
-        remember(keys[i], std::vector<at::Tensor>(values.begin(), values.begin() + i + 1),
-                 static_cast<int64_t>(values[i].nbytes()));
+      if (i < out) remember(keys[i], keep(i), static_cast<int64_t>(values[i].nbytes()));
     }
     r = exec::score_logits(values[out], y_);
   } else {

@@ -46,13 +46,16 @@ bool needs_float64(const ir::Node& node, const NodeQuantConfig& c) {
   const at::Tensor* w = node.param("weight");
   if (!w || w->size(0) == 0) return false;
   const int64_t fan_in = w->numel() / w->size(0);
+  // The exactness rule bounds signed codes by 2^(w-1); an unsigned w-bit code reaches
+  // 2^w - 1, which the signed bound of width w + 1 covers.
+  const auto magnitude_width = [](const IntegerFormat& f) { return f.is_signed ? f.width : f.width + 1; };
   int bw = 0, bf = 0;
   if (c.bias)
     if (const auto* bi = std::get_if<IntegerFormat>(&c.bias->format.params)) {
-      bw = bi->width;
+      bw = magnitude_width(*bi);
       bf = resolved_frac_width(*bi);
     }
-  return !float32_accumulation_exact(di->width, resolved_frac_width(*di), wi->width,
+  return !float32_accumulation_exact(magnitude_width(*di), resolved_frac_width(*di), magnitude_width(*wi),
                                      resolved_frac_width(*wi), fan_in, bw, bf);
 }
 

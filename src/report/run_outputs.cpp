@@ -129,7 +129,12 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
   for (const auto& m : strategy.metrics)
     objective.push_back({{"metric", m.name}, {"scale", m.scale},
                          {"direction", m.direction == search::Direction::Maximize ? "maximize" : "minimize"}});
-  best["objective"] = {{"sum_scaled_metrics", strategy.sum_scaled_metrics}, {"metrics", objective}};
+  best["objective"] = {{"sum_scaled_metrics", strategy.sum_scaled_metrics}, {"metrics", objective},
+                       {"direction", strategy.direction == search::Direction::Maximize ? "maximize" : "minimize"}};
+  nlohmann::json constraints = nlohmann::json::array();
+  for (const auto& c : strategy.constraints) constraints.push_back({{"metric", c.metric}, {"rule", c.text}});
+  best["constraints"] = constraints;
+  best["params"] = space.space().names();  // in space order (graph order), for the report
   best["trials"] = nlohmann::json::array();
   if (n_values == 1) {
     if (auto b = study.best_trial()) {

@@ -1,6 +1,8 @@
 #include "qdse/core/error.hpp"
 #include "qdse/search/storage.hpp"
 
+#include <algorithm>
+
 namespace qdse::search {
 
 int InMemoryStorage::append_locked(const ParamVector& params, double sample_seconds, const std::string& worker,
@@ -96,6 +98,22 @@ void InMemoryStorage::finish_trial(int number, const TrialResult& result) {
 std::vector<FrozenTrial> InMemoryStorage::trials() const {
   std::lock_guard lock(mutex_);
   return trials_;
+}
+
+std::vector<FrozenTrial> Storage::trials_since(int from, const std::vector<int>& watch) const {
+  std::vector<FrozenTrial> out;
+  for (auto& t : trials())
+    if (t.number >= from || std::find(watch.begin(), watch.end(), t.number) != watch.end()) out.push_back(std::move(t));
+  return out;
+}
+
+std::vector<FrozenTrial> InMemoryStorage::trials_since(int from, const std::vector<int>& watch) const {
+  std::lock_guard lock(mutex_);
+  std::vector<FrozenTrial> out;
+  for (int n : watch)
+    if (n >= 0 && n < from && n < static_cast<int>(trials_.size())) out.push_back(trials_[static_cast<std::size_t>(n)]);
+  for (std::size_t i = static_cast<std::size_t>(std::max(from, 0)); i < trials_.size(); ++i) out.push_back(trials_[i]);
+  return out;
 }
 
 std::optional<FrozenTrial> InMemoryStorage::trial(int number) const {

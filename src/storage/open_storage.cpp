@@ -23,16 +23,26 @@ bool ends_with(const std::string& s, std::string_view p) {
 StorageUrl parse_storage_url(const std::string& url) {
   if (url == "memory:" || url == "memory://") return {StorageKind::Memory, ""};
   if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) return {StorageKind::Postgres, url};
-  if (starts_with(url, "sqlite://")) {
-    // SQLAlchemy's spelling, as Optuna users write it: three slashes then the path.
-    if (!starts_with(url, "sqlite:///")) reject(url, "an SQLite URL needs three slashes (sqlite:///path)");
-    std::string path = url.substr(std::string_view("sqlite:///").size());
-    if (path.empty()) reject(url, "the SQLite URL has no file path");
-    return {StorageKind::Sqlite, path};
+  // SQLite: an optional `?synchronous=full|normal` suffix, then the path forms.
+  std::string body = url;
+  bool full = false;
+  if (const auto q = url.find('?'); q != std::string::npos) {
+    const std::string query = url.substr(q + 1);
+    if (query == "synchronous=full" || query == "synchronous=FULL") full = true;
+    else if (query != "synchronous=normal" && query != "synchronous=NORMAL")
+      reject(url, "the only SQLite URL option is ?synchronous=full or ?synchronous=normal, got `" + query + "`");
+    body = url.substr(0, q);
   }
-  if (url.find("://") == std::string::npos &&
-      (ends_with(url, ".db") || ends_with(url, ".sqlite") || ends_with(url, ".sqlite3"))) {
-    return {StorageKind::Sqlite, url};
+  if (starts_with(body, "sqlite://")) {
+    // SQLAlchemy's spelling, as Optuna users write it: three slashes then the path.
+    if (!starts_with(body, "sqlite:///")) reject(url, "an SQLite URL needs three slashes (sqlite:///path)");
+    std::string path = body.substr(std::string_view("sqlite:///").size());
+    if (path.empty()) reject(url, "the SQLite URL has no file path");
+    return {StorageKind::Sqlite, path, full};
+  }
+  if (body.find("://") == std::string::npos &&
+      (ends_with(body, ".db") || ends_with(body, ".sqlite") || ends_with(body, ".sqlite3"))) {
+    return {StorageKind::Sqlite, body, full};
   }
   reject(url, url.empty() ? "empty" : "unknown kind");
 }
@@ -43,7 +53,9 @@ std::shared_ptr<search::Storage> open_storage(const std::string& url, const std:
   const auto parsed = parse_storage_url(url);
   switch (parsed.kind) {
     case StorageKind::Memory: return std::make_shared<search::InMemoryStorage>();
-    case StorageKind::Sqlite: return std::make_shared<SqliteStorage>(parsed.target, study, space_json, directions);
+    case StorageKind::Sqlite:
+      return std::make_shared<SqliteStorage>(parsed.target, study, space_json, directions,
+                                             SqliteOptions{parsed.synchronous_full});
     case StorageKind::Postgres: return std::make_shared<PostgresStorage>(parsed.target, study, space_json, directions);
   }
   reject(url, "unknown kind");

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <mutex>
+#include <set>
 #include <pqxx/pqxx>
 
 #include "qdse/core/error.hpp"
 #include "qdse/storage/row_codec.hpp"
+#include "trial_cache.hpp"
 
 namespace qdse::storage {
 
@@ -119,6 +121,18 @@ class PostgresDb {
   std::string context;
   std::unique_ptr<pqxx::connection> conn;
   std::mutex mutex;
+  TrialCache trials;  // what trials() has read so far (see trial_cache.hpp)
+  std::set<std::string> prepared;  // statements prepared on this connection
+
+  // The per-trial statements run as prepared statements: planned once per connection.
+  template <class... Args>
+  pqxx::result exec_hot(pqxx::transaction_base& tx, const std::string& name, const std::string& sql, Args&&... args) {
+    if (!prepared.contains(name)) {
+      conn->prepare(name, sql);
+      prepared.insert(name);
+    }
+    return tx.exec_prepared(name, std::forward<Args>(args)...);
+  }
 
   // Runs f, turning libpqxx failures into qdse::Error(Storage) naming the database.
   template <class F>
@@ -160,32 +174,41 @@ class PostgresDb {
                                                 " is already " + text_or_empty(r[0][0]));
   }
 
-  // Creates a trial under the study-row lock; nullopt when `claim` and the params are held.
+  // Creates a trial; nullopt when `claim` and the params are held. One statement in
+  // autocommit, so one round trip: the UPDATE of the study row numbers the trial and
+  // serialises creators of the study across processes and hosts. The statement's snapshot
+  // may predate the commit of a creator it waited for, so `held` can miss that creator's
+  // row; UNIQUE(study_id, claim_key) then rejects the INSERT and the whole statement, its
+  // number included, rolls back: a claim is lost, a plain create runs again (and now sees
+  // the row, so it records a duplicate with a NULL claim key).
   std::optional<int> create(const ParamVector& params, double sample_seconds, const std::string& worker,
                             bool claim, std::optional<int> retry_of) {
     const std::string key = params_key(params);
-    pqxx::work tx(*conn);
-    // The UPDATE locks the study row until commit: creators of this study run one at a
-    // time, and READ COMMITTED gives the next statement a snapshot with their rows.
-    auto r = tx.exec_params(
-        "UPDATE studies SET next_trial_number = next_trial_number + 1 WHERE study_id = $1 "
-        "RETURNING next_trial_number - 1",
-        study_id);
-    if (r.empty()) throw Error(ErrorKind::Storage, context + ": the study row vanished");
-    const long long number = r[0][0].as<long long>();
-    const bool held = !tx.exec_params("SELECT 1 FROM trials WHERE study_id = $1 AND claim_key = $2", study_id, key).empty();
-    if (held && claim) {
-      tx.abort();
-      return std::nullopt;
+    for (int attempt = 0;; ++attempt) {
+      try {
+        pqxx::nontransaction tx(*conn);
+        auto r = exec_hot(
+            tx, "qdse_create",
+            std::string("WITH held AS (SELECT EXISTS (SELECT 1 FROM trials WHERE study_id = $1 AND claim_key = $2) AS h), "
+                        "n AS (UPDATE studies SET next_trial_number = next_trial_number + 1 WHERE study_id = $1 "
+                        "AND NOT ($8::boolean AND (SELECT h FROM held)) RETURNING next_trial_number - 1 AS number) "
+                        "INSERT INTO trials(study_id, number, state, params_json, claim_key, sample_seconds, "
+                        "start_time, worker, heartbeat, retry_of) "
+                        "SELECT $1, n.number, 'running', $3, CASE WHEN (SELECT h FROM held) THEN NULL ELSE $2 END, "
+                        "$4::float8, $5, $6, ") +
+                kNow + ", NULLIF($7, -1) FROM n RETURNING number",
+            study_id, key, encode_doubles(params), float_text(sample_seconds), search::iso8601_now(), worker,
+            retry_of ? static_cast<long long>(*retry_of) : -1LL, claim);
+        if (r.empty()) {
+          if (claim) return std::nullopt;  // held: nothing written, no number used
+          throw Error(ErrorKind::Storage, context + ": the study row vanished");
+        }
+        return static_cast<int>(r[0][0].as<long long>());
+      } catch (const pqxx::unique_violation&) {
+        if (claim) return std::nullopt;  // lost the race described above
+        if (attempt >= 5) throw;
+      }
     }
-    tx.exec_params(
-        std::string("INSERT INTO trials(study_id, number, state, params_json, claim_key, sample_seconds, start_time, "
-                    "worker, heartbeat, retry_of) VALUES ($1, $2, 'running', $3, NULLIF($4, ''), $5::float8, $6, $7, ") +
-            kNow + ", NULLIF($8, -1))",
-        study_id, number, encode_doubles(params), held ? std::string() : key, float_text(sample_seconds),
-        search::iso8601_now(), worker, retry_of ? static_cast<long long>(*retry_of) : -1LL);
-    tx.commit();
-    return static_cast<int>(number);
   }
 };
 
@@ -195,20 +218,25 @@ namespace {
 
 using Db = detail::PostgresDb;
 
-// A plain MVCC scan of pg_tables: to_regclass goes through the syscache, which may not
-// yet show a table another session just created (the advisory lock does not refresh it).
-bool table_exists(pqxx::transaction_base& tx, const char* name) {
-  return tx.exec_params("SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1",
-                        std::string(name))
-             .size() > 0;
+// The qdse tables that exist, from one plain MVCC scan of pg_tables: one statement, so
+// one snapshot (a READ COMMITTED transaction gives each statement its own, and a
+// concurrent first opener may commit the schema between two of them); to_regclass goes
+// through the syscache, which may not yet show a table another session just created.
+std::set<std::string> qdse_tables(pqxx::transaction_base& tx) {
+  std::set<std::string> out;
+  for (const auto& row : tx.exec("SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND "
+                                 "tablename IN ('qdse_meta', 'studies', 'trials')"))
+    out.insert(text_or_empty(row[0]));
+  return out;
 }
 
 // Read-only check; false when the database has no qdse schema yet (and no tables that
 // would clash with it), true for this schema version; throws otherwise.
 bool validate_schema(Db& db, pqxx::transaction_base& tx) {
-  if (!table_exists(tx, "qdse_meta")) {
+  const auto tables = qdse_tables(tx);
+  if (!tables.contains("qdse_meta")) {
     for (const char* t : {"studies", "trials"}) {
-      if (table_exists(tx, t)) {
+      if (tables.contains(t)) {
         throw Error(ErrorKind::Storage, "PostgreSQL database `" + db.url + "` has a `" + t +
                                             "` table but no qdse_meta table: it belongs to another program; qdse "
                                             "leaves it untouched");
@@ -231,7 +259,7 @@ bool validate_schema(Db& db, pqxx::transaction_base& tx) {
                                         "` but this qdse reads version " + std::to_string(kSchemaVersion) +
                                         "; the database was not changed");
   }
-  if (!table_exists(tx, "studies") || !table_exists(tx, "trials")) {
+  if (!tables.contains("studies") || !tables.contains("trials")) {
     throw Error(ErrorKind::Storage, "PostgreSQL database `" + db.url + "` has qdse_meta but lacks studies/trials (damaged)");
   }
   return true;
@@ -325,6 +353,10 @@ PostgresStorage::PostgresStorage(const std::string& url, const std::string& stud
   db_->study = study;
   db_->conn = connect(url, db_->url);
   db_->guarded("opening the study", [&] {
+    // Commits return before the server's WAL flush (see the header): a killed worker
+    // loses nothing, a crashed server at most its last commits, never consistency. A URL
+    // that sets synchronous_commit itself (options=-csynchronous_commit%3Don) keeps it.
+    if (url.find("synchronous_commit") == std::string::npos) db_->conn->set_variable("synchronous_commit", "off");
     ensure_schema(*db_);
     attach_study(*db_, space_json, directions);
   });
@@ -351,8 +383,10 @@ void PostgresStorage::finish_trial(int number, const search::TrialResult& result
   }
   std::lock_guard lock(db_->mutex);
   db_->guarded("finishing a trial", [&] {
-    pqxx::work tx(*db_->conn);
-    auto r = tx.exec_params(
+    // One statement in autocommit: atomic, exactly once (state = 'running'), one round trip.
+    pqxx::nontransaction tx(*db_->conn);
+    auto r = db_->exec_hot(
+        tx, "qdse_finish",
         "UPDATE trials SET state = $1, values_json = $2, constraints_json = $3, metrics_json = $4, "
         "eval_seconds = $5::float8, end_time = $6 WHERE study_id = $7 AND number = $8 AND state = 'running'",
         std::string(search::to_string(result.state)), encode_doubles(result.values), encode_doubles(result.constraints),
@@ -365,13 +399,23 @@ void PostgresStorage::finish_trial(int number, const search::TrialResult& result
 std::vector<FrozenTrial> PostgresStorage::trials() const {
   std::lock_guard lock(db_->mutex);
   return db_->guarded("reading trials", [&] {
-    pqxx::read_transaction tx(*db_->conn);
-    auto r = tx.exec_params(std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = $1 ORDER BY number",
-                            db_->study_id);
-    std::vector<FrozenTrial> out;
-    out.reserve(r.size());
-    for (const auto& row : r) out.push_back(db_->read_trial(row));
-    return out;
+    // Only rows that can have changed since the last call: cached Running trials and new
+    // ones (trial_cache.hpp). One statement = one consistent snapshot.
+    std::string running = "{";
+    for (long long n : db_->trials.running_numbers()) running += (running.size() > 1 ? "," : "") + std::to_string(n);
+    running += "}";
+    pqxx::nontransaction tx(*db_->conn);  // one statement: its own snapshot, one round trip
+    // UNION ALL, not OR: each half is a primary-key range/lookup.
+    auto r = db_->exec_hot(tx, "qdse_trials",
+                           std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = $1 AND number >= $2 " +
+                                "UNION ALL SELECT " + kTrialColumns +
+                                " FROM trials WHERE study_id = $1 AND number = ANY($3::bigint[])",
+                            db_->study_id, db_->trials.next_number(), running);
+    std::vector<FrozenTrial> rows;
+    rows.reserve(r.size());
+    for (const auto& row : r) rows.push_back(db_->read_trial(row));
+    db_->trials.merge(std::move(rows));
+    return db_->trials.trials();
   });
 }
 
@@ -463,9 +507,9 @@ std::vector<StudySummary> PostgresStorage::list_studies(const std::string& url) 
     auto r = tx.exec(
         "SELECT s.name, s.directions_json, s.created_time, "
         "COUNT(*) FILTER (WHERE t.state = 'running'), COUNT(*) FILTER (WHERE t.state = 'complete'), "
-        "COUNT(*) FILTER (WHERE t.state = 'failed'), COUNT(*) FILTER (WHERE t.state = 'pruned') "
+        "COUNT(*) FILTER (WHERE t.state = 'failed'), COUNT(*) FILTER (WHERE t.state = 'pruned'), s.space_json "
         "FROM studies s LEFT JOIN trials t ON t.study_id = s.study_id "
-        "GROUP BY s.study_id, s.name, s.directions_json, s.created_time ORDER BY s.name");
+        "GROUP BY s.study_id, s.name, s.directions_json, s.created_time, s.space_json ORDER BY s.name");
     for (const auto& row : r) {
       StudySummary sum;
       sum.name = text_or_empty(row[0]);
@@ -475,6 +519,7 @@ std::vector<StudySummary> PostgresStorage::list_studies(const std::string& url) 
       sum.n_complete = static_cast<int>(row[4].as<long long>());
       sum.n_failed = static_cast<int>(row[5].as<long long>());
       sum.n_pruned = static_cast<int>(row[6].as<long long>());
+      sum.space_json = text_or_empty(row[7]);
       out.push_back(std::move(sum));
     }
     return out;

@@ -3,14 +3,17 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "qdse/core/error.hpp"
 #include "qdse/storage/row_codec.hpp"
+#include "trial_cache.hpp"
 
 namespace qdse::storage {
 namespace {
@@ -72,9 +75,11 @@ class SqliteDb {
   std::vector<Direction> directions;
   long long study_id = -1;
   std::string context;  // "study `s` in `path`", for row errors
+  bool synchronous_full = false;  // see SqliteOptions
   sqlite3* handle = nullptr;
   std::mutex mutex;
   std::unordered_map<std::string, sqlite3_stmt*> cache;
+  TrialCache trials;  // what trials() has read so far (see trial_cache.hpp)
 
   ~SqliteDb() {
     for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
@@ -316,10 +321,29 @@ void quick_check(Db& db) {
 }
 
 void set_pragmas(Db& db) {
-  // journal_mode=WAL persists in the file; readers never block the writer.
-  auto s = db.prepare("PRAGMA journal_mode = WAL");
-  if (!s.step("enabling WAL") || s.text(0) != "wal") db.fail("the file cannot be switched to WAL mode");
-  db.exec("PRAGMA synchronous = FULL", "setting synchronous");
+  // journal_mode=WAL persists in the file; readers never block the writer. Switching a
+  // new file needs a moment of exclusive access that SQLite's busy handler does not wait
+  // for (it answers "database is locked" or the old mode), so concurrent first openers
+  // retry here for up to the busy timeout.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(SqliteStorage::kBusyTimeoutMs);
+  while (true) {
+    std::string mode;
+    const int rc = sqlite3_exec(
+        db.handle, "PRAGMA journal_mode = WAL",
+        [](void* out, int, char** values, char**) {
+          *static_cast<std::string*>(out) = values[0] ? values[0] : "";
+          return 0;
+        },
+        &mode, nullptr);
+    if (rc == SQLITE_OK && mode == "wal") break;
+    const bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED || rc == SQLITE_OK;
+    if (!busy || std::chrono::steady_clock::now() >= deadline) {
+      if (rc != SQLITE_OK) db.fail("enabling WAL");
+      db.fail("the file cannot be switched to WAL mode (journal mode `" + mode + "`)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  db.exec(db.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", "setting synchronous");
   db.exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
 }
 
@@ -414,9 +438,10 @@ void attach_study(Db& db, const std::string& space_json, const std::vector<Direc
 }  // namespace
 
 SqliteStorage::SqliteStorage(const std::string& path, const std::string& study, const std::string& space_json,
-                             const std::vector<Direction>& directions)
+                             const std::vector<Direction>& directions, SqliteOptions options)
     : db_(std::make_unique<detail::SqliteDb>()) {
   if (study.empty()) throw Error(ErrorKind::InvalidArgument, "SqliteStorage: the study name is empty");
+  db_->synchronous_full = options.synchronous_full;
   db_->path = path;
   db_->study = study;
   open_connection(*db_);
@@ -523,11 +548,37 @@ void SqliteStorage::finish_trial(int number, const search::TrialResult& result) 
 
 std::vector<FrozenTrial> SqliteStorage::trials() const {
   std::lock_guard lock(db_->mutex);
-  auto s = db_->prepare(std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? ORDER BY number");
-  s.bind(1, db_->study_id);
-  std::vector<FrozenTrial> out;
-  while (s.step("reading trials")) out.push_back(db_->read_trial(s));
-  return out;
+  // Only rows that can have changed since the last call: cached Running trials and new
+  // ones (trial_cache.hpp). One statement = one consistent snapshot.
+  std::string running = "[";
+  for (long long n : db_->trials.running_numbers()) running += (running.size() > 1 ? "," : "") + std::to_string(n);
+  running += "]";
+  // UNION ALL, not OR: each half is a primary-key range/lookup (an OR scans the study).
+  auto s = db_->prepare(std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ?1 AND number >= ?2 " +
+                        "UNION ALL SELECT " + kTrialColumns +
+                        " FROM trials WHERE study_id = ?1 AND number IN (SELECT value FROM "
+                        "json_each(?3))");
+  s.bind(1, db_->study_id).bind(2, db_->trials.next_number()).bind(3, running);
+  std::vector<FrozenTrial> rows;
+  while (s.step("reading trials")) rows.push_back(db_->read_trial(s));
+  db_->trials.merge(std::move(rows));
+  return db_->trials.trials();
+}
+
+std::vector<FrozenTrial> SqliteStorage::trials_since(int from, const std::vector<int>& watch) const {
+  std::lock_guard lock(db_->mutex);
+  std::string listed = "[";
+  for (int n : watch)
+    if (n < from) listed += (listed.size() > 1 ? "," : "") + std::to_string(n);
+  listed += "]";
+  // The same two primary-key halves as trials(), for the caller's own cursor.
+  auto s = db_->prepare(std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ?1 AND number >= ?2 " +
+                        "UNION ALL SELECT " + kTrialColumns +
+                        " FROM trials WHERE study_id = ?1 AND number IN (SELECT value FROM json_each(?3))");
+  s.bind(1, db_->study_id).bind(2, static_cast<long long>(from)).bind(3, listed);
+  std::vector<FrozenTrial> rows;
+  while (s.step("reading trials")) rows.push_back(db_->read_trial(s));
+  return rows;
 }
 
 std::optional<FrozenTrial> SqliteStorage::trial(int number) const {
@@ -637,7 +688,7 @@ std::vector<StudySummary> SqliteStorage::list_studies(const std::string& path) {
       "(SELECT COUNT(*) FROM trials t WHERE t.study_id = s.study_id AND t.state = 'running'), "
       "(SELECT COUNT(*) FROM trials t WHERE t.study_id = s.study_id AND t.state = 'complete'), "
       "(SELECT COUNT(*) FROM trials t WHERE t.study_id = s.study_id AND t.state = 'failed'), "
-      "(SELECT COUNT(*) FROM trials t WHERE t.study_id = s.study_id AND t.state = 'pruned') "
+      "(SELECT COUNT(*) FROM trials t WHERE t.study_id = s.study_id AND t.state = 'pruned'), s.space_json "
       "FROM studies s ORDER BY s.name");
   while (s.step("listing studies")) {
     StudySummary sum;
@@ -648,6 +699,7 @@ std::vector<StudySummary> SqliteStorage::list_studies(const std::string& path) {
     sum.n_complete = static_cast<int>(s.integer(4));
     sum.n_failed = static_cast<int>(s.integer(5));
     sum.n_pruned = static_cast<int>(s.integer(6));
+    sum.space_json = s.text(7);
     out.push_back(std::move(sum));
   }
   return out;

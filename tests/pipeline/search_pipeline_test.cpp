@@ -140,29 +140,89 @@ std::pair<at::Tensor, at::Tensor> data(int64_t n) {
 }
 
 TEST(TrialEvaluator, PrefixMemoAndCacheGiveTheUncachedResults) {
+  // Every reuse layer (prefix memo, input codes memo, integer kernels, result cache)
+  // against the plain path: the same metrics bit for bit.
   const auto cfg = io::load_run_config(write_toml("memo.toml", kSpace));
   const auto g = ir::build_zoo_model("jsc-toy", 3);
   const QuantSpace qs(cfg, g);
   auto [x, y] = data(300);
   const auto stats = quant::calibrate(g, x, {});
-  EvalSettings with_memo, no_memo;
+  EvalSettings with_memo, no_memo, float_kernels;
   no_memo.memo_budget_bytes = 0;
   no_memo.batch_size = 64;
-  TrialEvaluator a(g, x, y, with_memo, stats), b(g, x, y, no_memo, stats);
+  float_kernels.integer_kernels = false;
+  TrialEvaluator a(g, x, y, with_memo, stats), b(g, x, y, no_memo, stats), c(g, x, y, float_kernels, stats);
   const auto n = *qs.space().size();
   int reused = 0;
   for (uint64_t i = 0; i < n; ++i) {
     const auto p = search::config_at(qs.space(), i);
-    const auto ra = a.evaluate(qs.decode(p)), rb = b.evaluate(qs.decode(p));
-    EXPECT_EQ(ra.metrics.at("accuracy"), rb.metrics.at("accuracy")) << i;
-    EXPECT_NEAR(ra.metrics.at("loss"), rb.metrics.at("loss"), 1e-9) << i;
-    EXPECT_EQ(ra.metrics.at("bitops"), rb.metrics.at("bitops"));
+    const auto ra = a.evaluate(qs.decode(p)), rb = b.evaluate(qs.decode(p)), rc = c.evaluate(qs.decode(p));
+    for (const auto& m : TrialEvaluator::metric_names()) {
+      if (!rb.metrics.count(m)) continue;  // latency is not measured here
+      EXPECT_EQ(ra.metrics.at(m), rb.metrics.at(m)) << m << " " << i;
+      EXPECT_EQ(rc.metrics.at(m), rb.metrics.at(m)) << m << " " << i;
+    }
     reused += ra.first_recomputed_node > 0 ? 1 : 0;
   }
   EXPECT_GT(reused, static_cast<int>(n) / 2);  // brute-force order reuses prefixes
   EXPECT_LT(a.macs_computed(), b.macs_computed());
+  EXPECT_GT(a.integer_nodes(), 0);
+  EXPECT_EQ(c.integer_nodes(), 0);
   // A repeat is answered from the cache.
   EXPECT_TRUE(a.evaluate(qs.decode(search::config_at(qs.space(), 0))).cached);
+}
+
+// The peer's small space on fmnist-mlp (3 linear layers, frac = width // 2): every
+// configuration through the integer kernels equals the plain float path.
+const char* kPeerSmall = R"(model = "fmnist-mlp"
+[search.search_space]
+name = "graph/quantize/mixed_precision_ptq"
+setup.by = "name"
+[search.search_space.seed.default.config]
+name = ["NA"]
+[search.search_space.seed.seq_blocks_1.config]
+name = ["integer"]
+data_in_width = [4, 8]
+weight_width = [2, 4, 8]
+[search.search_space.seed.seq_blocks_3.config]
+name = ["integer"]
+data_in_width = [4, 8]
+weight_width = [2, 4, 8]
+[search.search_space.seed.seq_blocks_5.config]
+name = ["integer"]
+data_in_width = [4, 8]
+weight_width = [2, 4, 8]
+[search.strategy.setup]
+sampler = "bruteforce"
+n_trials = 216
+)";
+
+TEST(TrialEvaluator, IntegerKernelsEqualThePlainPathOnTheMlpSpace) {
+  const auto cfg = io::load_run_config(write_toml("mlp.toml", kPeerSmall));
+  auto g = ir::build_zoo_model("fmnist-mlp", 4);
+  const QuantSpace qs(cfg, g);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(9);
+  const auto x = torch::randn({96, 1, 28, 28}, gen) * 1.5;
+  const auto y = torch::randint(0, 10, {96}, gen, torch::kLong);
+  EvalSettings fast, plain;
+  fast.memo_budget_bytes = int64_t{64} << 20;
+  plain.memo_budget_bytes = 0;
+  TrialEvaluator a(g, x, y, fast, std::nullopt), b(g, x, y, plain, std::nullopt);
+  const auto n = *qs.space().size();
+  ASSERT_EQ(n, 216u);
+  for (uint64_t i = 0; i < n; ++i) {
+    const auto qc = qs.decode(search::config_at(qs.space(), i));
+    const auto ra = a.evaluate(qc), rb = b.evaluate(qc);
+    EXPECT_EQ(ra.metrics.at("accuracy"), rb.metrics.at("accuracy")) << i;
+    EXPECT_EQ(ra.metrics.at("macro_accuracy"), rb.metrics.at("macro_accuracy")) << i;
+    EXPECT_EQ(ra.metrics.at("loss"), rb.metrics.at("loss")) << i;
+  }
+  // 6 + 36 + 216 linear evaluations, all on the integer kernels; the memo recomputes only
+  // from the first changed layer.
+  EXPECT_EQ(a.integer_nodes(), 6 + 36 + 216);
+  const int64_t macs = 784 * 256 + 256 * 128 + 128 * 10;
+  EXPECT_EQ(b.macs_computed(), 216 * 96 * macs);
+  EXPECT_EQ(a.macs_computed(), 96 * (6 * 784 * 256 + 36 * 256 * 128 + 216 * 128 * 10));
 }
 
 TEST(SearchRunner, BruteForceVisitsEveryConfigurationOnceAndWritesOutputs) {

@@ -31,6 +31,23 @@ TEST(ParseStorageUrl, AcceptedForms) {
   EXPECT_EQ(parse_storage_url("memory:").kind, StorageKind::Memory);
 }
 
+TEST(ParseStorageUrl, SqliteSynchronousOption) {
+  auto u = parse_storage_url("sqlite:///runs/study.db?synchronous=full");
+  EXPECT_EQ(u.kind, StorageKind::Sqlite);
+  EXPECT_EQ(u.target, "runs/study.db");
+  EXPECT_TRUE(u.synchronous_full);
+  u = parse_storage_url("runs/study.db?synchronous=normal");
+  EXPECT_EQ(u.target, "runs/study.db");
+  EXPECT_FALSE(u.synchronous_full);
+  EXPECT_FALSE(parse_storage_url("runs/study.db").synchronous_full);
+  try {
+    parse_storage_url("runs/study.db?cache=shared");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("?synchronous=full"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ParseStorageUrl, OtherFormsListTheAcceptedOnes) {
   for (const char* bad : {"mysql://h/db", "study.txt", "", "sqlite://study.db", "sqlite:///", "redis://x.db"}) {
     try {
@@ -75,6 +92,9 @@ TEST(OpenStorage, PicksTheBackEnd) {
   ASSERT_EQ(studies.size(), 1u);
   EXPECT_EQ(studies[0].name, "s");
   EXPECT_EQ(studies[0].n_running, 1);
+  EXPECT_EQ(studies[0].space_json, "{}");
+  auto full = open_storage(url + "?synchronous=full", "s");
+  EXPECT_EQ(full->n_trials(), 1);
 }
 
 }  // namespace

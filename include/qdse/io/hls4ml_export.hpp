@@ -15,15 +15,19 @@
 #include <vector>
 
 #include "qdse/ir/graph.hpp"
+#include "qdse/quant/quant_config.hpp"
 
 namespace qdse::io {
 
 // Fixed-point formats of one layer; a width <= 0 means "not set" (field omitted).
+// A mode is ap_fixed's quantization and overflow mode, "RND_CONV,SAT"; empty means
+// ap_fixed's default (TRN, WRAP) and is not written.
 struct LayerPrecision {
   std::string layer;  // graph node name
   int data_in_width = 0, data_in_frac = 0;
   int weight_width = 0, weight_frac = 0;
   int bias_width = 0, bias_frac = 0;
+  std::string data_in_mode = "", weight_mode = "", bias_mode = "";
 };
 
 struct Hls4mlExportOptions {
@@ -32,8 +36,17 @@ struct Hls4mlExportOptions {
   std::string input_layer = "input";
 };
 
-// "ap_fixed<W,I>" for width W and frac F (I = W - F).
-std::string ap_fixed(int width, int frac);
+// "ap_fixed<W,I>" for width W and frac F (I = W - F); "ap_fixed<W,I,MODE>" with a mode.
+std::string ap_fixed(int width, int frac, const std::string& mode = "");
+
+// The precisions of a resolved QuantConfig (auto frac widths already resolved), in
+// graph order. Integer (fixed-point) formats map to W/I; their rounding and
+// overflow to the mode (nearest_even RND_CONV, nearest_away RND_INF, floor TRN,
+// toward_zero TRN_ZERO; saturate SAT, wrap WRAP), omitted when TRN,WRAP. Float
+// slots are left out; other formats (minifloat, block_fp, log, binary, ternary),
+// unsigned integers and unresolved "auto" widths are Error(InvalidArgument) naming
+// the layer and slot.
+std::vector<LayerPrecision> layer_precisions(const ir::Graph& graph, const quant::QuantConfig& config);
 
 // YAML text: "LayerName:\n  <layer>:\n    Precision:\n      weight: ap_fixed<8,3>\n ...".
 // Unknown layer names and widths above 64 are Error(InvalidArgument).

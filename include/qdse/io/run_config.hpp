@@ -12,16 +12,22 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "qdse/io/toml_reader.hpp"
 
 namespace qdse::io {
 
+// A model name ending in ".onnx" (any case) is an ONNX file, anything else a zoo name.
+bool is_onnx_model(const std::string& model);
+// An ONNX path made absolute (so run directories record where the model is).
+std::string absolute_model_path(const std::string& model);
+
 struct RunConfig {
   std::string file;  // the config's path ("" when built from defaults)
   std::shared_ptr<toml::table> doc;
 
-  std::string model = "fmnist-mlp";  // zoo name or path to an .onnx file
+  std::string model = "fmnist-mlp";  // zoo name or path to an .onnx file (made absolute)
   std::string dataset;               // default: the zoo model's dataset
   std::string dataset_path;          // default: the dataset's standard location
   std::string preprocess;            // default: the dataset's standard preprocessing
@@ -41,6 +47,13 @@ struct RunConfig {
   int64_t eval_batch_size = 1024;
   int threads = 0;             // libtorch intra-op threads; 0 = libtorch default
 
+  // [onnx]: import options for an .onnx `model` (io::OnnxImportOptions).
+  bool onnx_fold_batch_norm = false;
+  std::vector<int64_t> onnx_input_shape;  // one sample; empty = the model's own
+
+  // Whether `model` names an ONNX file rather than a built-in model.
+  bool is_onnx() const { return is_onnx_model(model); }
+
   // Reader for the whole document (for [passes] and [search]).
   TableReader root() const { return TableReader(*doc, file, ""); }
   // Where a checkpoint for this model, trained with these keys, is cached.
@@ -48,6 +61,9 @@ struct RunConfig {
 };
 
 RunConfig load_run_config(const std::string& file);
+// Same, resolving relative paths against `base_dir` instead of the file's directory
+// (a run directory's copy of a config still means the original's paths).
+RunConfig load_run_config(const std::string& file, const std::string& base_dir);
 // A config with defaults only (for `--model` without `--config`).
 RunConfig default_run_config();
 

@@ -9,7 +9,17 @@
 //    recomputes only from the first node whose configuration is new. Entries are
 //    evicted least-recently-used beyond `memo_budget_bytes` (0 disables the memo;
 //    accounting counts each entry's own newest tensor, shared earlier tensors once);
-//  - weights are quantized only for nodes that are actually recomputed.
+//  - weights are quantized only for nodes that are actually recomputed;
+//  - integer kernels: a Linear node with integer data_in/weight formats whose float
+//    emulation is exact runs on int16 codes instead (exec::IntegerLinear, the same
+//    numbers bit for bit). Its weights are quantized and packed once per (node,
+//    configuration) and its input codes are memoized per (input prefix, data_in
+//    format), so trials that share a layer input and data format skip quantizing it.
+//    Input codes count against the memo budget. A ReLU that alone follows such a
+//    layer is fused into it;
+//  - memory: memo entries keep only the outputs later nodes read, and large tensors
+//    are recycled through a BufferPool (fresh pages cost ~0.6 ms per MB here), which
+//    holds at most a quarter of the memo budget (64 to 256 MiB) idle.
 // With the memo on, the evaluation set runs as one batch; latency (when asked for)
 // is measured separately on whole forward passes of `batch_size` samples.
 // Thread-safety: not thread-safe (owns caches); use one per thread.
@@ -20,12 +30,15 @@
 #include <cstdint>
 #include <list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "qdse/exec/buffer_pool.hpp"
 #include "qdse/exec/executor.hpp"
+#include "qdse/exec/integer_linear.hpp"
 #include "qdse/ir/graph.hpp"
 #include "qdse/metrics/cost_metrics.hpp"
 #include "qdse/quant/calibration.hpp"
@@ -40,6 +53,7 @@ struct EvalSettings {
   int latency_repeats = 3;  // timed forward passes of one batch (median reported)
   int64_t memo_budget_bytes = int64_t{1} << 30;
   double compare_to = 32;   // average_bitwidth's reference (memory_density)
+  bool integer_kernels = true;  // exact int16 kernels where eligible (memo path only)
 };
 
 struct TrialOutcome {
@@ -64,15 +78,26 @@ class TrialEvaluator {
   int64_t memo_bytes() const { return memo_bytes_; }
   int64_t cache_hits() const { return cache_hits_; }
   int64_t macs_computed() const { return macs_computed_; }
+  // Linear node evaluations that ran on the integer kernels.
+  int64_t integer_nodes() const { return integer_nodes_; }
 
  private:
   struct MemoEntry {
-    std::vector<at::Tensor> values;  // node outputs 0..i (shared tensors)
+    // The node outputs (node index, tensor) that later nodes still read: node i's own
+    // and earlier ones with a consumer after i (tensors are shared, not copied).
+    std::vector<std::pair<int, at::Tensor>> values;
     int64_t bytes = 0;
     std::list<std::string>::iterator lru;
   };
   std::map<std::string, double> run(const quant::QuantConfig& resolved, int* first_node);
-  void remember(const std::string& key, std::vector<at::Tensor> values, int64_t bytes);
+  void remember(const std::string& key, std::vector<std::pair<int, at::Tensor>> values, int64_t bytes);
+  const MemoEntry* recall(const std::string& key);  // marks the entry most recent
+  // Output of node i on the integer kernels, or undefined when it is not eligible.
+  at::Tensor integer_forward(int i, const quant::NodeQuantConfig& c, const std::string& node_key,
+                             const std::vector<std::string>& keys, const std::vector<at::Tensor>& values,
+                             bool fuse_relu);
+  // True when node i + 1 is an unquantized ReLU that alone reads node i's output.
+  bool relu_follows(int i, const quant::QuantConfig& resolved) const;
 
   const ir::Graph& graph_;
   at::Tensor x_, y_;
@@ -80,9 +105,15 @@ class TrialEvaluator {
   std::optional<quant::RangeStats> stats_;
   metrics::CostModel cost_;
   std::vector<int64_t> node_macs_;
+  std::vector<std::vector<int>> live_;  // live_[i]: outputs 0..i that nodes after i read
+  std::vector<int> consumers_;          // number of nodes reading each node's output
+  std::shared_ptr<exec::BufferPool> pool_;
   std::unordered_map<std::string, std::map<std::string, double>> results_;
   std::unordered_map<std::string, MemoEntry> memo_;
   std::list<std::string> lru_;  // front = most recent
+  // Per (node, configuration): the packed integer layer, or nullopt if not eligible.
+  std::unordered_map<std::string, std::optional<exec::IntegerLinear>> integer_layers_;
+  int64_t integer_nodes_ = 0;
   int64_t memo_bytes_ = 0;
   int64_t cache_hits_ = 0;
   int64_t macs_computed_ = 0;

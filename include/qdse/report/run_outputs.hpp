@@ -6,7 +6,9 @@
 //   trials.csv   the same, one row per trial, one column per param and metric
 //   best.json    the best feasible trial (single objective; or the least-violating
 //                one, flagged) or the whole feasible Pareto front (multi-objective),
-//                with the float baseline and the run's summary
+//                with the float baseline and the run's summary, the objective
+//                (metrics, direction), constraint rules, param names in space order
+//                and the provenance object (config, weights, split, seed, sampler)
 // Files are written to a temporary name and renamed, so a crash never leaves a
 // half-written file. Thread-safety: pure functions of their arguments.
 #pragma once

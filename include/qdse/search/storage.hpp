@@ -48,6 +48,13 @@ class Storage {
   virtual std::optional<FrozenTrial> trial(int number) const = 0;
   virtual int n_trials() const = 0;
 
+  // The trials numbered >= `from`, plus those numbered in `watch`, in any order: what a
+  // caller that holds every trial below `from` needs to bring its copy up to date
+  // (finished trials never change, so only `watch` = its Running ones can). Study::ask
+  // uses it so that a trial costs O(new + running) rows, not O(all). The default
+  // filters trials(); back ends override it to read only those rows.
+  virtual std::vector<FrozenTrial> trials_since(int from, const std::vector<int>& watch) const;
+
   // Atomic claim (brute force across workers): creates a Running trial for `params`
   // unless a trial of the study already holds the same params, in which case nothing is
   // written and nullopt is returned (the caller asks its sampler again). `retry_of`
@@ -75,6 +82,7 @@ class InMemoryStorage final : public Storage {
   std::vector<FrozenTrial> trials() const override;
   std::optional<FrozenTrial> trial(int number) const override;
   int n_trials() const override;
+  std::vector<FrozenTrial> trials_since(int from, const std::vector<int>& watch) const override;
   std::optional<int> try_create_trial(const ParamVector& params, double sample_seconds = 0.0,
                                       const std::string& worker = "",
                                       std::optional<int> retry_of = std::nullopt) override;

@@ -6,6 +6,9 @@
 //   runs/study.db, x.sqlite   SQLite: a plain path ending in .db, .sqlite or .sqlite3
 //   postgresql://user@host:5432/db   PostgreSQL (postgres:// too)
 //   memory:                   in-memory, a fresh study for each call (nothing persists)
+// An SQLite URL or path may end in `?synchronous=full` (fsync every commit: survives
+// power loss, ~6 ms per commit) or `?synchronous=normal` (the default; survives a killed
+// process, see sqlite_storage.hpp).
 //
 // Anything else is qdse::Error(Config) listing these forms. Opening is "create or
 // load" (see sqlite_storage.hpp): empty space_json and no directions only load.
@@ -26,6 +29,7 @@ enum class StorageKind { Memory, Sqlite, Postgres };
 struct StorageUrl {
   StorageKind kind = StorageKind::Memory;
   std::string target;  // file path for SQLite, the URL itself for PostgreSQL, "" for memory
+  bool synchronous_full = false;  // SQLite: `?synchronous=full`
 };
 
 // Parses a storage URL; throws qdse::Error(Config) listing the accepted forms.

@@ -8,6 +8,11 @@
 // refused untouched. Trial numbers are unique across processes: creating a trial locks
 // the study row (UPDATE ... next_trial_number), which also makes claims atomic.
 // Heartbeats use the server's clock, so workers on hosts with skewed clocks agree.
+// Durability: the session runs with synchronous_commit = off (commits do not wait for
+// the server's WAL fsync; ~0.3 ms instead of ~3 ms each): a killed worker loses nothing,
+// a crashed server may lose its last commits (the database stays consistent; a lost
+// claim is simply run again, a lost finish leaves a Running trial that is retried). A
+// URL with `?options=-csynchronous_commit%3Don` keeps the server's setting instead.
 // Ownership: one object owns one connection. Thread-safety: every method is safe to call
 // concurrently (calls are serialised on the connection). Never use an object in a
 // forked child: open a new one there.

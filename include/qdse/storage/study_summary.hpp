@@ -12,6 +12,7 @@ namespace qdse::storage {
 struct StudySummary {
   std::string name;
   std::vector<search::Direction> directions;
+  std::string space_json;    // as stored (canonical JSON of the caller's space description)
   std::string created_time;  // ISO-8601 UTC
   int n_running = 0;
   int n_complete = 0;

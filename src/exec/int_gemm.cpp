@@ -1,0 +1,263 @@
+// Exact int16 x int16 -> int32 GEMM (see int_gemm.hpp): packing, a 6 x 16 register
+// tile in x86-64 assembly (AVX2 vpmaddwd) with runtime dispatch, a portable
+// fallback, and the float epilogue.
+//
+// The tile is written in assembly because GCC's allocation of 12 accumulators plus
+// 4 operand registers (all 16 ymm registers) spills or copies accumulators every
+// iteration, which cost a third of the throughput.
+#include "qdse/exec/int_gemm.hpp"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define QDSE_INT_GEMM_ASM 1
+#endif
+
+#include "qdse/core/error.hpp"
+
+namespace qdse::exec {
+namespace {
+
+constexpr int64_t kCols = 16;       // outputs per column block (two 8-lane vectors)
+constexpr int kTileRows = 6;        // rows per register tile: 12 accumulators
+constexpr int64_t kChunkRows = 48;  // rows whose codes stay in cache across blocks
+
+// Writes row r of a tile (acc: 16 int32 of column block b) through the epilogue.
+void store_row(const int32_t* acc, float* out_row, int64_t b, int64_t m, const IntEpilogue& e) {
+  const int64_t j0 = b * kCols;
+  const int64_t nj = std::min(kCols, m - j0);
+  for (int64_t j = 0; j < nj; ++j) {
+    float v;
+    if (e.wide) {
+      double d = static_cast<double>(acc[j]) * e.scale;
+      if (e.bias) d += static_cast<double>(e.bias[j0 + j]);
+      v = static_cast<float>(d);
+    } else {
+      v = static_cast<float>(acc[j]) * static_cast<float>(e.scale);
+      if (e.bias) v += e.bias[j0 + j];
+    }
+    out_row[j0 + j] = e.relu ? std::max(v, 0.0f) : v;
+  }
+}
+
+// Portable tile: the same exact int32 sums, any machine.
+void tile_portable(const int16_t* a, int64_t lda, int rows, const int32_t* panel, int64_t kp, int32_t* acc) {
+  for (int r = 0; r < rows; ++r) {
+    int32_t* ar_acc = acc + r * kCols;
+    std::fill(ar_acc, ar_acc + kCols, 0);
+    const int16_t* ar = a + r * lda;
+    for (int64_t p = 0; p < kp; ++p) {
+      const int32_t a0 = ar[2 * p], a1 = ar[2 * p + 1];
+      const int32_t* w = panel + p * kCols;
+      for (int64_t j = 0; j < kCols; ++j) {
+        const int16_t w0 = static_cast<int16_t>(static_cast<uint32_t>(w[j]) & 0xFFFFu);
+        const int16_t w1 = static_cast<int16_t>(static_cast<uint32_t>(w[j]) >> 16);
+        ar_acc[j] += a0 * w0 + a1 * w1;
+      }
+    }
+  }
+}
+
+#ifdef QDSE_INT_GEMM_ASM
+// acc[6][16] (32-byte aligned) = sum over kp pairs of rows a .. a + 5 * lda against the
+// panel. ymm4..15 accumulate, ymm0/1 hold the panel pair, ymm2 a broadcast row pair.
+void tile6_asm(const int16_t* a, int64_t lda_bytes, const int32_t* panel, int64_t kp, int32_t* acc) {
+  const int16_t* a3 = reinterpret_cast<const int16_t*>(reinterpret_cast<const char*>(a) + 3 * lda_bytes);
+  asm volatile(
+      "vpxor %%xmm4, %%xmm4, %%xmm4\n\t"
+      "vpxor %%xmm5, %%xmm5, %%xmm5\n\t"
+      "vpxor %%xmm6, %%xmm6, %%xmm6\n\t"
+      "vpxor %%xmm7, %%xmm7, %%xmm7\n\t"
+      "vpxor %%xmm8, %%xmm8, %%xmm8\n\t"
+      "vpxor %%xmm9, %%xmm9, %%xmm9\n\t"
+      "vpxor %%xmm10, %%xmm10, %%xmm10\n\t"
+      "vpxor %%xmm11, %%xmm11, %%xmm11\n\t"
+      "vpxor %%xmm12, %%xmm12, %%xmm12\n\t"
+      "vpxor %%xmm13, %%xmm13, %%xmm13\n\t"
+      "vpxor %%xmm14, %%xmm14, %%xmm14\n\t"
+      "vpxor %%xmm15, %%xmm15, %%xmm15\n\t"
+      "test %[kp], %[kp]\n\t"
+      "jle 2f\n\t"
+      "1:\n\t"
+      "vmovdqa (%[b]), %%ymm0\n\t"
+      "vmovdqa 32(%[b]), %%ymm1\n\t"
+      "vpbroadcastd (%[a0]), %%ymm2\n\t"
+      "vpmaddwd %%ymm0, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm4, %%ymm4\n\t"
+      "vpmaddwd %%ymm1, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm5, %%ymm5\n\t"
+      "vpbroadcastd (%[a0],%[lda],1), %%ymm2\n\t"
+      "vpmaddwd %%ymm0, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm6, %%ymm6\n\t"
+      "vpmaddwd %%ymm1, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm7, %%ymm7\n\t"
+      "vpbroadcastd (%[a0],%[lda],2), %%ymm2\n\t"
+      "vpmaddwd %%ymm0, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm8, %%ymm8\n\t"
+      "vpmaddwd %%ymm1, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm9, %%ymm9\n\t"
+      "vpbroadcastd (%[a3]), %%ymm2\n\t"
+      "vpmaddwd %%ymm0, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm10, %%ymm10\n\t"
+      "vpmaddwd %%ymm1, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm11, %%ymm11\n\t"
+      "vpbroadcastd (%[a3],%[lda],1), %%ymm2\n\t"
+      "vpmaddwd %%ymm0, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm12, %%ymm12\n\t"
+      "vpmaddwd %%ymm1, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm13, %%ymm13\n\t"
+      "vpbroadcastd (%[a3],%[lda],2), %%ymm2\n\t"
+      "vpmaddwd %%ymm0, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm14, %%ymm14\n\t"
+      "vpmaddwd %%ymm1, %%ymm2, %%ymm3\n\t"
+      "vpaddd %%ymm3, %%ymm15, %%ymm15\n\t"
+      "add $4, %[a0]\n\t"
+      "add $4, %[a3]\n\t"
+      "add $64, %[b]\n\t"
+      "dec %[kp]\n\t"
+      "jnz 1b\n\t"
+      "2:\n\t"
+      "vmovdqa %%ymm4, 0(%[acc])\n\t"
+      "vmovdqa %%ymm5, 32(%[acc])\n\t"
+      "vmovdqa %%ymm6, 64(%[acc])\n\t"
+      "vmovdqa %%ymm7, 96(%[acc])\n\t"
+      "vmovdqa %%ymm8, 128(%[acc])\n\t"
+      "vmovdqa %%ymm9, 160(%[acc])\n\t"
+      "vmovdqa %%ymm10, 192(%[acc])\n\t"
+      "vmovdqa %%ymm11, 224(%[acc])\n\t"
+      "vmovdqa %%ymm12, 256(%[acc])\n\t"
+      "vmovdqa %%ymm13, 288(%[acc])\n\t"
+      "vmovdqa %%ymm14, 320(%[acc])\n\t"
+      "vmovdqa %%ymm15, 352(%[acc])\n\t"
+      "vzeroupper\n\t"
+      : [a0] "+r"(a), [a3] "+r"(a3), [b] "+r"(panel), [kp] "+r"(kp)
+      : [lda] "r"(lda_bytes), [acc] "r"(acc)
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc");
+}
+
+// Float epilogue of the first nj (<= 16) columns of block b, 8 lanes at a time; a
+// ragged last block goes through a staging row (bias: the caller's padded copy).
+__attribute__((target("avx2"))) void store_rows_avx2(const int32_t* acc, int rows, float* out, int64_t ldo,
+                                                     int64_t b, int64_t nj, const float* bias16,
+                                                     const IntEpilogue& e) {
+  const __m256 s = _mm256_set1_ps(static_cast<float>(e.scale));
+  const __m256 zero = _mm256_setzero_ps();
+  alignas(32) float stage[kCols];
+  for (int r = 0; r < rows; ++r) {
+    float* dst = nj == kCols ? out + r * ldo + b * kCols : stage;
+    for (int h = 0; h < 2; ++h) {
+      __m256 v = _mm256_mul_ps(
+          _mm256_cvtepi32_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(acc + r * kCols + 8 * h))), s);
+      if (bias16) v = _mm256_add_ps(v, _mm256_loadu_ps(bias16 + 8 * h));
+      if (e.relu) v = _mm256_max_ps(zero, v);
+      _mm256_storeu_ps(dst + 8 * h, v);
+    }
+    if (nj != kCols) std::memcpy(out + r * ldo + b * kCols, stage, static_cast<std::size_t>(nj) * sizeof(float));
+  }
+}
+#endif
+
+bool detect_avx2() {
+#ifdef QDSE_INT_GEMM_ASM
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+int64_t padded_depth(int64_t k) { return (k + 1) / 2 * 2; }
+
+bool int16_linear_vectorized() {
+  static const bool avx2 = detect_avx2();
+  return avx2;
+}
+
+PackedInt16::PackedInt16(const at::Tensor& codes) {
+  QDSE_ASSERT(codes.dim() == 2 && codes.scalar_type() == at::kShort, "PackedInt16: expects int16 [M, K]");
+  const at::Tensor c = codes.contiguous();
+  m_ = c.size(0);
+  k_ = c.size(1);
+  kp_ = (k_ + 1) / 2;
+  blocks_ = (m_ + kCols - 1) / kCols;
+  // libtorch's CPU allocations are 64-byte aligned and a pair row is 64 bytes, so
+  // every aligned load in the kernel is aligned.
+  packed_ = torch::zeros({std::max<int64_t>(blocks_, 1), std::max<int64_t>(kp_, 1), kCols}, torch::kInt);
+  const int16_t* src = c.data_ptr<int16_t>();
+  int32_t* dst = packed_.data_ptr<int32_t>();
+  for (int64_t j = 0; j < m_; ++j) {
+    const int64_t b = j / kCols, lane = j % kCols;
+    for (int64_t k = 0; k < k_; ++k) {
+      const uint32_t v = static_cast<uint16_t>(src[j * k_ + k]);
+      uint32_t word = static_cast<uint32_t>(dst[(b * kp_ + k / 2) * kCols + lane]);
+      word |= (k % 2 == 0) ? v : (v << 16);
+      dst[(b * kp_ + k / 2) * kCols + lane] = static_cast<int32_t>(word);
+    }
+  }
+}
+
+int64_t PackedInt16::bytes() const { return packed_.defined() ? static_cast<int64_t>(packed_.nbytes()) : 0; }
+
+const int32_t* PackedInt16::block(int64_t b) const { return packed_.data_ptr<int32_t>() + b * kp_ * kCols; }
+
+at::Tensor int16_linear(const at::Tensor& a, const PackedInt16& w, const IntEpilogue& e, at::Tensor out,
+                        bool vectorize) {
+  QDSE_ASSERT(a.dim() == 2 && a.scalar_type() == at::kShort && a.is_contiguous(),
+              "int16_linear: data codes must be contiguous int16 [N, K]");
+  QDSE_ASSERT(a.size(1) == 2 * w.pairs(), "int16_linear: data codes must have padded_depth(K) columns");
+  const int64_t n = a.size(0), m = w.outputs(), kp = w.pairs(), lda = a.size(1);
+  const int64_t blocks = (m + kCols - 1) / kCols;
+  if (!out.defined()) out = torch::empty({n, m}, torch::kFloat);
+  QDSE_ASSERT(out.scalar_type() == at::kFloat && out.is_contiguous() && out.size(0) == n && out.size(1) == m,
+              "int16_linear: out must be contiguous float32 [N, M]");
+  if (n == 0 || m == 0) return out;
+  const int16_t* pa = a.data_ptr<int16_t>();
+  float* po = out.data_ptr<float>();
+  const bool vec = vectorize && int16_linear_vectorized();
+  const int64_t chunks = (n + kChunkRows - 1) / kChunkRows;
+  // The bias padded to whole blocks, so that the vector epilogue may read 16 lanes.
+  std::vector<float> bias_padded;
+  if (e.bias) {
+    bias_padded.assign(static_cast<std::size_t>(blocks * kCols), 0.0f);
+    std::copy(e.bias, e.bias + m, bias_padded.begin());
+  }
+  at::parallel_for(0, chunks, 1, [&](int64_t c_begin, int64_t c_end) {
+    alignas(32) int32_t acc[kTileRows * kCols];
+    for (int64_t c = c_begin; c < c_end; ++c) {
+      const int64_t r_begin = c * kChunkRows, r_end = std::min(n, r_begin + kChunkRows);
+      for (int64_t b = 0; b < blocks; ++b) {
+        const int32_t* panel = w.block(b);
+        [[maybe_unused]] const int64_t nj = std::min(kCols, m - b * kCols);
+        [[maybe_unused]] const float* bias16 = e.bias ? bias_padded.data() + b * kCols : nullptr;
+        for (int64_t r = r_begin; r < r_end; r += kTileRows) {
+          const int rows = static_cast<int>(std::min<int64_t>(kTileRows, r_end - r));
+#ifdef QDSE_INT_GEMM_ASM
+          if (vec && rows == kTileRows) {
+            tile6_asm(pa + r * lda, lda * static_cast<int64_t>(sizeof(int16_t)), panel, kp, acc);
+            if (!e.wide) {
+              store_rows_avx2(acc, rows, po + r * m, m, b, nj, bias16, e);
+              continue;
+            }
+          } else {
+            tile_portable(pa + r * lda, lda, rows, panel, kp, acc);
+          }
+#else
+          tile_portable(pa + r * lda, lda, rows, panel, kp, acc);
+#endif
+          for (int i = 0; i < rows; ++i) store_row(acc + i * kCols, po + (r + i) * m, b, m, e);
+        }
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace qdse::exec

@@ -1,0 +1,140 @@
+// hls4ml export of a search result (run directory or a search just finished).
+#include "qdse/pipeline/run_export.hpp"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "qdse/core/error.hpp"
+#include "qdse/io/hls4ml_export.hpp"
+#include "qdse/io/run_config.hpp"
+#include "qdse/pipeline/workspace.hpp"
+#include "qdse/quant/transform.hpp"
+#include "qdse/report/run_outputs.hpp"
+
+namespace qdse::pipeline {
+namespace {
+
+quant::ConfigValue value_of(const nlohmann::json& v, const std::string& what) {
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) return v.get<std::string>();
+  throw Error(ErrorKind::Config, what + " is " + v.dump() + ", not a scalar");
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorKind::Io, "cannot read " + path + " (is this a run directory of `qdse search`?)");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::Io, path + " is not valid JSON: " + e.what());
+  }
+}
+
+std::string str_or(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j.at(key).is_string() ? j.at(key).get<std::string>() : std::string();
+}
+
+}  // namespace
+
+search::ParamVector params_from_json(const QuantSpace& space, const nlohmann::json& params,
+                                     const std::string& where) {
+  const auto& s = space.space();
+  search::ParamVector out(s.n_params());
+  for (std::size_t i = 0; i < s.n_params(); ++i) {
+    const std::string& name = s.name(i);
+    if (!params.is_object() || !params.contains(name))
+      throw Error(ErrorKind::Config, where + ": param '" + name + "' of the config's search space is missing "
+                                             "(was the config changed after the search?)");
+    const auto label = quant::to_string(value_of(params.at(name), where + ": param '" + name + "'"));
+    const auto* dist = std::get_if<search::CategoricalDistribution>(&s.distribution(i));
+    QDSE_ASSERT(dist, "quant space params are categorical");
+    const auto it = std::find(dist->choices.begin(), dist->choices.end(), label);
+    if (it == dist->choices.end())
+      throw Error(ErrorKind::Config, where + ": param '" + name + "' = " + label + " is not one of its choices " +
+                                         search::to_string(s.distribution(i)));
+    out[i] = static_cast<double>(it - dist->choices.begin());
+  }
+  return out;
+}
+
+std::string hls4ml_table(const ir::Graph& graph, const QuantSpace& space, const search::ParamVector& params,
+                         const quant::RangeStats* stats) {
+  const quant::QuantConfig config = quant::resolve_auto_frac(graph, space.decode(params), stats);
+  return io::hls4ml_precision_table(graph, io::layer_precisions(graph, config));
+}
+
+RunExport export_run_hls4ml(const RunExportOptions& options) {
+  namespace fs = std::filesystem;
+  const fs::path dir(options.run_dir);
+  const std::string best_path = (dir / "best.json").string();
+  const nlohmann::json best = read_json(best_path);
+  const nlohmann::json provenance = best.value("provenance", nlohmann::json::object());
+  const auto& trials = best.value("trials", nlohmann::json::array());
+  if (trials.empty()) throw Error(ErrorKind::Config, best_path + " has no completed trial to export");
+  const nlohmann::json* trial = &trials.front();
+  if (options.trial) {
+    trial = nullptr;
+    std::string numbers;
+    for (const auto& t : trials) {
+      numbers += (numbers.empty() ? "" : ", ") + t.value("number", nlohmann::json(-1)).dump();
+      if (t.value("number", -1) == *options.trial) trial = &t;
+    }
+    if (!trial)
+      throw Error(ErrorKind::InvalidArgument, "trial " + std::to_string(*options.trial) + " is not among the "
+                                              "best trials of " + best_path + " (" + numbers + ")");
+  }
+
+  const std::string config_path = (dir / "config.toml").string();
+  if (!fs::exists(config_path))
+    throw Error(ErrorKind::Io, "cannot read " + config_path + " (the run's copy of its config)");
+  const std::string original = str_or(provenance, "config");
+  const std::string base = original.empty() ? dir.string() : fs::path(original).parent_path().string();
+  io::RunConfig c = io::load_run_config(config_path, base);
+  if (const auto model = str_or(provenance, "model"); !model.empty()) c.model = model;
+  if (const auto dataset = str_or(provenance, "dataset"); !dataset.empty() && c.dataset.empty()) c.dataset = dataset;
+  if (!options.data_path.empty()) c.dataset_path = options.data_path;
+
+  RunExport out;
+  out.trial = trial->value("number", -1);
+  out.model = c.model;
+  const ir::Graph graph = build_graph(c);
+  const QuantSpace space(c, graph);
+  const auto params =
+      params_from_json(space, trial->value("params", nlohmann::json::object()),
+                       best_path + " (trial " + std::to_string(out.trial) + ")");
+  if (!quant::uses_auto_frac(space.decode(params))) {
+    out.yaml = hls4ml_table(graph, space, params, nullptr);
+    return out;
+  }
+  // "auto" widths: the statistics the search used (same weights, same training samples).
+  std::string weights = options.weights;
+  if (weights.empty()) weights = str_or(provenance, "weights");
+  if (c.is_onnx() && weights == c.model) weights.clear();  // the ONNX initializers
+  const Workspace ws = open_workspace(c, weights, /*require_weights=*/true);
+  const QuantSpace ws_space(c, ws.graph);
+  const auto stats = quant::calibrate(ws.graph, ws.dataset.train.x, ws_space.calibration());
+  out.yaml = hls4ml_table(ws.graph, ws_space, params, &stats);
+  return out;
+}
+
+std::string write_run_hls4ml(const std::string& dir, const ir::Graph& graph, const QuantSpace& space,
+                             const quant::RangeStats& stats, const nlohmann::json& best) {
+  const auto& trials = best.value("trials", nlohmann::json::array());
+  if (trials.size() != 1) return "";
+  try {
+    const auto params = params_from_json(space, trials.front().value("params", nlohmann::json::object()),
+                                         dir + "/best.json");
+    const std::string path = dir + "/hls4ml.yml";
+    report::write_file_atomic(path, hls4ml_table(graph, space, params, &stats));
+    return path;
+  } catch (const Error&) {
+    return "";  // formats without an ap_fixed equivalent: nothing to export
+  }
+}
+
+}  // namespace qdse::pipeline
