@@ -546,39 +546,38 @@ void SqliteStorage::finish_trial(int number, const search::TrialResult& result) 
   if (sqlite3_changes(db.handle) == 0) db.fail_not_running(number, "finish_trial");
 }
 
+// The rows numbered >= `from` plus those in `numbers`: one statement, one consistent
+// snapshot. UNION ALL, not OR: each half is a primary-key range/lookup (an OR scans the
+// study). Shared by trials() (its cache's cursor) and trials_since() (the caller's).
+static std::vector<FrozenTrial> read_rows_since(detail::SqliteDb& db, long long from,
+                                                const std::vector<long long>& numbers) {
+  std::string listed = "[";
+  for (long long n : numbers) listed += (listed.size() > 1 ? "," : "") + std::to_string(n);
+  listed += "]";
+  auto s = db.prepare(std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ?1 AND number >= ?2 " +
+                      "UNION ALL SELECT " + kTrialColumns +
+                      " FROM trials WHERE study_id = ?1 AND number IN (SELECT value FROM json_each(?3))");
+  s.bind(1, db.study_id).bind(2, from).bind(3, listed);
+  std::vector<FrozenTrial> rows;
+  while (s.step("reading trials")) rows.push_back(db.read_trial(s));
+  return rows;
+}
+
 std::vector<FrozenTrial> SqliteStorage::trials() const {
   std::lock_guard lock(db_->mutex);
   // Only rows that can have changed since the last call: cached Running trials and new
-  // ones (trial_cache.hpp). One statement = one consistent snapshot.
-  std::string running = "[";
-  for (long long n : db_->trials.running_numbers()) running += (running.size() > 1 ? "," : "") + std::to_string(n);
-  running += "]";
-  // UNION ALL, not OR: each half is a primary-key range/lookup (an OR scans the study).
-  auto s = db_->prepare(std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ?1 AND number >= ?2 " +
-                        "UNION ALL SELECT " + kTrialColumns +
-                        " FROM trials WHERE study_id = ?1 AND number IN (SELECT value FROM "
-                        "json_each(?3))");
-  s.bind(1, db_->study_id).bind(2, db_->trials.next_number()).bind(3, running);
-  std::vector<FrozenTrial> rows;
-  while (s.step("reading trials")) rows.push_back(db_->read_trial(s));
-  db_->trials.merge(std::move(rows));
+  // ones (trial_cache.hpp).
+  const auto& running = db_->trials.running_numbers();
+  db_->trials.merge(read_rows_since(*db_, db_->trials.next_number(), {running.begin(), running.end()}));
   return db_->trials.trials();
 }
 
 std::vector<FrozenTrial> SqliteStorage::trials_since(int from, const std::vector<int>& watch) const {
   std::lock_guard lock(db_->mutex);
-  std::string listed = "[";
+  std::vector<long long> below;
   for (int n : watch)
-    if (n < from) listed += (listed.size() > 1 ? "," : "") + std::to_string(n);
-  listed += "]";
-  // The same two primary-key halves as trials(), for the caller's own cursor.
-  auto s = db_->prepare(std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ?1 AND number >= ?2 " +
-                        "UNION ALL SELECT " + kTrialColumns +
-                        " FROM trials WHERE study_id = ?1 AND number IN (SELECT value FROM json_each(?3))");
-  s.bind(1, db_->study_id).bind(2, static_cast<long long>(from)).bind(3, listed);
-  std::vector<FrozenTrial> rows;
-  while (s.step("reading trials")) rows.push_back(db_->read_trial(s));
-  return rows;
+    if (n < from) below.push_back(n);
+  return read_rows_since(*db_, from, below);
 }
 
 std::optional<FrozenTrial> SqliteStorage::trial(int number) const {
