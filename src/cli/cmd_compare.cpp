@@ -74,8 +74,9 @@ void add_compare_command(CLI::App& app, GlobalOptions& global) {
     const pipeline::StrategyConfig strategy = pipeline::parse_strategy(c);
     options.strategies = split_list(strategies);
     for (auto& s : options.strategies) s = report::canonical_strategy(s);  // fail before loading anything
-    const pipeline::Workspace ws = pipeline::open_workspace(c, load, /*require_weights=*/true);
+    pipeline::Workspace ws = pipeline::open_model(c, load, /*require_weights=*/true);
     const pipeline::QuantSpace space(c, ws.graph);
+    pipeline::load_data(ws, strategy.split != data::SplitKind::Test || space.uses_auto_frac());
     const auto& split = ws.dataset.split(strategy.split);
     const auto stats = quant::calibrate(ws.graph, ws.dataset.train.x, space.calibration());
     pipeline::TrialEvaluator evaluator(ws.graph, split.x, split.y, strategy.eval, stats);

@@ -168,8 +168,13 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
     if (n_trials > 0) strategy.n_trials = n_trials;
     if (timeout >= 0) strategy.timeout_seconds = timeout;
     if (seed >= 0) strategy.sampler_options.seed = static_cast<uint64_t>(seed);
-    const pipeline::Workspace ws = pipeline::open_workspace(c, load, /*require_weights=*/true);
+    using Clock = std::chrono::steady_clock;
+    const auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+    const auto t_start = Clock::now();
+    pipeline::Workspace ws = pipeline::open_model(c, load, /*require_weights=*/true);
     const pipeline::QuantSpace space(c, ws.graph);
+    // Training samples serve calibration ("auto" frac widths) and the validation split only.
+    pipeline::load_data(ws, strategy.split != data::SplitKind::Test || space.uses_auto_frac());
     const auto& split = ws.dataset.split(strategy.split);
     // Range statistics (for frac_width = "auto") come from training samples,
     // never from the evaluation split.
@@ -190,6 +195,7 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
     if (setup.storage.empty()) setup.storage = dir + "/study.db";
     if (setup.study.empty()) setup.study = default_study_name(c);
     const std::string shown_storage = storage::redact_url(setup.storage);
+    const double startup_s = seconds_since(t_start);  // model, data, calibration
     // Create or resume: a stored study must have the same space description and directions.
     auto storage = storage::open_storage(setup.storage, setup.study, space_description(c, space, strategy).dump(),
                                          strategy.directions());
@@ -241,8 +247,11 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
         {"sampler", strategy.sampler}, {"seed", strategy.sampler_options.seed},
         {"n_trials", strategy.n_trials}, {"space_size", size ? nlohmann::json(*size) : nlohmann::json(nullptr)},
         {"run_dir", dir}, {"storage", shown_storage}, {"study", setup.study}, {"n_jobs", strategy.n_jobs},
-        {"worker", worker}, {"study_trials_before", n_before}};
+        {"worker", worker}, {"study_trials_before", n_before}, {"startup_seconds", startup_s}};
+    const auto t_outputs = Clock::now();
     const auto best = report::write_run_outputs(dir, study, space, strategy, summary, provenance);
+    const double outputs_s = seconds_since(t_outputs);
+    const auto t_report = Clock::now();
     // The HTML report; without gnuplot (or on any report error) the search still succeeds.
     try {
       const std::string index = report::write_run_report(dir);
@@ -251,6 +260,7 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
       std::fprintf(stderr, "warning: no report written: %s\n", e.what());
     }
     pipeline::write_run_hls4ml(dir, ws.graph, space, stats, best);  // hls4ml.yml when all fixed point
+    const double report_s = seconds_since(t_report);
     if (global.json) {
       std::printf("%s\n", best.dump(2).c_str());
       return;
@@ -266,6 +276,12 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
                 summary.float_metrics.at("accuracy"), summary.float_metrics.at("loss"));
     std::printf("%s", report::format_best_table(best, strategy).c_str());
     std::printf("run directory: %s (trials.json, trials.csv, best.json)\n", dir.c_str());
+    std::printf("time: start-up %s (model, data, calibration), search %s, trials.json/csv %s, report %s; "
+                "memory: %.0f MB after the first trial, peak %.0f MB\n",
+                format_duration(startup_s).c_str(), format_duration(summary.seconds).c_str(),
+                format_duration(outputs_s).c_str(), format_duration(report_s).c_str(),
+                static_cast<double>(summary.rss_after_first_trial) / (1 << 20),
+                static_cast<double>(summary.peak_rss) / (1 << 20));
   });
 }
 

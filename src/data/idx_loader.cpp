@@ -154,7 +154,7 @@ at::Tensor read_idx_labels(const std::string& path) {
   return torch::from_blob(data.data(), {int64_t{n}}, torch::kUInt8).to(torch::kInt64);
 }
 
-Dataset load_idx_dataset(IdxFlavor flavor, const std::string& dir_in) {
+Dataset load_idx_dataset(IdxFlavor flavor, const std::string& dir_in, bool with_train) {
   const std::string dir = dir_in.empty()
                               ? std::string(flavor == IdxFlavor::FashionMnist ? kFashionMnistDefaultDir
                                                                              : kMnistDefaultDir)
@@ -182,9 +182,10 @@ Dataset load_idx_dataset(IdxFlavor flavor, const std::string& dir_in) {
   };
   Dataset d;
   d.name = flavor_name(flavor);
-  d.train = load_pair("train-images-idx3-ubyte", "train-labels-idx1-ubyte");
-  d.test = load_pair("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
   d.sample_shape = {1, kIdxImageSide, kIdxImageSide};
+  d.train = with_train ? load_pair("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+                       : make_empty_split(d.sample_shape);
+  d.test = load_pair("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
   d.validation = make_empty_split(d.sample_shape);
   d.num_classes = kIdxNumClasses;
   d.class_names = flavor == IdxFlavor::FashionMnist ? fashion_mnist_class_names() : mnist_class_names();

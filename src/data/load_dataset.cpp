@@ -56,11 +56,12 @@ Dataset load_dataset(const DatasetOptions& options) {
     }
   }
 
+  const bool with_train = options.train || pre.kind == Preprocess::Kind::Standardize;
   Dataset d;
   if (name == "fashion_mnist") {
-    d = load_idx_dataset(IdxFlavor::FashionMnist, options.path);
+    d = load_idx_dataset(IdxFlavor::FashionMnist, options.path, with_train);
   } else if (name == "mnist") {
-    d = load_idx_dataset(IdxFlavor::Mnist, options.path);
+    d = load_idx_dataset(IdxFlavor::Mnist, options.path, with_train);
   } else if (name == "jsc") {
     d = load_jsc_dataset(options.path);
   } else {

@@ -107,6 +107,13 @@ QuantSpace::QuantSpace(const io::RunConfig& config, const ir::Graph& graph) : gr
   if (dims_.empty()) throw seed->error("", "the search space is empty: no seed table applies to any layer");
 }
 
+bool QuantSpace::uses_auto_frac() const {
+  for (const auto& d : dims_)
+    for (const auto& c : d.choices)
+      if (const auto* s = std::get_if<std::string>(&c); s && *s == "auto") return true;
+  return false;
+}
+
 quant::ConfigDict QuantSpace::describe(const search::ParamVector& params) const {
   QDSE_ASSERT(params.size() == dims_.size(), "param vector does not match the space");
   quant::ConfigDict out;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "qdse/core/error.hpp"
+#include "qdse/core/process_memory.hpp"
 #include "qdse/storage/heartbeat.hpp"
 
 namespace qdse::pipeline {
@@ -69,6 +70,9 @@ void job(search::Study& study, const QuantSpace& space, TrialEvaluator& evaluato
          const RunOptions& options, Clock::time_point t0, Shared& shared) {
   const bool single = strategy.directions().size() == 1;
   const auto float_metrics = shared.summary.float_metrics;  // set before the jobs start
+  // One heartbeat thread for all of this job's trials (see heartbeat.hpp).
+  std::optional<storage::HeartbeatThread> beat;
+  if (options.heartbeat_interval.count() > 0) beat.emplace(study.shared_storage(), options.heartbeat_interval);
   while (true) {
     {
       std::lock_guard lock(shared.mutex);
@@ -96,13 +100,15 @@ void job(search::Study& study, const QuantSpace& space, TrialEvaluator& evaluato
       return;
     }
     const auto e0 = Clock::now();
+    if (beat) beat->track(handle->number);
     Evaluated r;
-    {
-      std::optional<storage::HeartbeatThread> beat;
-      if (options.heartbeat_interval.count() > 0)
-        beat.emplace(study.shared_storage(), handle->number, options.heartbeat_interval);
+    try {
       r = run_trial(study, space, evaluator, strategy, float_metrics, *handle);
+    } catch (...) {
+      if (beat) beat->untrack();
+      throw;
     }
+    if (beat) beat->untrack();
     const double eval_s = std::chrono::duration<double>(Clock::now() - e0).count();
     std::lock_guard lock(shared.mutex);
     auto& s = shared.summary;
@@ -120,6 +126,7 @@ void job(search::Study& study, const QuantSpace& space, TrialEvaluator& evaluato
       if (better) shared.best = r.values[0];
     }
     ++s.trials;
+    if (s.trials == 1) s.rss_after_first_trial = current_rss_bytes();
     if (on_trial) on_trial({s.trials, strategy.n_trials, shared.best});
   }
 }
@@ -153,6 +160,7 @@ SearchSummary run_search(search::Study& study, const QuantSpace& space,
   if (shared.error) std::rethrow_exception(shared.error);
   SearchSummary s = std::move(shared.summary);
   s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  s.peak_rss = peak_rss_bytes();
   return s;
 }
 

@@ -96,6 +96,12 @@ ir::Graph build_graph(const io::RunConfig& config) {
 
 Workspace open_workspace(const io::RunConfig& config, const std::string& weights,
                          bool require_weights) {
+  Workspace ws = open_model(config, weights, require_weights);
+  load_data(ws, /*need_train=*/true);
+  return ws;
+}
+
+Workspace open_model(const io::RunConfig& config, const std::string& weights, bool require_weights) {
   Workspace ws{config, build_graph(config), {}, ""};
   std::string path = !weights.empty() ? weights : config.load_name;
   // An ONNX file carries its trained weights: the cache of `qdse train` is only
@@ -113,10 +119,15 @@ Workspace open_workspace(const io::RunConfig& config, const std::string& weights
                 "--load PATH, or run `qdse train` first (it caches " +
                     config.default_checkpoint_path() + ")");
   }
-  ws.dataset = data::load_dataset(dataset_options(config));
-  fit_dataset_to_model(ws.dataset, ws.graph, config);
-  check_classes(ws.dataset, ws.graph, config);
   return ws;
+}
+
+void load_data(Workspace& ws, bool need_train) {
+  data::DatasetOptions options = dataset_options(ws.config);
+  options.train = need_train;
+  ws.dataset = data::load_dataset(options);
+  fit_dataset_to_model(ws.dataset, ws.graph, ws.config);
+  check_classes(ws.dataset, ws.graph, ws.config);
 }
 
 }  // namespace qdse::pipeline

@@ -124,6 +124,8 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
                      {"exhausted", summary.exhausted}, {"timed_out", summary.timed_out},
                      {"interrupted", summary.interrupted}, {"seconds", summary.seconds},
                      {"sampler_seconds", summary.sampler_seconds}, {"eval_seconds", summary.eval_seconds},
+                     {"rss_after_first_trial_mb", static_cast<double>(summary.rss_after_first_trial) / (1 << 20)},
+                     {"peak_rss_mb", static_cast<double>(summary.peak_rss) / (1 << 20)},
                      {"errors", summary.errors}};
   nlohmann::json objective = nlohmann::json::array();
   for (const auto& m : strategy.metrics)

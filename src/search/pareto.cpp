@@ -1,6 +1,7 @@
 #include "qdse/search/pareto.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 
@@ -40,13 +41,44 @@ bool constrained_dominates(const FrozenTrial& a, const FrozenTrial& b, const std
 }
 
 std::vector<std::size_t> pareto_front_indices(const PointList& points, const std::vector<Direction>& directions) {
+  for (const auto& p : points) check_dims(p.size(), directions.size(), "pareto_front_indices");
+  bool nan = false;
+  for (const auto& p : points)
+    for (double v : p) nan = nan || std::isnan(v);
   std::vector<std::size_t> front;
-  for (std::size_t i = 0; i < points.size(); ++i) {
+  if (nan) {
+    // With NaNs dominance is not transitive (a NaN compares neither way): all pairs.
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      bool dominated = false;
+      for (std::size_t j = 0; j < points.size() && !dominated; ++j)
+        dominated = j != i && dominates(points[j], points[i], directions);
+      if (!dominated) front.push_back(i);
+    }
+    return front;
+  }
+  // Skyline: a dominator is lexicographically smaller in losses, and by transitivity some
+  // front point dominates every dominated point, so visiting points in lexicographic
+  // order and testing each against the front found so far is exact. O(n log n + n f)
+  // instead of O(n^2): 27 000 trials of a brute force took seconds the old way.
+  std::vector<std::vector<double>> losses;
+  losses.reserve(points.size());
+  for (const auto& p : points) losses.push_back(to_losses(p, directions));
+  std::vector<std::size_t> order(points.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return losses[a] != losses[b] ? losses[a] < losses[b] : a < b;
+  });
+  const std::vector<Direction> minimize(directions.size(), Direction::Minimize);
+  for (std::size_t i : order) {
     bool dominated = false;
-    for (std::size_t j = 0; j < points.size() && !dominated; ++j)
-      dominated = j != i && dominates(points[j], points[i], directions);
+    for (std::size_t f : front)
+      if (dominates(losses[f], losses[i], minimize)) {
+        dominated = true;
+        break;
+      }
     if (!dominated) front.push_back(i);
   }
+  std::sort(front.begin(), front.end());
   return front;
 }
 

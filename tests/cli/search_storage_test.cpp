@@ -215,6 +215,14 @@ TEST(SearchStorage, DefaultStorageIsStudyDbInTheRunDirectory) {
   auto r = qdse("search -q --config " + cfg + " --load " + kWeights + " --out " + out + " --n-trials 3");
   ASSERT_EQ(r.rc, 0) << r.err;
   ASSERT_TRUE(fs::exists(out + "/study.db"));
+  // Where the time and memory went, on stdout and in best.json.
+  EXPECT_NE(r.out.find("time: start-up "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MB after the first trial, peak "), std::string::npos) << r.out;
+  const auto best = nlohmann::json::parse(read_file(out + "/best.json"));
+  const auto& summary = best.at("summary");
+  EXPECT_GT(summary.at("rss_after_first_trial_mb").get<double>(), 0);
+  EXPECT_GE(summary.at("peak_rss_mb").get<double>(), summary.at("rss_after_first_trial_mb").get<double>());
+  EXPECT_GT(best.at("provenance").at("startup_seconds").get<double>(), 0);
   // The study is named after the config file's stem; running again in the same directory resumes.
   r = qdse("search -q --config " + cfg + " --load " + kWeights + " --out " + out + " --n-trials 2");
   ASSERT_EQ(r.rc, 0) << r.err;

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "qdse/core/error.hpp"
+#include "qdse/data/load_dataset.hpp"
 
 using namespace qdse::data;
 namespace fs = std::filesystem;
@@ -238,4 +239,30 @@ TEST(IdxLoader, RandomCorruptionNeverCrashes) {
     }
   }
   EXPECT_GT(errors, 250);
+}
+
+// A caller that reads only the test split (a search on test_dataloader without
+// "auto" formats) gets the same test split without the train files being opened.
+TEST(IdxLoader, TestOnlyLoadSkipsTheTrainFiles) {
+  TempDir dir;
+  write_idx_dir(dir);
+  DatasetOptions o;
+  o.name = "fashion_mnist";
+  o.path = dir.path.string();
+  const Dataset full = load_dataset(o);
+  fs::remove(dir.file("train-images-idx3-ubyte.gz"));  // proves the files are never read
+  fs::remove(dir.file("train-labels-idx1-ubyte.gz"));
+  o.train = false;
+  const Dataset test_only = load_dataset(o);
+  EXPECT_EQ(test_only.train.size(), 0);
+  EXPECT_EQ(test_only.validation.size(), 0);
+  EXPECT_EQ(test_only.sample_shape, full.sample_shape);
+  EXPECT_TRUE(torch::equal(test_only.test.x, full.test.x));  // same preprocessing
+  EXPECT_TRUE(torch::equal(test_only.test.y, full.test.y));
+  // The full load still needs them, and so does preprocessing with train statistics.
+  o.train = true;
+  EXPECT_CONTAINS(error_of([&] { load_dataset(o); }), "train-images-idx3-ubyte");
+  o.train = false;
+  o.preprocess = parse_preprocess("standardize");
+  EXPECT_CONTAINS(error_of([&] { load_dataset(o); }), "train-images-idx3-ubyte");
 }

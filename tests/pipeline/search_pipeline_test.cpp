@@ -75,6 +75,15 @@ TEST(QuantSpace, FlattensLikeMaseInGraphOrder) {
   EXPECT_EQ(std::get<quant::IntegerFormat>(qc.find("seq_blocks_2")->weight->format.params).width, 8);
 }
 
+// Only a space with an "auto" frac choice needs calibration (and training samples).
+TEST(QuantSpace, KnowsWhetherItUsesAutoFrac) {
+  const auto g = ir::build_zoo_model("jsc-toy");
+  EXPECT_TRUE(QuantSpace(io::load_run_config(write_toml("auto.toml", kSpace)), g).uses_auto_frac());
+  std::string fixed = kSpace;
+  fixed.replace(fixed.find("[\"NA\", \"auto\"]"), 14, "[\"NA\", 3]");
+  EXPECT_FALSE(QuantSpace(io::load_run_config(write_toml("fixed.toml", fixed)), g).uses_auto_frac());
+}
+
 TEST(QuantSpace, BadChoicesFailBeforeAnyTrial) {
   std::string bad = kSpace;
   bad.replace(bad.find("weight_width = [4, 8]"), 21, "weight_width = [4, 64]");

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "qdse/search/pareto.hpp"
 
@@ -22,6 +23,34 @@ TEST(Pareto, FrontAndRanks) {
   const PointList pts{{1, 5}, {2, 5}, {2, 7}, {4, 9}, {4, 7}, {5, 5}};
   EXPECT_EQ(pareto_front_indices(pts, kMinMax), (std::vector<std::size_t>{0, 2, 3}));
   EXPECT_EQ(non_dominated_sort(pts, kMinMax), (std::vector<int>{0, 1, 0, 0, 1, 2}));
+}
+
+// The front by definition: every point no other point dominates.
+std::vector<std::size_t> front_by_definition(const PointList& pts, const std::vector<Direction>& dirs) {
+  std::vector<std::size_t> front;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    bool dominated = false;
+    for (std::size_t j = 0; j < pts.size(); ++j) dominated = dominated || (j != i && dominates(pts[j], pts[i], dirs));
+    if (!dominated) front.push_back(i);
+  }
+  return front;
+}
+
+// The sorted (skyline) front equals the definition: 2 and 3 objectives, mixed
+// directions, ties and duplicates from a coarse grid, and NaN values.
+TEST(Pareto, FrontEqualsTheDefinitionOnRandomPoints) {
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int> grid(0, 9);
+  for (int round = 0; round < 200; ++round) {
+    const std::size_t m = 2 + round % 2;
+    std::vector<Direction> dirs;
+    for (std::size_t k = 0; k < m; ++k) dirs.push_back((round >> k) & 1 ? Direction::Maximize : Direction::Minimize);
+    PointList pts(1 + round % 60);
+    for (auto& p : pts)
+      for (std::size_t k = 0; k < m; ++k) p.push_back(grid(rng));
+    if (round % 10 == 9) pts[round % pts.size()][0] = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_EQ(pareto_front_indices(pts, dirs), front_by_definition(pts, dirs)) << "round " << round;
+  }
 }
 
 TEST(Pareto, CrowdingDistance) {

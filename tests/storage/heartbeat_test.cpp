@@ -40,5 +40,26 @@ TEST(HeartbeatThread, SurvivesAStorageError) {
   EXPECT_EQ(beat.beats(), 0);
 }
 
+// One thread serves a worker's trials one after another: idle until a trial is
+// tracked, then that trial, then the next one, and nothing once untracked.
+TEST(HeartbeatThread, FollowsTheTrackedTrial) {
+  auto storage = std::make_shared<search::InMemoryStorage>();
+  HeartbeatThread beat(storage, std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(beat.beats(), 0);  // idle: nothing tracked
+  const int a = storage->create_trial({1});
+  beat.track(a);
+  EXPECT_TRUE(eventually([&] { return beat.beats() >= 3; }));
+  storage->finish_trial(a, search::TrialResult{search::TrialState::Complete, {1.0}, {}, {}, 0.0});
+  const int b = storage->create_trial({2});
+  beat.track(b);
+  const int before = beat.beats();
+  EXPECT_TRUE(eventually([&] { return beat.beats() >= before + 3; }));
+  beat.untrack();
+  const int after = beat.beats();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_LE(beat.beats(), after + 1);  // at most the beat that was under way
+}
+
 }  // namespace
 }  // namespace qdse::storage::testing

@@ -51,6 +51,7 @@ at::Tensor read_idx_labels(const std::string& path);
 // with train and test filled (x float32 [N, 1, 28, 28], raw 0..255), an empty
 // validation split and no preprocessing. Missing files: Error(Io) naming the
 // paths tried, the expected files and where to get them.
-Dataset load_idx_dataset(IdxFlavor flavor, const std::string& dir);
+// with_train = false leaves the train split empty without opening the train files.
+Dataset load_idx_dataset(IdxFlavor flavor, const std::string& dir, bool with_train = true);
 
 }  // namespace qdse::data

@@ -42,6 +42,9 @@ class QuantSpace {
   // The chosen value of every param, for trial records ("seq_blocks_1/config/weight_width" -> 8).
   quant::ConfigDict describe(const search::ParamVector& params) const;
   const quant::CalibrationOptions& calibration() const { return calibration_; }
+  // True when some choice is frac_width = "auto": only then do trials need the range
+  // statistics of calibration (and thus training samples).
+  bool uses_auto_frac() const;
   const std::string& where() const { return where_; }
 
  private:

@@ -50,6 +50,11 @@ struct SearchSummary {
   double sampler_seconds = 0;
   double eval_seconds = 0;
   int n_jobs = 1;
+  // Resident memory (bytes; 0 = unknown): after the first trial of this call finished
+  // and the process peak at the end, for the bound "peak <= 1.2 x (first-trial RSS +
+  // trial records + memo budget)" that bench/README.md checks.
+  int64_t rss_after_first_trial = 0;
+  int64_t peak_rss = 0;
   std::map<std::string, double> float_metrics;
   std::vector<std::string> errors;  // why trials failed (first few)
 };

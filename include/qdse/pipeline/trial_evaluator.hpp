@@ -51,7 +51,7 @@ struct EvalSettings {
   int64_t batch_size = 1024;
   bool measure_latency = false;
   int latency_repeats = 3;  // timed forward passes of one batch (median reported)
-  int64_t memo_budget_bytes = int64_t{1} << 30;
+  int64_t memo_budget_bytes = int64_t{256} << 20;  // see docs/performance.md (memo budget)
   double compare_to = 32;   // average_bitwidth's reference (memory_density)
   bool integer_kernels = true;  // exact int16 kernels where eligible (memo path only)
 };

@@ -39,4 +39,11 @@ ir::Graph build_graph(const io::RunConfig& config);
 Workspace open_workspace(const io::RunConfig& config, const std::string& weights,
                          bool require_weights);
 
+// The two halves of open_workspace, for callers that decide what data they need from
+// the model (a search reads the train split only for calibration or a validation
+// split): the model and weights with no data, then the data. `need_train` = false
+// lets loaders skip the train split (see data::DatasetOptions::train).
+Workspace open_model(const io::RunConfig& config, const std::string& weights, bool require_weights);
+void load_data(Workspace& ws, bool need_train);
+
 }  // namespace qdse::pipeline
