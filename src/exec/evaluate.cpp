@@ -69,15 +69,33 @@ void score_rows(const T* logits, const int64_t* labels, int64_t n, int64_t class
     const int64_t rows = std::min(chunk, n - i0);
     for (int64_t i = 0; i < rows; ++i) {
       const T* row = logits + (i0 + i) * classes;
+      // Branch-free argmax (the comparisons are data-dependent: branches mispredict a few
+      // times per row, which was most of the scoring cost), checked for NaN on the way.
       int64_t best = 0;
-      for (int64_t c = 1; c < classes && !std::isnan(row[best]); ++c)
-        if (row[c] > row[best] || std::isnan(row[c])) best = c;
+      T top = row[0];
+      bool nan = std::isnan(top);
+      for (int64_t c = 1; c < classes; ++c) {
+        const T v = row[c];
+        nan |= std::isnan(v);
+        const bool above = v > top;
+        best = above ? c : best;
+        top = above ? v : top;
+      }
+      if (nan) {  // the first NaN counts as the maximum, as in torch.argmax
+        best = 0;
+        while (!std::isnan(row[best])) ++best;
+      }
       pred[static_cast<std::size_t>(i)] = best;
       const double m = static_cast<double>(row[best]);
       for (int64_t c = 0; c < classes; ++c)
         shifted[static_cast<std::size_t>(i * classes + c)] = static_cast<double>(row[c]) - m;
     }
     exp_nonpositive(shifted.data(), rows * classes);  // NaN rows give a NaN loss below
+    // The loss is the sum of (max - logit[label]) + log(sum of exp(shifted)) per row. The
+    // logs are taken of a running product instead, one log per chunk instead of per row
+    // (a row's sum is in [1, classes]; frexp every 16 rows keeps the product in range).
+    double product = 1.0;
+    int exponent = 0;
     for (int64_t i = 0; i < rows; ++i) {
       const T* row = logits + (i0 + i) * classes;
       const int64_t label = labels[i0 + i], best = pred[static_cast<std::size_t>(i)];
@@ -86,13 +104,20 @@ void score_rows(const T* logits, const int64_t* labels, int64_t n, int64_t class
                                                     " outside [0, " + std::to_string(classes) + ")");
       double sum = 0;
       for (int64_t c = 0; c < classes; ++c) sum += shifted[static_cast<std::size_t>(i * classes + c)];
-      loss += (static_cast<double>(row[best]) + std::log(sum)) - static_cast<double>(row[label]);
+      loss += static_cast<double>(row[best]) - static_cast<double>(row[label]);
+      product *= sum;
+      if (i % 16 == 15) {
+        int e = 0;
+        product = std::frexp(product, &e);
+        exponent += e;
+      }
       ++total[static_cast<std::size_t>(label)];
       if (best == label) {
         ++correct;
         ++hits[static_cast<std::size_t>(label)];
       }
     }
+    loss += std::log(product) + exponent * 0.69314718055994530942;  // ln 2
   }
 }
 

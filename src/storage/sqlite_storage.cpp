@@ -79,7 +79,13 @@ class SqliteDb {
   sqlite3* handle = nullptr;
   std::mutex mutex;
   std::unordered_map<std::string, sqlite3_stmt*> cache;
-  TrialCache trials;  // what trials() has read so far (see trial_cache.hpp)
+  // The study's trials as this connection knows them (trial_cache.hpp), and the
+  // PRAGMA data_version at which they matched the database plus this connection's own
+  // writes (-1: never read). data_version changes only when ANOTHER connection commits,
+  // so while it holds still, our own creates and finishes are applied to the cache
+  // directly and trials()/trials_since() answer without a query.
+  TrialCache trials;
+  long long synced_version = -1;
 
   ~SqliteDb() {
     for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
@@ -310,6 +316,21 @@ bool validate_schema(Db& db) {
   return true;
 }
 
+// validate_schema() on one snapshot: its reads (table list, application id) are separate
+// statements, and a concurrent first opener may commit the schema between two
+// autocommit reads (seen: "another program (tables: none)" from a half-seen new file).
+bool validate_schema_snapshot(Db& db) {
+  db.exec("BEGIN", "starting a read transaction");
+  try {
+    const bool ready = validate_schema(db);
+    db.exec("COMMIT", "ending a read transaction");
+    return ready;
+  } catch (...) {
+    sqlite3_exec(db.handle, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 void quick_check(Db& db) {
   auto s = db.prepare("PRAGMA quick_check");
   std::string report;
@@ -369,7 +390,7 @@ void open_connection(Db& db) {
   sqlite3_busy_timeout(db.handle, SqliteStorage::kBusyTimeoutMs);
   if (existed) quick_check(db);
   // Validate before writing anything: a foreign or newer file must stay byte-identical.
-  const bool ready = validate_schema(db);
+  const bool ready = validate_schema_snapshot(db);
   set_pragmas(db);
   if (!ready) create_schema(db);
 }
@@ -437,6 +458,28 @@ void attach_study(Db& db, const std::string& space_json, const std::vector<Direc
 
 }  // namespace
 
+static void cache_new_trial(detail::SqliteDb& db, FrozenTrial trial);
+static void cache_finished_trial(detail::SqliteDb& db, int number, const search::TrialResult& result,
+                                 const std::string& end_time);
+
+static std::vector<double> as_stored(std::vector<double> v) {
+  for (double& x : v) x = stored_double(x);
+  return v;
+}
+
+// The Running trial a create writes, as a read would return it.
+static FrozenTrial running_trial(long long number, const ParamVector& params, double sample_seconds,
+                                 std::string start_time, const std::string& worker) {
+  FrozenTrial t;
+  t.number = static_cast<int>(number);
+  t.state = TrialState::Running;
+  t.params = as_stored(params);
+  t.sample_seconds = stored_double(sample_seconds);
+  t.start_time = std::move(start_time);
+  t.worker = worker;
+  return t;
+}
+
 SqliteStorage::SqliteStorage(const std::string& path, const std::string& study, const std::string& space_json,
                              const std::vector<Direction>& directions, SqliteOptions options)
     : db_(std::make_unique<detail::SqliteDb>()) {
@@ -461,6 +504,7 @@ int SqliteStorage::create_trial(const ParamVector& params, double sample_seconds
     s.bind(1, db.study_id).bind(2, key);
     held = s.step("checking the claim");
   }
+  const std::string start_time = search::iso8601_now();
   long long number;
   {
     auto s = db.prepare(
@@ -479,10 +523,11 @@ int SqliteStorage::create_trial(const ParamVector& params, double sample_seconds
     } else {
       s.bind(4, key);
     }
-    s.bind(5, sample_seconds).bind(6, search::iso8601_now()).bind(7, worker).bind(8, unix_now());
+    s.bind(5, sample_seconds).bind(6, start_time).bind(7, worker).bind(8, unix_now());
     s.step("inserting the trial");
   }
   txn.commit();
+  cache_new_trial(db, running_trial(number, params, sample_seconds, start_time, worker));
   return static_cast<int>(number);
 }
 
@@ -497,6 +542,7 @@ std::optional<int> SqliteStorage::try_create_trial(const ParamVector& params, do
     s.bind(1, db.study_id).bind(2, key);
     if (s.step("checking the claim")) return std::nullopt;  // rolled back: nothing written
   }
+  const std::string start_time = search::iso8601_now();
   long long number;
   {
     auto s = db.prepare(
@@ -510,7 +556,7 @@ std::optional<int> SqliteStorage::try_create_trial(const ParamVector& params, do
         "INSERT INTO trials(study_id, number, state, params_json, claim_key, sample_seconds, start_time, worker, "
         "heartbeat, retry_of) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, db.study_id).bind(2, number).bind(3, encode_doubles(params)).bind(4, key);
-    s.bind(5, sample_seconds).bind(6, search::iso8601_now()).bind(7, worker).bind(8, unix_now());
+    s.bind(5, sample_seconds).bind(6, start_time).bind(7, worker).bind(8, unix_now());
     if (retry_of) {
       s.bind(9, static_cast<long long>(*retry_of));
     } else {
@@ -519,6 +565,7 @@ std::optional<int> SqliteStorage::try_create_trial(const ParamVector& params, do
     s.step("inserting the trial");
   }
   txn.commit();
+  cache_new_trial(db, running_trial(number, params, sample_seconds, start_time, worker));
   return static_cast<int>(number);
 }
 
@@ -531,24 +578,28 @@ void SqliteStorage::finish_trial(int number, const search::TrialResult& result) 
   std::lock_guard lock(db_->mutex);
   detail::SqliteDb& db = *db_;
   // One statement = one transaction; `state = 'running'` makes finishing exactly-once.
-  auto s = db.prepare(
-      "UPDATE trials SET state = ?, values_json = ?, constraints_json = ?, metrics_json = ?, eval_seconds = ?, "
-      "end_time = ? WHERE study_id = ? AND number = ? AND state = 'running'");
-  s.bind(1, std::string(search::to_string(result.state)))
-      .bind(2, encode_doubles(result.values))
-      .bind(3, encode_doubles(result.constraints))
-      .bind(4, encode_metrics(result.metrics))
-      .bind(5, result.eval_seconds)
-      .bind(6, search::iso8601_now())
-      .bind(7, db.study_id)
-      .bind(8, static_cast<long long>(number));
-  s.step("finishing the trial");
-  if (sqlite3_changes(db.handle) == 0) db.fail_not_running(number, "finish_trial");
+  const std::string end_time = search::iso8601_now();
+  {
+    auto s = db.prepare(
+        "UPDATE trials SET state = ?, values_json = ?, constraints_json = ?, metrics_json = ?, eval_seconds = ?, "
+        "end_time = ? WHERE study_id = ? AND number = ? AND state = 'running'");
+    s.bind(1, std::string(search::to_string(result.state)))
+        .bind(2, encode_doubles(result.values))
+        .bind(3, encode_doubles(result.constraints))
+        .bind(4, encode_metrics(result.metrics))
+        .bind(5, result.eval_seconds)
+        .bind(6, end_time)
+        .bind(7, db.study_id)
+        .bind(8, static_cast<long long>(number));
+    s.step("finishing the trial");
+    if (sqlite3_changes(db.handle) == 0) db.fail_not_running(number, "finish_trial");
+  }
+  cache_finished_trial(db, number, result, end_time);
 }
 
 // The rows numbered >= `from` plus those in `numbers`: one statement, one consistent
 // snapshot. UNION ALL, not OR: each half is a primary-key range/lookup (an OR scans the
-// study). Shared by trials() (its cache's cursor) and trials_since() (the caller's).
+// study). Used by sync_trials() to refresh the trial cache.
 static std::vector<FrozenTrial> read_rows_since(detail::SqliteDb& db, long long from,
                                                 const std::vector<long long>& numbers) {
   std::string listed = "[";
@@ -563,21 +614,78 @@ static std::vector<FrozenTrial> read_rows_since(detail::SqliteDb& db, long long 
   return rows;
 }
 
+static long long data_version(detail::SqliteDb& db) {
+  auto s = db.prepare("PRAGMA data_version");
+  if (!s.step("reading the data version")) db.fail("PRAGMA data_version returned nothing");
+  return s.integer(0);
+}
+
+// Brings the trial cache up to date. Only rows that can have changed are read (cached
+// Running trials and new ones, trial_cache.hpp), and only when another connection has
+// committed since the cache last matched the database.
+static void sync_trials(detail::SqliteDb& db) {
+  const long long version = data_version(db);
+  if (version == db.synced_version) return;
+  const auto& running = db.trials.running_numbers();
+  db.trials.merge(read_rows_since(db, db.trials.next_number(), {running.begin(), running.end()}));
+  db.synced_version = version;
+}
+
+// After this connection committed a new or finished trial: with no foreign commit since
+// the last sync the cache takes the trial as a read would return it (stored_double: the
+// codec's text is exact but for -0 and NaN payloads); otherwise one sync reads it
+// together with the foreign rows.
+static void cache_new_trial(detail::SqliteDb& db, FrozenTrial trial) {
+  if (data_version(db) != db.synced_version || trial.number != db.trials.next_number()) {
+    db.synced_version = -1;
+    sync_trials(db);
+    return;
+  }
+  db.trials.merge({std::move(trial)});
+}
+
+static void cache_finished_trial(detail::SqliteDb& db, int number, const search::TrialResult& result,
+                                 const std::string& end_time) {
+  const auto& cached = db.trials.trials();
+  auto it = std::lower_bound(cached.begin(), cached.end(), number,
+                             [](const FrozenTrial& t, long long n) { return t.number < n; });
+  if (data_version(db) != db.synced_version || it == cached.end() || it->number != number ||
+      it->state != TrialState::Running) {
+    db.synced_version = -1;
+    sync_trials(db);
+    return;
+  }
+  FrozenTrial t = *it;
+  t.state = result.state;
+  t.values = as_stored(result.values);
+  t.constraints = as_stored(result.constraints);
+  t.metrics.clear();
+  for (const auto& [k, v] : result.metrics) t.metrics.emplace(k, stored_double(v));
+  t.eval_seconds = stored_double(result.eval_seconds);
+  t.end_time = end_time;
+  db.trials.merge({std::move(t)});
+}
+
 std::vector<FrozenTrial> SqliteStorage::trials() const {
   std::lock_guard lock(db_->mutex);
-  // Only rows that can have changed since the last call: cached Running trials and new
-  // ones (trial_cache.hpp).
-  const auto& running = db_->trials.running_numbers();
-  db_->trials.merge(read_rows_since(*db_, db_->trials.next_number(), {running.begin(), running.end()}));
+  sync_trials(*db_);
   return db_->trials.trials();
 }
 
 std::vector<FrozenTrial> SqliteStorage::trials_since(int from, const std::vector<int>& watch) const {
   std::lock_guard lock(db_->mutex);
-  std::vector<long long> below;
+  sync_trials(*db_);
+  const auto& cached = db_->trials.trials();
+  const auto at = [&](long long n) {
+    return std::lower_bound(cached.begin(), cached.end(), n,
+                            [](const FrozenTrial& t, long long k) { return t.number < k; });
+  };
+  std::vector<FrozenTrial> out;
   for (int n : watch)
-    if (n < from) below.push_back(n);
-  return read_rows_since(*db_, from, below);
+    if (n < from)
+      if (auto it = at(n); it != cached.end() && it->number == n) out.push_back(*it);
+  out.insert(out.end(), at(from), cached.end());
+  return out;
 }
 
 std::optional<FrozenTrial> SqliteStorage::trial(int number) const {
@@ -652,6 +760,7 @@ std::vector<search::StaleTrial> SqliteStorage::fail_stale_trials(double timeout_
     s.step("failing a stale trial");
   }
   txn.commit();
+  db.synced_version = -1;  // our own commit: data_version would not show it
   return stale;
 }
 

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <limits>
+
 #include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/exec/executor.hpp"
@@ -95,6 +98,43 @@ TEST(Evaluate, ScoresLogitsByHand) {
        std::log(std::exp(3.0) / (1 + std::exp(3.0) + std::exp(1.0))) -
        std::log(1 / (2 + std::exp(5.0))) - std::log(std::exp(1.0) / (2 * std::exp(1.0) + 1))) / 4;
   EXPECT_NEAR(r.loss, expected_loss, 1e-9);
+}
+
+// The chunked scorer (branch-free argmax, one log per chunk of rows) against a plain
+// per-row float64 reference: many rows, ties, and NaN rows (the first NaN is the argmax,
+// as torch.argmax; any NaN makes the loss NaN).
+TEST(Evaluate, ScoresManyRowsLikeAPlainReference) {
+  torch::manual_seed(3);
+  const int64_t n = 3001, classes = 10;
+  auto logits = (torch::randn({n, classes}) * 4).round();  // rounded: many exact ties
+  const auto y = torch::randint(0, classes, {n}, torch::kLong);
+  auto reference = [&](const at::Tensor& l, int64_t& correct) {
+    const auto a = l.accessor<float, 2>();
+    const auto t = y.accessor<int64_t, 1>();
+    double loss = 0;
+    correct = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t best = 0;
+      for (int64_t c = 1; c < classes && !std::isnan(a[i][best]); ++c)
+        if (a[i][c] > a[i][best] || std::isnan(a[i][c])) best = c;
+      double sum = 0;
+      for (int64_t c = 0; c < classes; ++c) sum += std::exp(double(a[i][c]) - double(a[i][best]));
+      loss += double(a[i][best]) + std::log(sum) - double(a[i][t[i]]);
+      correct += best == t[i];
+    }
+    return loss / n;
+  };
+  int64_t correct = 0;
+  const double want = reference(logits, correct);
+  auto r = score_logits(logits, y);
+  EXPECT_EQ(r.accuracy, double(correct) / n);
+  EXPECT_NEAR(r.loss, want, 1e-12 * std::abs(want));
+  logits[17][4] = std::numeric_limits<float>::quiet_NaN();
+  logits[17][7] = std::numeric_limits<float>::quiet_NaN();
+  reference(logits, correct);
+  r = score_logits(logits, y);
+  EXPECT_EQ(r.accuracy, double(correct) / n);
+  EXPECT_TRUE(std::isnan(r.loss));
 }
 
 TEST(Evaluate, BatchingDoesNotChangeResults) {

@@ -21,6 +21,30 @@ TEST(RowCodec, DoublesRoundTripExactly) {
   EXPECT_TRUE(decode_doubles("[]", "c", "ctx").empty());
 }
 
+// Every finite value survives encode/decode bit for bit, except -0, stored as 0 (one
+// claim key per configuration); stored_double() says what a read returns, which is what
+// the SQLite storage's trial cache keeps.
+TEST(RowCodec, MetricsRoundTripExactly) {
+  const std::map<std::string, double> m = {{"accuracy", 0.1},  {"neg_zero", -0.0},  {"tiny", 4.9e-324},
+                                           {"big", 1.7976931348623157e308}, {"int", 123456789.0},
+                                           {"a-b c", -2.5e10}};
+  const auto back = decode_metrics(encode_metrics(m), "ctx");
+  ASSERT_EQ(back.size(), m.size());
+  for (const auto& [k, v] : m) {
+    EXPECT_EQ(back.at(k), v) << k;
+    EXPECT_EQ(std::signbit(back.at(k)), std::signbit(stored_double(v))) << k;
+  }
+  EXPECT_FALSE(std::signbit(stored_double(-0.0)));
+  EXPECT_TRUE(std::isnan(stored_double(std::nan(""))));
+  EXPECT_EQ(stored_double(-kInf), -kInf);
+  // Forms the fast path does not take still parse (whitespace, escapes, strings).
+  EXPECT_EQ(decode_metrics(R"({"a":1, "b":2})", "ctx").at("b"), 2.0);
+  EXPECT_EQ(decode_metrics(R"({"a\u0041":3})", "ctx").at("aA"), 3.0);
+  EXPECT_TRUE(std::isnan(decode_metrics(R"({"n":"NaN","x":1})", "ctx").at("n")));
+  EXPECT_THROW(decode_metrics(R"({"a":1,})", "ctx"), Error);
+  EXPECT_THROW(decode_metrics(R"({"a":1)", "ctx"), Error);
+}
+
 TEST(RowCodec, NonFiniteValuesAreStrings) {
   EXPECT_EQ(encode_doubles({std::nan(""), kInf, -kInf}), R"(["NaN","Infinity","-Infinity"])");
   const auto back = decode_doubles(R"(["NaN","Infinity","-Infinity"])", "c", "ctx");

@@ -24,6 +24,10 @@ inline constexpr int kSchemaVersion = 1;
 inline constexpr std::string_view kApplicationName = "qdse";
 inline constexpr int kSqliteApplicationId = 0x71647365;  // "qdse" in ASCII
 
+// What a double written by this codec (or to a REAL column) reads back as: -0 as 0 (one
+// claim key per configuration), any NaN as the quiet NaN, everything else exactly.
+double stored_double(double v);
+
 std::string encode_doubles(const std::vector<double>& values);
 std::vector<double> decode_doubles(std::string_view json, std::string_view column, std::string_view context);
 
