@@ -144,7 +144,7 @@ StrategyConfig parse_strategy(const io::RunConfig& config) {
     o.swapping_prob = ns->double_or("swapping_prob", o.swapping_prob);
     o.avoid_duplicates = ns->bool_or("avoid_duplicates", o.avoid_duplicates);
   }
-  const int64_t memo_mb = st->int_or("memo_budget_mb", 256);
+  const int64_t memo_mb = st->int_or("memo_budget_mb", 384);
   if (memo_mb < 0) throw st->error("memo_budget_mb", "`memo_budget_mb` must be >= 0 (0 disables the memo)");
   s.eval.memo_budget_bytes = memo_mb << 20;
   s.eval.latency_repeats = static_cast<int>(st->int_or("latency_repeats", 3));

@@ -45,18 +45,22 @@ TrialEvaluator::TrialEvaluator(const ir::Graph& graph, const at::Tensor& x, cons
   for (int i = 0; i < n_nodes; ++i)
     for (int j = 0; j <= i; ++j)
       if (j == i || last_reader[j] > i) live_[i].push_back(j);
-  // Idle buffers kept for reuse: a quarter of the memo budget, within [64, 256] MiB.
-  pool_ = exec::BufferPool::create(std::clamp<int64_t>(std::max<int64_t>(settings.memo_budget_bytes, 0) / 4,
-                                                       int64_t{64} << 20, int64_t{256} << 20));
+  // Idle buffers kept for reuse: a quarter of the memo budget (at most 256 MiB), taken
+  // out of it, so that memo entries plus idle buffers stay within the budget; 64 MiB
+  // when the memo is off.
+  const int64_t budget = std::max<int64_t>(settings.memo_budget_bytes, 0);
+  const int64_t pool_bytes = budget > 0 ? std::min<int64_t>(budget / 4, int64_t{256} << 20) : int64_t{64} << 20;
+  memo_limit_ = budget - (budget > 0 ? pool_bytes : 0);
+  pool_ = exec::BufferPool::create(pool_bytes);
 }
 
 void TrialEvaluator::remember(const std::string& key, std::vector<std::pair<int, at::Tensor>> values,
                               int64_t bytes) {
-  if (settings_.memo_budget_bytes <= 0 || bytes > settings_.memo_budget_bytes) return;
+  if (settings_.memo_budget_bytes <= 0 || bytes > memo_limit_) return;
   lru_.push_front(key);
   memo_[key] = MemoEntry{std::move(values), bytes, lru_.begin()};
   memo_bytes_ += bytes;
-  while (memo_bytes_ > settings_.memo_budget_bytes && !lru_.empty()) {
+  while (memo_bytes_ > memo_limit_ && !lru_.empty()) {
     auto it = memo_.find(lru_.back());
     memo_bytes_ -= it->second.bytes;
     memo_.erase(it);

@@ -3,11 +3,16 @@
 #include "qdse/report/run_report.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "qdse/core/error.hpp"
 #include "qdse/report/gnuplot.hpp"
@@ -53,18 +58,162 @@ struct PlotBuilder {
   }
 };
 
-FigureSpec pareto_figure(const json& p) {
-  FigureSpec f;
+// ---- Thinning of large figures (docs/report.md, "Large runs") ----
+// A figure with more than kThinAbove trials is drawn from the points that can show on
+// screen: the image's data range is cut into cells no larger than a pixel, and a
+// trial whose marker would land in a cell already drawn by an earlier trial of the
+// same series (same colour and marker) is left out of NAME.dat. Fronts, best-so-far
+// lines, the summary table's trials and the points with the extreme x and y (which
+// set gnuplot's autoscaled axes) are always kept; report.json keeps every trial.
+constexpr std::size_t kThinAbove = 2000;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// One axis of a figure: where gnuplot places a value (log10 on a log axis) and the
+// extent of the values drawn on it.
+struct Axis {
+  bool log = false;
+  double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
+  double pos(double v) const {
+    if (!std::isfinite(v) || (log && v <= 0)) return kNaN;  // gnuplot draws nothing there
+    return log ? std::log10(v) : v;
+  }
+  void add(double v) {
+    const double p = pos(v);
+    if (std::isfinite(p)) lo = std::min(lo, p), hi = std::max(hi, p);
+  }
+  // Cell of v among n cells over [lo, hi]; -1 when v cannot be placed.
+  long cell(double v, int n) const {
+    const double p = pos(v);
+    if (!std::isfinite(p) || !(hi >= lo)) return -1;
+    if (hi == lo) return 0;
+    return std::clamp(static_cast<long>(std::floor((p - lo) / (hi - lo) * n)), 0L, static_cast<long>(n));
+  }
+};
+
+// The data extent split into as many cells as the image has pixels. The plot area is
+// smaller than the image and an autoscaled axis covers at least the data, so a cell
+// is under one pixel on screen and a left-out marker lies within a pixel of a drawn one.
+struct Grid {
+  Axis x, y;
+  int nx = 800, ny = 500;
+  long cell(double xv, double yv) const {
+    const long cx = x.cell(xv, nx), cy = y.cell(yv, ny);
+    return cx < 0 || cy < 0 ? -1 : cx * (ny + 1) + cy;
+  }
+};
+
+struct XY {
+  double x, y;
+  int trial;
+};
+
+// Which points of one scatter series (in trial order) to draw: the first in each
+// cell, those the grid cannot place, those with `keep` set, and one point each with
+// the smallest and largest x and y.
+std::vector<bool> thin_scatter(const std::vector<XY>& pts, const Grid& g, const std::vector<bool>& keep) {
+  std::vector<bool> out(pts.size(), false);
+  std::vector<bool> seen(static_cast<std::size_t>(g.nx + 1) * (g.ny + 1), false);
+  std::size_t ext[4] = {0, 0, 0, 0};  // min x, max x, min y, max y
+  bool any = false;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const long c = g.cell(pts[i].x, pts[i].y);
+    if (c < 0 || keep[i] || !seen[c]) out[i] = true;
+    if (c < 0) continue;
+    seen[c] = true;
+    const double px = g.x.pos(pts[i].x), py = g.y.pos(pts[i].y);
+    if (!any) std::fill(std::begin(ext), std::end(ext), i), any = true;
+    if (px < g.x.pos(pts[ext[0]].x)) ext[0] = i;
+    if (px > g.x.pos(pts[ext[1]].x)) ext[1] = i;
+    if (py < g.y.pos(pts[ext[2]].y)) ext[2] = i;
+    if (py > g.y.pos(pts[ext[3]].y)) ext[3] = i;
+  }
+  if (any)
+    for (std::size_t e : ext) out[e] = true;
+  return out;
+}
+
+// Which points of one series drawn `with linespoints` in x order. kLine: in each pixel
+// column the first, last, lowest and highest point, through which the line covers the
+// same pixels as through all of them; kMarker: the first other point in each cell, so
+// that every marker is within a pixel of a drawn one. A series with a value gnuplot
+// cannot place (a gap in its line) is kept whole.
+enum Draw : char { kDrop = 0, kLine = 1, kMarker = 2 };
+std::vector<char> thin_series(const std::vector<double>& xs, const std::vector<double>& ys, const Grid& g) {
+  const std::size_t n = xs.size();
+  std::vector<char> out(n, kLine);
+  for (std::size_t i = 0; i < n; ++i)
+    if (g.cell(xs[i], ys[i]) < 0) return out;
+  std::fill(out.begin(), out.end(), kDrop);
+  std::vector<bool> seen(static_cast<std::size_t>(g.nx + 1) * (g.ny + 1), false);
+  long column = -1;
+  std::size_t lo = 0, hi = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const long c = g.x.cell(xs[i], g.nx);
+    if (c != column) {
+      if (i > 0) out[i - 1] = out[lo] = out[hi] = kLine;  // last, lowest, highest of the previous column
+      out[i] = kLine;                                     // first of this one
+      column = c;
+      lo = hi = i;
+    }
+    if (ys[i] < ys[lo]) lo = i;
+    if (ys[i] > ys[hi]) hi = i;
+    const long cell = g.cell(xs[i], ys[i]);
+    if (!seen[cell] && out[i] == kDrop) out[i] = kMarker;
+    seen[cell] = true;
+  }
+  if (n > 0) out[n - 1] = out[lo] = out[hi] = kLine;
+  return out;
+}
+
+// What a figure draws of its trials, for report.json and the caption.
+struct Plotted {
+  std::size_t trials = 0;   // trials shown in the figure
+  std::size_t points = 0;   // their data points (a trial per series)
+  std::size_t plotted = 0;  // points written to NAME.dat
+  bool thinned = false;
+  json to_json() const {
+    return {{"trials", trials}, {"points", points}, {"plotted", plotted}, {"thinned", thinned}};
+  }
+};
+
+struct Figure {
+  FigureSpec spec;
+  Plotted plotted;
+};
+
+Figure pareto_figure(const json& p, const std::set<int>& keep_trials) {
+  Figure fig;
+  FigureSpec& f = fig.spec;
   f.name = p.at("name");
   const std::string x_label = p.at("x_label"), y_label = p.at("y_label");
   f.title = y_label + " vs " + x_label + ", feasible Pareto front labelled with trial numbers";
-  std::vector<std::string> blocks(3);
+  std::vector<XY> cloud[2];  // feasible, infeasible (not on the front)
   std::vector<json> front;
+  Grid grid;
+  grid.x.log = p.value("log_x", false);
   for (const auto& pt : p.at("points")) {
-    const std::string line = gp_num(pt.at("x").get<double>()) + " " + gp_num(pt.at("y").get<double>()) + " " +
-                             std::to_string(pt.at("trial").get<int>()) + "\n";
+    const XY xy{pt.at("x").get<double>(), pt.at("y").get<double>(), pt.at("trial").get<int>()};
+    grid.x.add(xy.x);
+    grid.y.add(xy.y);
     if (pt.at("pareto").get<bool>()) front.push_back(pt);
-    else blocks[pt.at("feasible").get<bool>() ? 0 : 1] += line;
+    else cloud[pt.at("feasible").get<bool>() ? 0 : 1].push_back(xy);
+  }
+  fig.plotted.trials = fig.plotted.points = p.at("points").size();
+  fig.plotted.thinned = fig.plotted.trials > kThinAbove;
+  fig.plotted.plotted = front.size();
+  std::vector<std::string> blocks(3);
+  for (int b = 0; b < 2; ++b) {
+    std::vector<bool> draw(cloud[b].size(), true);
+    if (fig.plotted.thinned) {
+      std::vector<bool> keep(cloud[b].size());
+      for (std::size_t i = 0; i < cloud[b].size(); ++i) keep[i] = keep_trials.count(cloud[b][i].trial) > 0;
+      draw = thin_scatter(cloud[b], grid, keep);
+    }
+    for (std::size_t i = 0; i < cloud[b].size(); ++i) {
+      if (!draw[i]) continue;
+      blocks[b] += gp_num(cloud[b][i].x) + " " + gp_num(cloud[b][i].y) + " " + std::to_string(cloud[b][i].trial) + "\n";
+      ++fig.plotted.plotted;
+    }
   }
   std::stable_sort(front.begin(), front.end(),
                    [](const json& a, const json& b) { return a.at("x").get<double>() < b.at("x").get<double>(); });
@@ -73,13 +222,16 @@ FigureSpec pareto_figure(const json& p) {
     std::string label = std::to_string(front[i].at("trial").get<int>());
     std::size_t j = i + 1;
     for (; j < front.size() && front[j].at("x") == front[i].at("x") && front[j].at("y") == front[i].at("y"); ++j)
-      label += "," + std::to_string(front[j].at("trial").get<int>());
+      label.append(",").append(std::to_string(front[j].at("trial").get<int>()));
     blocks[2] += gp_num(front[i].at("x").get<double>()) + " " + gp_num(front[i].at("y").get<double>()) + " " + label +
                  "\n";
     i = j;
   }
   std::ostringstream data, body;
   data << "# x y trial(s); index 0: feasible, 1: infeasible, 2: Pareto front (by x)\n";
+  if (fig.plotted.thinned)
+    data << "# " << fig.plotted.plotted << " of " << fig.plotted.points
+         << " trials: a trial on a pixel already drawn for its index is left out (see report.json)\n";
   for (std::size_t i = 0; i < blocks.size(); ++i) data << (i ? "\n\n" : "") << (blocks[i].empty() ? "NaN NaN -1\n" : blocks[i]);
   f.data = data.str();
   body << "  set title " << gp_quote(y_label + " vs " + x_label) << "\n"
@@ -96,26 +248,64 @@ FigureSpec pareto_figure(const json& p) {
     plot.add(file + " index 2 using 1:2:(stringcolumn(3)) with labels offset char 0.9,0.7 font ',8' notitle");
   }
   f.body = body.str() + plot.str();
-  return f;
+  return fig;
 }
 
-FigureSpec history_figure(const json& h, const std::string& objective_label) {
-  FigureSpec f;
+Figure history_figure(const json& h, const std::string& objective_label, const std::set<int>& keep_trials) {
+  Figure fig;
+  FigureSpec& f = fig.spec;
   f.name = "history";
   const bool hv = h.at("kind") == "hypervolume";
   f.title = hv ? "hypervolume of the feasible Pareto front after each trial"
                : "objective of each trial and the best feasible so far";
-  std::string blocks[3];
   const auto& trials = h.at("trials");
-  for (std::size_t i = 0; i < trials.size(); ++i) {
-    const std::string n = std::to_string(trials[i].get<int>());
-    if (!hv && h.at("values")[i].is_number())
-      blocks[h.at("feasible")[i].get<bool>() ? 0 : 1] += n + " " + gp_num(h.at("values")[i].get<double>()) + "\n";
-    blocks[2] += n + " " + gp_num(num_or_nan(h.at("best_so_far")[i])) + "\n";
+  const std::size_t n = trials.size();
+  std::vector<XY> cloud[2];  // feasible, infeasible trials
+  std::vector<bool> keep[2];
+  std::vector<double> best(n);
+  Grid grid;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int t = trials[i].get<int>();
+    best[i] = num_or_nan(h.at("best_so_far")[i]);
+    grid.x.add(t);
+    grid.y.add(best[i]);
+    if (!hv && h.at("values")[i].is_number()) {
+      const int b = h.at("feasible")[i].get<bool>() ? 0 : 1;
+      cloud[b].push_back({static_cast<double>(t), h.at("values")[i].get<double>(), t});
+      grid.y.add(cloud[b].back().y);
+      // The trial that set a new best is drawn where the best-so-far line steps.
+      const bool improved = b == 0 && std::isfinite(best[i]) && (i == 0 || !(best[i] == best[i - 1]));
+      keep[b].push_back(improved || keep_trials.count(t) > 0);
+    }
+  }
+  fig.plotted.trials = n;
+  fig.plotted.points = cloud[0].size() + cloud[1].size() + n;
+  fig.plotted.thinned = n > kThinAbove;
+  std::string blocks[3];
+  for (int b = 0; b < 2; ++b) {
+    const auto draw = fig.plotted.thinned ? thin_scatter(cloud[b], grid, keep[b]) : std::vector<bool>(cloud[b].size(), true);
+    for (std::size_t i = 0; i < cloud[b].size(); ++i)
+      if (draw[i]) {
+        blocks[b] += std::to_string(cloud[b][i].trial) + " " + gp_num(cloud[b][i].y) + "\n";
+        ++fig.plotted.plotted;
+      }
+  }
+  // Drawn `with steps`: a point whose value equals the previous one only splits a
+  // horizontal segment, so the corners (and the last point) draw the same line.
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool same = i > 0 && i + 1 < n &&
+                      (best[i] == best[i - 1] || (std::isnan(best[i]) && std::isnan(best[i - 1])));
+    if (fig.plotted.thinned && same) continue;
+    blocks[2] += std::to_string(trials[i].get<int>()) + " " + gp_num(best[i]) + "\n";
+    ++fig.plotted.plotted;
   }
   std::ostringstream data, body;
   data << "# trial value; index 0: feasible trials, 1: infeasible trials, 2: "
        << (hv ? "hypervolume so far" : "best feasible so far") << "\n";
+  if (fig.plotted.thinned)
+    data << "# " << fig.plotted.plotted << " of " << fig.plotted.points
+         << " points: a trial on a pixel already drawn for its index is left out, index 2 keeps the corners of "
+            "its steps (see report.json)\n";
   for (int i = 0; i < 3; ++i) data << (i ? "\n\n" : "") << (blocks[i].empty() ? "NaN NaN\n" : blocks[i]);
   f.data = data.str();
   body << "  set title " << gp_quote(hv ? "Hypervolume of the feasible front so far" : "Optimization history") << "\n"
@@ -128,32 +318,64 @@ FigureSpec history_figure(const json& h, const std::string& objective_label) {
   plot.add(file + " index 2 using 1:2 with steps lw 2 lc rgb '#d62728' title " +
            gp_quote(hv ? "hypervolume" : "best feasible so far"));
   f.body = body.str() + plot.str();
-  return f;
+  return fig;
 }
 
-FigureSpec normalized_figure(const json& n) {
-  FigureSpec f;
+// Two data blocks per metric m: index 2m is drawn with linespoints, index 2m+1 holds
+// further markers of a thinned figure (drawn with points in the same colour).
+Figure normalized_figure(const json& n) {
+  Figure fig;
+  FigureSpec& f = fig.spec;
   f.name = "normalized";
   f.title = "every metric of each trial divided by its maximum over the trials";
+  f.width = 900;
+  const auto& metrics = n.at("metrics");
+  const auto& rows = n.at("rows");
+  const std::size_t k = metrics.size(), t = rows.size();
+  std::vector<double> xs(t);
+  std::vector<std::vector<double>> ys(k, std::vector<double>(t));
+  Grid grid;
+  grid.nx = f.width;
+  grid.ny = f.height;
+  for (std::size_t i = 0; i < t; ++i) {
+    xs[i] = rows[i].at("trial").get<int>();
+    grid.x.add(xs[i]);
+    const auto& v = rows[i].at("values");
+    for (std::size_t m = 0; m < k; ++m) grid.y.add(ys[m][i] = num_or_nan(v[m]));
+  }
+  fig.plotted.trials = t;
+  fig.plotted.points = t * k;
+  fig.plotted.thinned = t > kThinAbove;
   std::ostringstream data, body;
-  data << "trial";
-  for (const auto& m : n.at("metrics")) data << " " << m.get<std::string>();
-  data << "\n";
-  for (const auto& r : n.at("rows")) {
-    data << r.at("trial").get<int>();
-    for (const auto& v : r.at("values")) data << " " << gp_num(num_or_nan(v));
-    data << "\n";
+  data << "# trial value; index 2i: metric i, index 2i+1: more of its markers (";
+  for (std::size_t m = 0; m < k; ++m) data << (m ? ", " : "") << m << " " << metrics[m].get<std::string>();
+  data << ")\n";
+  if (fig.plotted.thinned)
+    data << "# thinned: index 2i holds the first, last, lowest and highest point of each pixel column, index 2i+1 "
+            "the first other point on each pixel (see report.json)\n";
+  PlotBuilder plot;
+  for (std::size_t m = 0; m < k; ++m) {
+    const auto draw = fig.plotted.thinned ? thin_series(xs, ys[m], grid) : std::vector<char>(t, kLine);
+    std::string blocks[2];
+    for (std::size_t i = 0; i < t; ++i)
+      if (draw[i] != kDrop) {
+        blocks[draw[i] == kLine ? 0 : 1] += std::to_string(static_cast<long>(xs[i])) + " " + gp_num(ys[m][i]) + "\n";
+        ++fig.plotted.plotted;
+      }
+    for (int b = 0; b < 2; ++b) data << (m || b ? "\n\n" : "") << (blocks[b].empty() ? "NaN NaN\n" : blocks[b]);
+    const std::string index = "'normalized.dat' index " + std::to_string(2 * m), lt = std::to_string(m + 1);
+    plot.add(index + " using 1:2 with linespoints lt " + lt + " pt 7 ps 0.4 lw 1 title " +
+             gp_quote(metrics[m].get<std::string>()));
+    if (!blocks[1].empty())
+      plot.add("'normalized.dat' index " + std::to_string(2 * m + 1) + " using 1:2 with points lt " + lt +
+               " pt 7 ps 0.4 notitle");
   }
   f.data = data.str();
-  const std::size_t k = n.at("metrics").size();
   body << "  set title 'Metrics per trial, normalized to their maximum'\n"
        << "  set xlabel 'trial'\n  set ylabel 'metric / max over trials'\n"
-       << "  set grid\n  set yrange [0:1.05]\n  set key outside right top\n"
-       << "  plot for [i=2:" << k + 1 << "] 'normalized.dat' using 1:i with linespoints pt 7 ps 0.4 lw 1 "
-       << "title columnheader(i)\n";
-  f.body = body.str();
-  f.width = 900;
-  return f;
+       << "  set grid\n  set yrange [0:1.05]\n  set key outside right top\n";
+  f.body = body.str() + plot.str();
+  return fig;
 }
 
 FigureSpec bitwidth_figure(const json& b, bool multi) {
@@ -189,6 +411,35 @@ FigureSpec bitwidth_figure(const json& b, bool multi) {
   f.width = std::max<int>(560, 220 + 34 * static_cast<int>(trials.size()));
   f.height = std::max<int>(260, 120 + 30 * static_cast<int>(rows.size()));
   return f;
+}
+
+// Runs gnuplot on every figure, as many at a time as there are cores, the ones with
+// the most points first. Throws the first figure's error after all have finished.
+void render_figures(const std::string& gnuplot, const std::string& dir, const std::vector<Figure>& figures) {
+  std::vector<std::size_t> order(figures.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return figures[a].plotted.plotted > figures[b].plotted.plotted;
+  });
+  std::vector<std::exception_ptr> errors(figures.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t k; (k = next++) < order.size();) {
+      try {
+        render_figure(gnuplot, dir, figures[order[k]].spec);
+      } catch (...) {
+        errors[order[k]] = std::current_exception();
+      }
+    }
+  };
+  const std::size_t workers =
+      std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, std::max<std::size_t>(1, figures.size()));
+  std::vector<std::thread> threads;
+  for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 std::string objective_text(const json& objective) {
@@ -288,43 +539,61 @@ std::string write_run_report(const std::string& run_dir) {
   const json best = read_json(run_dir + "/best.json");
   if (!trials.is_array() || !best.is_object() || !best.contains("objective"))
     throw Error(ErrorKind::Io, run_dir + ": trials.json / best.json are not those of a `qdse search` run");
-  const json d = run_report_data(trials, best);
+  json d = run_report_data(trials, best);
   const std::string dir = run_dir + "/report";
   std::filesystem::create_directories(dir);
-  write_file_atomic(dir + "/report.json", d.dump(1));
 
-  std::vector<std::pair<std::string, std::string>> figures;
+  // The summary table's trials (best.json's among them) are drawn in every figure.
+  std::set<int> keep;
+  for (const auto& r : d.at("summary").at("best")) keep.insert(r.at("trial").get<int>());
+  std::vector<Figure> figures;
+  std::vector<std::string> captions;
   for (const auto& p : d.at("pareto")) {
-    render_figure(gnuplot, dir, pareto_figure(p));
-    figures.emplace_back(p.at("name"), p.at("y_label").get<std::string>() + " vs " +
-                                           p.at("x_label").get<std::string>() +
-                                           ". Red: the Pareto front of the feasible trials, labelled with trial "
-                                           "numbers; grey crosses: trials that violate a constraint.");
+    figures.push_back(pareto_figure(p, keep));
+    captions.push_back(p.at("y_label").get<std::string>() + " vs " + p.at("x_label").get<std::string>() +
+                       ". Red: the Pareto front of the feasible trials, labelled with trial numbers; grey crosses: "
+                       "trials that violate a constraint.");
   }
   const bool multi = d.at("directions").size() > 1;
   if (!d.at("history").at("trials").empty()) {
     const std::string label = multi ? "hypervolume" : "objective (" + d.at("directions")[0].get<std::string>() + ")";
-    render_figure(gnuplot, dir, history_figure(d.at("history"), label));
-    figures.emplace_back("history", multi ? "Hypervolume of the feasible Pareto front after each trial (reference: "
-                                            "the nadir of all trials, as Optuna)."
-                                          : "Optimization history: each trial's objective (" +
-                                                objective_text(d.at("objective")) +
-                                                ") and the best feasible value so far.");
+    figures.push_back(history_figure(d.at("history"), label, keep));
+    captions.push_back(multi ? "Hypervolume of the feasible Pareto front after each trial (reference: the nadir of "
+                               "all trials, as Optuna)."
+                             : "Optimization history: each trial's objective (" + objective_text(d.at("objective")) +
+                                   ") and the best feasible value so far.");
   }
   if (!d.at("normalized").at("metrics").empty()) {
-    render_figure(gnuplot, dir, normalized_figure(d.at("normalized")));
-    figures.emplace_back("normalized", "Every metric of each trial divided by its maximum over the trials.");
+    figures.push_back(normalized_figure(d.at("normalized")));
+    captions.push_back("Every metric of each trial divided by its maximum over the trials.");
   }
   const auto& bw = d.at("bitwidths");
   if (!bw.at("rows").empty() && !bw.at("trials").empty()) {
-    render_figure(gnuplot, dir, bitwidth_figure(bw, multi));
-    figures.emplace_back("bitwidths", multi ? "Bit width per layer tensor (rows) of the Pareto-front trials "
-                                              "(columns); 32 = float."
-                                            : "Bit width per layer tensor (rows) of the best trials (columns, best "
-                                              "first); 32 = float.");
+    figures.push_back({bitwidth_figure(bw, multi), {}});
+    captions.push_back(multi ? "Bit width per layer tensor (rows) of the Pareto-front trials (columns); 32 = float."
+                             : "Bit width per layer tensor (rows) of the best trials (columns, best first); 32 = "
+                               "float.");
   }
+  json plotted = json::object();
+  for (std::size_t i = 0; i < figures.size(); ++i) {
+    const auto& p = figures[i].plotted;
+    if (p.points == 0) continue;  // the heat map: one cell per best trial and tensor
+    plotted[figures[i].spec.name] = p.to_json();
+    if (p.thinned)
+      captions[i] += " Drawn from " + std::to_string(p.plotted) + " of its " + std::to_string(p.points) +
+                     " points (" + std::to_string(p.trials) +
+                     " trials): a trial whose marker would fall on a pixel its series already covers is left out" +
+                     (figures[i].spec.name.rfind("pareto", 0) == 0 ? "; every Pareto-front trial is drawn" : "") +
+                     "; report.json has them all.";
+  }
+  d["plotted"] = plotted;
+  write_file_atomic(dir + "/report.json", d.dump(1));
+  render_figures(gnuplot, dir, figures);
+
+  std::vector<std::pair<std::string, std::string>> named;
+  for (std::size_t i = 0; i < figures.size(); ++i) named.emplace_back(figures[i].spec.name, captions[i]);
   const std::string index = dir + "/index.html";
-  write_file_atomic(index, page(d, run_dir, read_text(run_dir + "/config.toml"), figures));
+  write_file_atomic(index, page(d, run_dir, read_text(run_dir + "/config.toml"), named));
   return index;
 }
 

@@ -56,6 +56,17 @@ std::vector<Direction> directions_of(const json& best) {
 
 bool better(double a, double b, Direction d) { return d == Direction::Maximize ? a > b : a < b; }
 
+// One point of a Pareto plot (built key by key: an initializer list copies every value).
+json point(int trial, double x, double y, bool feasible) {
+  json p = json::object();
+  p["trial"] = trial;
+  p["x"] = x;
+  p["y"] = y;
+  p["feasible"] = feasible;
+  p["pareto"] = false;
+  return p;
+}
+
 // Accuracy (maximised) against a cost metric (minimised).
 json pareto_plot(const std::vector<Trial>& trials, const std::string& name, const std::string& x_metric,
                  const std::string& x_label, const std::string& y_metric, bool log_x) {
@@ -69,7 +80,7 @@ json pareto_plot(const std::vector<Trial>& trials, const std::string& name, cons
       feasible_points.push_back({x, y});
       feasible_idx.push_back(points.size());
     }
-    points.push_back({{"trial", t.number}, {"x", x}, {"y", y}, {"feasible", t.feasible}, {"pareto", false}});
+    points.push_back(point(t.number, x, y, t.feasible));
   }
   json front = json::array();
   for (std::size_t i : search::pareto_front_indices(feasible_points, {Direction::Minimize, Direction::Maximize})) {
@@ -93,8 +104,7 @@ json objective_plot(const std::vector<Trial>& trials, const json& best, const st
       feasible_points.push_back(t.values);
       feasible_idx.push_back(points.size());
     }
-    points.push_back({{"trial", t.number}, {"x", t.values[1]}, {"y", t.values[0]}, {"feasible", t.feasible},
-                      {"pareto", false}});
+    points.push_back(point(t.number, t.values[1], t.values[0], t.feasible));
   }
   json front = json::array();
   for (std::size_t i : search::pareto_front_indices(feasible_points, dirs)) {
@@ -165,10 +175,15 @@ json normalized(const std::vector<Trial>& trials) {
     metrics.push_back(m);
     maxima[m] = mx;
   }
+  std::vector<double> max_of;
+  for (const auto& m : used) max_of.push_back(maxima[m].get<double>());
   for (const auto& t : trials) {
     json vals = json::array();
-    for (const auto& m : used) vals.push_back(t.metric(m) / maxima[m].get<double>());
-    rows.push_back({{"trial", t.number}, {"values", vals}});
+    for (std::size_t i = 0; i < used.size(); ++i) vals.push_back(t.metric(used[i]) / max_of[i]);
+    json row = json::object();
+    row["trial"] = t.number;
+    row["values"] = std::move(vals);
+    rows.push_back(std::move(row));
   }
   return {{"metrics", metrics}, {"max", maxima}, {"rows", rows}};
 }

@@ -15,6 +15,10 @@
 //   bitwidths    heat map, layers (x tensor: data_in, weight, bias) x best trials
 //   summary      float baseline and best trials: compression = 32 / average bit
 //                width, BitOPs reduction = float BitOPs / BitOPs
+// Above 2000 trials the scatter clouds and lines are written to NAME.dat thinned to
+// what shows on screen (a trial on a pixel cell its series already covers is left
+// out; fronts, best trials, axis extremes and best-so-far corners always stay); the
+// counts are in report.json's "plotted" object and the captions (docs/report.md).
 // Thread-safety: pure functions of their inputs and the file system.
 #pragma once
 
@@ -30,8 +34,9 @@ namespace qdse::report {
 nlohmann::json run_report_data(const nlohmann::json& trials, const nlohmann::json& best);
 
 // Reads RUN_DIR's files, writes RUN_DIR/report/ (index.html, report.json, and
-// NAME.dat/.gp/.png/.svg per figure) and returns the path of index.html. Throws
-// qdse::Error(Io) when a file is missing or gnuplot is not available.
+// NAME.dat/.gp/.png/.svg per figure; gnuplot runs on up to one figure per core at a
+// time) and returns the path of index.html. Throws qdse::Error(Io) when a file is
+// missing or gnuplot is not available or fails.
 std::string write_run_report(const std::string& run_dir);
 
 }  // namespace qdse::report
