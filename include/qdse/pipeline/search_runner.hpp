@@ -11,9 +11,9 @@
 // shared read-only) asking and telling the one Study (thread-safe; asks are
 // serialised, evaluations run in parallel). The n_trials budget is shared. Brute force
 // gives the same set of configurations and metrics as one job.
-// Heartbeats: with a non-zero interval, each Running trial of this call has a
-// storage::HeartbeatThread beating while it is evaluated, so other workers'
-// fail_stale_trials never mistake a long evaluation for a dead worker.
+// Heartbeats: with a non-zero interval, each job has one storage::HeartbeatThread
+// that beats the trial the job is evaluating, so other workers' fail_stale_trials never
+// mistake a long evaluation for a dead worker.
 // Thread-safety: blocks the calling thread until every job is done; the first error a
 // job throws (besides a failed trial) stops the other jobs and is rethrown.
 #pragma once
