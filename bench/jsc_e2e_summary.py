@@ -25,20 +25,11 @@ sides has the same accuracy; where both sides covered the whole space, the optim
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 
-
-def time_v(path):
-    """(wall seconds, peak RSS MiB) from a /usr/bin/time -v report."""
-    text = open(path).read()
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", text).group(1)
-    secs = 0.0
-    for part in wall.split(":"):
-        secs = secs * 60 + float(part)
-    return secs, rss
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_summary import time_v  # noqa: E402  (same /usr/bin/time -v parsing)
 
 
 def cfg_key(cfg):
