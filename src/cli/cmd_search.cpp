@@ -249,12 +249,13 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
         {"run_dir", dir}, {"storage", shown_storage}, {"study", setup.study}, {"n_jobs", strategy.n_jobs},
         {"worker", worker}, {"study_trials_before", n_before}, {"startup_seconds", startup_s}};
     const auto t_outputs = Clock::now();
-    const auto best = report::write_run_outputs(dir, study, space, strategy, summary, provenance);
+    nlohmann::json trials_json;
+    const auto best = report::write_run_outputs(dir, study, space, strategy, summary, provenance, &trials_json);
     const double outputs_s = seconds_since(t_outputs);
     const auto t_report = Clock::now();
     // The HTML report; without gnuplot (or on any report error) the search still succeeds.
     try {
-      const std::string index = report::write_run_report(dir);
+      const std::string index = report::write_run_report(dir, trials_json, best);
       if (!global.json) std::fprintf(stderr, "report: %s\n", index.c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "warning: no report written: %s\n", e.what());

@@ -76,7 +76,8 @@ nlohmann::json trial_to_json(const search::FrozenTrial& t, const pipeline::Quant
 nlohmann::json write_run_outputs(const std::string& dir, const search::Study& study,
                                  const pipeline::QuantSpace& space,
                                  const pipeline::StrategyConfig& strategy,
-                                 const pipeline::SearchSummary& summary, const nlohmann::json& provenance) {
+                                 const pipeline::SearchSummary& summary, const nlohmann::json& provenance,
+                                 nlohmann::json* trials_json) {
   std::filesystem::create_directories(dir);
   const auto trials = study.trials();
   nlohmann::json all = nlohmann::json::array();
@@ -150,6 +151,7 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
     for (const auto& t : study.best_trials()) best["trials"].push_back(trial_to_json(t, space));
   }
   write_file_atomic(dir + "/best.json", best.dump(2));
+  if (trials_json) *trials_json = std::move(all);
   return best;
 }
 

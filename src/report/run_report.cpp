@@ -533,10 +533,25 @@ std::string page(const json& d, const std::string& run_dir, const std::string& c
 
 }  // namespace
 
+namespace {
+std::string render_report(const std::string& run_dir, const std::string& gnuplot, const json& trials,
+                          const json& best);
+}  // namespace
+
 std::string write_run_report(const std::string& run_dir) {
-  const std::string gnuplot = require_gnuplot("qdse report");
-  const json trials = read_json(run_dir + "/trials.json");
+  const std::string gnuplot = require_gnuplot("qdse report");  // before parsing files that may be large
+  const json trials = read_json(run_dir + "/trials.json");       // first: the error names the first missing file
   const json best = read_json(run_dir + "/best.json");
+  return render_report(run_dir, gnuplot, trials, best);
+}
+
+std::string write_run_report(const std::string& run_dir, const json& trials, const json& best) {
+  return render_report(run_dir, require_gnuplot("qdse report"), trials, best);
+}
+
+namespace {
+std::string render_report(const std::string& run_dir, const std::string& gnuplot, const json& trials,
+                          const json& best) {
   if (!trials.is_array() || !best.is_object() || !best.contains("objective"))
     throw Error(ErrorKind::Io, run_dir + ": trials.json / best.json are not those of a `qdse search` run");
   json d = run_report_data(trials, best);
@@ -596,5 +611,7 @@ std::string write_run_report(const std::string& run_dir) {
   write_file_atomic(index, page(d, run_dir, read_text(run_dir + "/config.toml"), named));
   return index;
 }
+
+}  // namespace
 
 }  // namespace qdse::report

@@ -147,6 +147,8 @@ TEST(RunReport, ParetoPointsEqualBestJsonFront) {
   EXPECT_TRUE(is_png(multi_run() / "report" / "pareto_objectives.png"));
 }
 
+// `qdse search` renders from the trials it holds in memory, `qdse report` from the files:
+// both must give the same report.json.
 TEST(RunReport, ReportCommandRecreatesTheReport) {
   const fs::path copy = fixture().dir / "copy of run";  // a space in the path
   fs::remove_all(copy);

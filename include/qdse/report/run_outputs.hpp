@@ -27,10 +27,13 @@ namespace qdse::report {
 nlohmann::json trial_to_json(const search::FrozenTrial& t, const pipeline::QuantSpace& space);
 
 // Writes trials.json, trials.csv and best.json into dir; returns best.json's content.
+// With `trials_json`, also hands back trials.json's content (so the report need not
+// parse the file again: ~1 s for 27,000 trials).
 nlohmann::json write_run_outputs(const std::string& dir, const search::Study& study,
                                  const pipeline::QuantSpace& space,
                                  const pipeline::StrategyConfig& strategy,
-                                 const pipeline::SearchSummary& summary, const nlohmann::json& provenance);
+                                 const pipeline::SearchSummary& summary, const nlohmann::json& provenance,
+                                 nlohmann::json* trials_json = nullptr);
 
 // Human table of best.json's trials (objective values and the metrics in the objective).
 std::string format_best_table(const nlohmann::json& best, const pipeline::StrategyConfig& strategy);

@@ -38,5 +38,8 @@ nlohmann::json run_report_data(const nlohmann::json& trials, const nlohmann::jso
 // time) and returns the path of index.html. Throws qdse::Error(Io) when a file is
 // missing or gnuplot is not available or fails.
 std::string write_run_report(const std::string& run_dir);
+// The same from the contents of trials.json and best.json already in memory (what
+// write_run_outputs wrote): `qdse search` skips parsing them again.
+std::string write_run_report(const std::string& run_dir, const nlohmann::json& trials, const nlohmann::json& best);
 
 }  // namespace qdse::report
