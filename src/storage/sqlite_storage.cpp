@@ -635,17 +635,23 @@ static void sync_trials(detail::SqliteDb& db) {
 // the last sync the cache takes the trial as a read would return it (stored_double: the
 // codec's text is exact but for -0 and NaN payloads); otherwise one sync reads it
 // together with the foreign rows.
+// The write is already committed when these run: an error while refreshing the cache
+// must not report it as failed, so it only forces the next read to sync.
 static void cache_new_trial(detail::SqliteDb& db, FrozenTrial trial) {
-  if (data_version(db) != db.synced_version || trial.number != db.trials.next_number()) {
+  try {
+    if (data_version(db) != db.synced_version || trial.number != db.trials.next_number()) {
+      db.synced_version = -1;
+      sync_trials(db);
+      return;
+    }
+    db.trials.merge({std::move(trial)});
+  } catch (const Error&) {
     db.synced_version = -1;
-    sync_trials(db);
-    return;
   }
-  db.trials.merge({std::move(trial)});
 }
 
 static void cache_finished_trial(detail::SqliteDb& db, int number, const search::TrialResult& result,
-                                 const std::string& end_time) {
+                                 const std::string& end_time) try {
   const auto& cached = db.trials.trials();
   auto it = std::lower_bound(cached.begin(), cached.end(), number,
                              [](const FrozenTrial& t, long long n) { return t.number < n; });
@@ -664,6 +670,8 @@ static void cache_finished_trial(detail::SqliteDb& db, int number, const search:
   t.eval_seconds = stored_double(result.eval_seconds);
   t.end_time = end_time;
   db.trials.merge({std::move(t)});
+} catch (const Error&) {
+  db.synced_version = -1;
 }
 
 std::vector<FrozenTrial> SqliteStorage::trials() const {
