@@ -22,6 +22,7 @@ namespace qdse::cli {
 namespace {
 
 using search::FrozenTrial;
+using report::csv_escape;
 
 std::string state_name(search::TrialState s) {
   std::string out(search::to_string(s));
@@ -31,13 +32,6 @@ std::string state_name(search::TrialState s) {
 
 // A double as JSON writes it (shortest round trip); "" for NaN/inf.
 std::string num(double v) { return std::isfinite(v) ? nlohmann::json(v).dump() : std::string(); }
-
-std::string csv_escape(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 // The best trial of a single-objective study, as Study::best_trial: feasible first, then
 // the objective; without a feasible one, the least violation.

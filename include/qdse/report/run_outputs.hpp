@@ -40,4 +40,7 @@ std::string format_best_table(const nlohmann::json& best, const pipeline::Strate
 
 void write_file_atomic(const std::string& path, const std::string& content);
 
+// A CSV cell: quoted (with doubled quotes) when it holds a comma, a quote or a newline.
+std::string csv_escape(const std::string& s);
+
 }  // namespace qdse::report
