@@ -32,8 +32,8 @@
 #include "qdse/io/run_config.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"
 #include "qdse/pipeline/workspace.hpp"
-#include "qdse/quant/calibration.hpp"
-#include "qdse/quant/transform.hpp"
+#include "qdse/lower/calibration.hpp"
+#include "qdse/lower/transform.hpp"
 
 namespace {
 
@@ -45,7 +45,7 @@ struct Options {
   int threads = 1;
   int64_t num_samples = 0;
   bool float_only = false;
-  std::string weights = "/work/shared/bench/peer/models/fmnist-mlp.json";
+  std::string weights = QDSE_SOURCE_DIR "/../shared/bench/peer/models/fmnist-mlp.json";
 };
 
 Options parse_args(int argc, char** argv) {

@@ -40,13 +40,13 @@
 #   bash bench/jsc_e2e.sh                       # ~2.5 min
 #   OUT=/tmp/x JSC_SAMPLES=2000 JSC_CASES="random" N_TRIALS=500 bash bench/jsc_e2e.sh
 # Environment: BUILD (default build, holds qdse), PEER_DIR (default
-# /work/shared/bench/peer), OUT (default a new /tmp/qdse-jsc-e2e-* dir), JSC_ROWS (100000),
+# ../shared/bench/peer from the project root), OUT (default a new /tmp/qdse-jsc-e2e-* dir), JSC_ROWS (100000),
 # JSC_SAMPLES, JSC_CASES, N_TRIALS, JSC_STORAGES (default "default memory:"), REPEATS (3).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 build="${BUILD:-$root/build}"
-peer="${PEER_DIR:-/work/shared/bench/peer}"
+peer="${PEER_DIR:-$root/../shared/bench/peer}"
 python=/usr/bin/python3
 qdse="$build/qdse"
 config="$root/bench/configs/jsc_tiny_peer_small.toml"

@@ -12,7 +12,7 @@ The peer side reads the same JSON weights qdse loads (checked equal to the .pt
 state dict) and the test split through the peer's data.py.
 
     /usr/bin/python3 bench/peer_crosscheck.py --dump build-bench/bench/qdse_predictions_dump \
-        [--peer /work/shared/bench/peer] [--num-samples 0] [--work DIR] [--json out.json]
+        [--peer ../shared/bench/peer] [--num-samples 0] [--work DIR] [--json out.json]
 
 Exit status 1 when any case has a mismatch (or a tool fails), 0 otherwise.
 """
@@ -115,7 +115,7 @@ def main():
     ap.add_argument("--peer-only", metavar="DIR",
                     help="only write <case>.toml (qdse config) and <case>.peer.txt (peer labels) into DIR "
                          "(used by tests/pipeline/peer_crosscheck_test.cpp)")
-    ap.add_argument("--peer", default="/work/shared/bench/peer")
+    ap.add_argument("--peer", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "bench", "peer"))
     ap.add_argument("--weights", default=None, help="default: <peer>/models/fmnist-mlp.json")
     ap.add_argument("--num-samples", type=int, default=0, help="first N test samples; 0 = all")
     ap.add_argument("--cases", default=",".join(CASES), help="comma-separated subset of: " + ",".join(CASES))

@@ -8,7 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD:-$root/build-bench}"
-peer="${PEER_DIR:-/work/shared/bench/peer}"
+peer="${PEER_DIR:-$root/../shared/bench/peer}"
 python="${PYTHON:-/usr/bin/python3}"
 dump="$build/bench/qdse_predictions_dump"
 

@@ -16,7 +16,7 @@ import time
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--peer", default="/work/shared/bench/peer")
+    ap.add_argument("--peer", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "bench", "peer"))
     ap.add_argument("--num-samples", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()

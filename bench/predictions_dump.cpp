@@ -25,8 +25,8 @@
 #include "qdse/io/run_config.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"
 #include "qdse/pipeline/workspace.hpp"
-#include "qdse/quant/calibration.hpp"
-#include "qdse/quant/transform.hpp"
+#include "qdse/lower/calibration.hpp"
+#include "qdse/lower/transform.hpp"
 
 namespace {
 

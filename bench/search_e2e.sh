@@ -23,14 +23,14 @@
 # "default" is what `qdse search` uses without --storage (SQLite study.db in the run
 # directory), anything else is passed as --storage (memory: = in-process, no file).
 # Environment: BUILD (default build, holds qdse), BENCH_BUILD (default build-bench),
-# PEER_DIR (default /work/shared/bench/peer), OUT (default a new /tmp/qdse-e2e-* dir),
+# PEER_DIR (default ../shared/bench/peer from the project root), OUT (default a new /tmp/qdse-e2e-* dir),
 # E2E_CASES (default "small tpe", plus "exhaustive" with E2E_EXHAUSTIVE=1), E2E_STORAGES.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 build="${BUILD:-$root/build}"
 bench_build="${BENCH_BUILD:-$root/build-bench}"
-peer="${PEER_DIR:-/work/shared/bench/peer}"
+peer="${PEER_DIR:-$root/../shared/bench/peer}"
 python=/usr/bin/python3
 qdse="$build/qdse"
 weights="$peer/models/fmnist-mlp.json"

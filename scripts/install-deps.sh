@@ -14,6 +14,8 @@ packages=(
   libsqlite3-dev sqlite3 libpqxx-dev postgresql
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # the per-sample cross-check against the PyTorch peer runs the peer's own code
+  python3-torch python3-numpy
   # data
   libhdf5-dev zlib1g-dev dataset-fashion-mnist
   # reports: figures (gnuplot), the headless-browser check of the HTML report (chromium)

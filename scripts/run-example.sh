@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh --target qdse  # the tool only, no test binaries
 CONFIG=${1:-configs/fmnist_mlp.toml}
 ./build/qdse train --config "$CONFIG" --if-missing
 ./build/qdse eval --config "$CONFIG"

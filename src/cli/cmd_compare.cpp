@@ -13,7 +13,7 @@
 #include "commands.hpp"
 #include "qdse/core/progress.hpp"
 #include "qdse/pipeline/workspace.hpp"
-#include "qdse/quant/calibration.hpp"
+#include "qdse/lower/calibration.hpp"
 #include "qdse/report/compare.hpp"
 #include "qdse/report/gnuplot.hpp"
 

@@ -8,7 +8,7 @@
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/io/quantize_config.hpp"
 #include "qdse/pipeline/workspace.hpp"
-#include "qdse/quant/transform.hpp"
+#include "qdse/lower/transform.hpp"
 
 namespace qdse::cli {
 

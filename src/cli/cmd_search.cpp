@@ -26,7 +26,7 @@
 #include "qdse/report/run_outputs.hpp"
 #include "qdse/report/run_report.hpp"
 #include "qdse/search/storage.hpp"
-#include "qdse/quant/transform.hpp"
+#include "qdse/lower/transform.hpp"
 #include "qdse/storage/open_storage.hpp"
 #include "qdse/storage/postgres_storage.hpp"
 

@@ -11,8 +11,8 @@
 #include "qdse/io/hls4ml_export.hpp"
 #include "qdse/io/run_config.hpp"
 #include "qdse/pipeline/workspace.hpp"
-#include "qdse/quant/transform.hpp"
-#include "qdse/report/run_outputs.hpp"
+#include "qdse/lower/transform.hpp"
+#include "qdse/core/file_write.hpp"
 
 namespace qdse::pipeline {
 namespace {
@@ -130,7 +130,7 @@ std::string write_run_hls4ml(const std::string& dir, const ir::Graph& graph, con
     const auto params = params_from_json(space, trials.front().value("params", nlohmann::json::object()),
                                          dir + "/best.json");
     const std::string path = dir + "/hls4ml.yml";
-    report::write_file_atomic(path, hls4ml_table(graph, space, params, &stats));
+    write_file_atomic(path, hls4ml_table(graph, space, params, &stats));
     return path;
   } catch (const Error&) {
     return "";  // formats without an ap_fixed equivalent: nothing to export

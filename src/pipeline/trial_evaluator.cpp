@@ -8,7 +8,7 @@
 #include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/quant/formats/format.hpp"
-#include "qdse/quant/transform.hpp"
+#include "qdse/lower/transform.hpp"
 
 namespace qdse::pipeline {
 

@@ -35,24 +35,6 @@ std::string num(double v) {
 
 }  // namespace
 
-std::string csv_escape(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-void write_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw Error(ErrorKind::Io, "cannot write " + tmp);
-    out << content;
-    if (!out) throw Error(ErrorKind::Io, "write failed: " + tmp);
-  }
-  std::filesystem::rename(tmp, path);
-}
-
 nlohmann::json trial_to_json(const search::FrozenTrial& t, const pipeline::QuantSpace& space) {
   nlohmann::json j;
   j["number"] = t.number;

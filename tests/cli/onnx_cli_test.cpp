@@ -2,6 +2,8 @@
 // --model) evaluates, searches and exports like a zoo model; `qdse layers` lists
 // its names; a dataset that does not fit the model is a clear error.
 #include <gtest/gtest.h>
+
+#include "../support/prerequisites.hpp"
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -25,7 +27,7 @@ using qdse::testing::run_qdse;
 using qdse::testing::scratch_dir;
 using qdse::testing::write_text;
 
-const std::string kPeerMlp = QDSE_SOURCE_DIR "/../shared/bench/peer/models/fmnist-mlp.onnx";
+const std::string kPeerMlp = qdse::testing::peer_model("fmnist-mlp.onnx");
 const std::string kFmnist = "/usr/share/datasets/fashion-mnist";
 
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
@@ -127,7 +129,7 @@ TEST(OnnxCli, LayersListsImportedNamesShapesAndParams) {
 }
 
 TEST(OnnxCli, MismatchedDatasetNamesBothShapes) {
-  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
+  QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto dir = scratch_dir("onnx-shape");
   write_tiny_model(dir / "tiny.onnx", {1, 8, 8}, 10);
   const auto r = run_qdse("eval --model " + q(dir / "tiny.onnx") + " --dataset fashion_mnist", dir);
@@ -150,7 +152,7 @@ TEST(OnnxCli, MismatchedDatasetNamesBothShapes) {
 }
 
 TEST(OnnxCli, FlatInputModelTakesFlattenedImages) {
-  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
+  QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto dir = scratch_dir("onnx-flat");
   write_tiny_model(dir / "flat.onnx", {784}, 10);
   const auto r = run_qdse("--json eval --model " + q(dir / "flat.onnx") +
@@ -214,8 +216,8 @@ fs::path peer_dir(const std::string& name) {
 }
 
 TEST(OnnxCli, PeerModelEvaluatesToPyTorchAccuracy) {
-  if (!fs::exists(kPeerMlp)) GTEST_SKIP() << kPeerMlp << " is absent";
-  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
+  QDSE_REQUIRE(fs::exists(kPeerMlp), kPeerMlp << " is absent");
+  QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto dir = peer_dir("onnx-peer-eval");
   write_text(dir / "c.toml", peer_config("eval_split = \"test\"\n"));
   const auto r = run_qdse("--json eval --config " + q(dir / "c.toml"), dir);
@@ -258,8 +260,8 @@ accuracy.direction = "maximize"
 )";
 
 TEST(OnnxCli, PeerModelSearchesAndExportsHls4ml) {
-  if (!fs::exists(kPeerMlp)) GTEST_SKIP() << kPeerMlp << " is absent";
-  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
+  QDSE_REQUIRE(fs::exists(kPeerMlp), kPeerMlp << " is absent");
+  QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto dir = peer_dir("onnx-peer-search");
   write_text(dir / "c.toml", peer_config(kFixedSearch));
   const auto run = dir / "run";
@@ -304,8 +306,8 @@ TEST(OnnxCli, PeerModelSearchesAndExportsHls4ml) {
 }
 
 TEST(OnnxCli, AutoWidthsExportLikeTheSearchResolvedThem) {
-  if (!fs::exists(kPeerMlp)) GTEST_SKIP() << kPeerMlp << " is absent";
-  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
+  QDSE_REQUIRE(fs::exists(kPeerMlp), kPeerMlp << " is absent");
+  QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto dir = peer_dir("onnx-peer-auto");
   write_text(dir / "c.toml", peer_config(R"(
 [search.search_space]

@@ -6,6 +6,8 @@
 // (two layers x weight {2,4,8} x data_in {4,8}) and a small evaluation split, so each
 // test runs in seconds. Skipped when Fashion-MNIST or the weights are missing.
 #include <gtest/gtest.h>
+
+#include "../support/prerequisites.hpp"
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -34,7 +36,7 @@ namespace {
 using storage::testing::PostgresServer;
 namespace fs = std::filesystem;
 
-const char* kWeights = "/work/shared/bench/peer/models/fmnist-mlp.json";
+const std::string kWeights = qdse::testing::peer_model("fmnist-mlp.json");
 const char* kData = "/usr/share/datasets/fashion-mnist";
 constexpr int kSpaceSize = 36;
 
@@ -143,8 +145,7 @@ int wait_exit(pid_t pid) {
 
 bool have_inputs() { return fs::exists(kWeights) && fs::exists(kData); }
 
-#define REQUIRE_INPUTS() \
-  if (!have_inputs()) GTEST_SKIP() << "needs " << kWeights << " and " << kData
+#define REQUIRE_INPUTS() QDSE_REQUIRE(have_inputs(), "needs " << kWeights << " and " << kData)
 
 std::string search_args(const std::string& config, const std::string& storage, const std::string& study,
                         const std::string& out, const std::string& extra = "") {
@@ -316,7 +317,7 @@ TEST(SearchStorage, KillMinus9AndResumeSqlite) {
 TEST(SearchStorage, KillMinus9AndResumePostgres) {
   REQUIRE_INPUTS();
   PostgresServer* server = PostgresServer::shared();
-  if (!server) GTEST_SKIP() << PostgresServer::shared_failure();
+  QDSE_REQUIRE(server, PostgresServer::shared_failure());
   kill_and_resume(server->url(), "killed");
 }
 
@@ -350,7 +351,7 @@ TEST(SearchStorage, ThreeProcessesOnOneSqliteStudy) {
 TEST(SearchStorage, ThreeProcessesOnOnePostgresStudy) {
   REQUIRE_INPUTS();
   PostgresServer* server = PostgresServer::shared();
-  if (!server) GTEST_SKIP() << PostgresServer::shared_failure();
+  QDSE_REQUIRE(server, PostgresServer::shared_failure());
   three_workers(server->url(), "shared");
 }
 

@@ -1,6 +1,8 @@
 #include "qdse/data/load_dataset.hpp"
 
 #include <gtest/gtest.h>
+
+#include "../support/prerequisites.hpp"
 #include <torch/torch.h>
 
 #include <chrono>
@@ -95,10 +97,9 @@ TEST(LoadDataset, CsvValidationLimitAndOptionErrors) {
 }
 
 TEST(LoadDataset, RealFashionMnist) {
-  if (!fs::exists(std::string(kFashionMnistDefaultDir) + "/train-images-idx3-ubyte.gz")) {
-    GTEST_SKIP() << "Fashion-MNIST not installed in " << kFashionMnistDefaultDir
-                 << " (apt-get install dataset-fashion-mnist)";
-  }
+  QDSE_REQUIRE(fs::exists(std::string(kFashionMnistDefaultDir) + "/train-images-idx3-ubyte.gz"),
+               "Fashion-MNIST not installed in " << kFashionMnistDefaultDir
+                                                  << " (apt-get install dataset-fashion-mnist)");
   DatasetOptions o;
   o.name = "fashion_mnist";
   const auto t0 = std::chrono::steady_clock::now();

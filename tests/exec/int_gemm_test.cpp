@@ -8,9 +8,9 @@
 #include "qdse/exec/buffer_pool.hpp"
 #include "qdse/exec/executor.hpp"
 #include "qdse/exec/int_gemm.hpp"
-#include "qdse/exec/integer_linear.hpp"
+#include "qdse/lower/integer_linear.hpp"
 #include "qdse/quant/formats/quantize.hpp"
-#include "qdse/quant/transform.hpp"
+#include "qdse/lower/transform.hpp"
 
 namespace qdse::exec {
 namespace {

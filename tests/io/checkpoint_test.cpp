@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+
+#include "../support/prerequisites.hpp"
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -86,8 +88,8 @@ TEST(StateDictJson, LoadsPyTorchNamesAndChecksShapes) {
 }
 
 TEST(StateDictJson, ReferenceFmnistMlpWeightsLoad) {
-  const std::string path = std::string(QDSE_SOURCE_DIR) + "/../shared/bench/peer/models/fmnist-mlp.json";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "peer weights not present at " << path;
+  const std::string path = qdse::testing::peer_model("fmnist-mlp.json");
+  QDSE_REQUIRE(std::filesystem::exists(path), "peer weights not present at " << path);
   auto g = ir::build_zoo_model("fmnist-mlp");
   const auto meta = load_weights(path, g);
   EXPECT_NEAR(meta.at("test_accuracy_fp32").get<double>(), 0.8878, 1e-9);

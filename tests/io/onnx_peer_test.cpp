@@ -2,6 +2,8 @@
 // import with MASE's layer names, carry exactly the trained weights, and score the
 // test accuracy PyTorch reported (0.8878 mlp, 0.8874 cnn).
 #include <gtest/gtest.h>
+
+#include "../support/prerequisites.hpp"
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -19,7 +21,7 @@
 namespace qdse::io {
 namespace {
 
-const std::string kPeerDir = QDSE_SOURCE_DIR "/../shared/bench/peer/models/";
+const std::string kPeerDir = qdse::testing::peer_model("");
 
 struct PeerModel {
   std::string name;
@@ -39,7 +41,7 @@ TEST(OnnxPeer, ImportsWithMaseNamesAndExactWeights) {
   for (const auto& peer : kPeers) {
     SCOPED_TRACE(peer.name);
     const std::string path = kPeerDir + peer.name + ".onnx";
-    if (!have(path)) GTEST_SKIP() << "peer model " << path << " is absent";
+    QDSE_REQUIRE(have(path), "peer model " << path << " is absent");
     const auto g = import_onnx(path);
     EXPECT_EQ(g.name(), peer.name);
     EXPECT_EQ(g.input_shape(), (std::vector<int64_t>{1, 28, 28}));
@@ -76,17 +78,19 @@ TEST(OnnxPeer, ImportsWithMaseNamesAndExactWeights) {
 
 TEST(OnnxPeer, FloatTestAccuracyEqualsPyTorch) {
   data::Dataset ds;
+  std::string why;
   try {
     data::DatasetOptions opts;
     opts.name = "fashion_mnist";
     ds = data::load_dataset(opts);
   } catch (const Error& e) {
-    GTEST_SKIP() << "Fashion-MNIST is not available: " << e.what();
+    why = e.what();
   }
+  QDSE_REQUIRE(why.empty(), "Fashion-MNIST is not available: " << why);
   for (const auto& peer : kPeers) {
     SCOPED_TRACE(peer.name);
     const std::string path = kPeerDir + peer.name + ".onnx";
-    if (!have(path)) GTEST_SKIP() << "peer model " << path << " is absent";
+    QDSE_REQUIRE(have(path), "peer model " << path << " is absent");
     const auto g = import_onnx(path);
     const auto r = exec::evaluate(g, nullptr, ds.test.x, ds.test.y);
     ASSERT_EQ(r.samples, 10000);

@@ -2,6 +2,8 @@
 // weights (no checkpoint needed), a --load checkpoint whose names match, [onnx]
 // options, and clear errors for a missing dataset or a sample shape that does not fit.
 #include <gtest/gtest.h>
+
+#include "../support/prerequisites.hpp"
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -73,7 +75,7 @@ TEST(OnnxWorkspace, BuildGraphImportsWithConfigOptions) {
 }
 
 TEST(OnnxWorkspace, WeightsComeFromTheFileOrAMatchingCheckpoint) {
-  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
+  QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto model = write_model("w.onnx", {1, 28, 28});
   const io::RunConfig c = onnx_config(model);
   const Workspace ws = open_workspace(c, "", /*require_weights=*/true);
@@ -94,7 +96,7 @@ TEST(OnnxWorkspace, WeightsComeFromTheFileOrAMatchingCheckpoint) {
 }
 
 TEST(OnnxWorkspace, DatasetMustBeGivenAndFit) {
-  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
+  QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   io::RunConfig c = onnx_config(write_model("s.onnx", {2, 14, 14}));
   try {
     open_workspace(c, "", true);

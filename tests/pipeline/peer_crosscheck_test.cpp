@@ -5,8 +5,10 @@
 // The peer side (bench/peer_crosscheck.py --peer-only) writes each case's qdse config
 // and the peer's labels; this test runs the config through qdse's quantize + executor.
 // Skips (does not fail) when /usr/bin/python3 cannot import torch and numpy or the peer
-// harness with its weights is absent (QDSE_PEER_DIR, default /work/shared/bench/peer).
+// harness with its weights is absent (QDSE_PEER_DIR, default ../shared/bench/peer from the project root).
 #include <gtest/gtest.h>
+
+#include "../support/prerequisites.hpp"
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -20,17 +22,14 @@
 #include "qdse/io/quantize_config.hpp"
 #include "qdse/io/run_config.hpp"
 #include "qdse/pipeline/workspace.hpp"
-#include "qdse/quant/transform.hpp"
+#include "qdse/lower/transform.hpp"
 
 namespace qdse::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string peer_dir() {
-  const char* env = std::getenv("QDSE_PEER_DIR");
-  return env ? env : "/work/shared/bench/peer";
-}
+using qdse::testing::peer_dir;
 
 std::vector<int64_t> read_labels(const fs::path& file) {
   std::ifstream in(file);
@@ -42,10 +41,10 @@ std::vector<int64_t> read_labels(const fs::path& file) {
 TEST(PeerCrosscheck, QuantizedLabelsEqualThePeersSampleBySample) {
   const std::string peer = peer_dir();
   const std::string weights = peer + "/models/fmnist-mlp.json";
-  if (!fs::exists(weights) || !fs::exists(peer + "/quant.py"))
-    GTEST_SKIP() << "no peer harness with fmnist-mlp weights at " << peer;
-  if (std::system("/usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "/usr/bin/python3 cannot import torch and numpy";
+  QDSE_REQUIRE(fs::exists(weights) && fs::exists(peer + "/quant.py"),
+               "no peer harness with fmnist-mlp weights at " << peer);
+  QDSE_REQUIRE(std::system("/usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1") == 0,
+               "/usr/bin/python3 cannot import torch and numpy (apt-get install python3-torch python3-numpy)");
 
   const fs::path dir = fs::temp_directory_path() / ("qdse_peer_crosscheck_" + std::to_string(::getpid()));
   fs::remove_all(dir);

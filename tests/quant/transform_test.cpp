@@ -4,10 +4,10 @@
 #include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/ir/zoo.hpp"
-#include "qdse/quant/calibration.hpp"
+#include "qdse/lower/calibration.hpp"
 #include "qdse/quant/formats/integer_reference.hpp"
 #include "qdse/quant/formats/quantize.hpp"
-#include "qdse/quant/transform.hpp"
+#include "qdse/lower/transform.hpp"
 
 namespace qdse::quant {
 namespace {

@@ -4,6 +4,8 @@
 // headless Chromium loads the page with every image decoded.
 #include <gtest/gtest.h>
 
+#include "../support/prerequisites.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -189,7 +191,7 @@ TEST(RunReport, NotARunDirectory) {
 
 TEST(RunReport, HeadlessChromiumDecodesEveryImage) {
   const char* chromium = "/usr/bin/chromium";
-  if (!fs::exists(chromium)) GTEST_SKIP() << "no " << chromium << ": install chromium to run this check";
+  QDSE_REQUIRE(fs::exists(chromium), "no " << chromium << ": install chromium to run this check");
   const auto dir = single_run() / "report";
   const auto n = figure_names(read_json(dir / "report.json")).size();
   const fs::path profile = fixture().dir / "chromium-profile";

@@ -4,6 +4,8 @@
 // trial, leaves a sound database, and its Running leftover is failed via the heartbeat
 // timeout and retried by a resumed search.
 #include <gtest/gtest.h>
+
+#include "../support/prerequisites.hpp"
 #include <signal.h>
 
 #include <set>
@@ -167,7 +169,7 @@ class PostgresConcurrency : public ::testing::Test {
  protected:
   void SetUp() override {
     server_ = PostgresServer::shared();
-    if (!server_) GTEST_SKIP() << PostgresServer::shared_failure();
+    QDSE_REQUIRE(server_, PostgresServer::shared_failure());
   }
   Opener opener(const std::string& study) {
     const std::string url = server_->url();

@@ -3,6 +3,8 @@
 // throw-away server) and, for the claim contract, InMemory.
 #include <atomic>
 
+#include "../support/prerequisites.hpp"
+
 #include "../search/storage_contract.hpp"
 #include "claim_contract.hpp"
 #include "postgres_server.hpp"
@@ -34,7 +36,7 @@ struct PostgresFactory {
     PostgresServer* server = PostgresServer::shared();
     if (!server) {
       // Records the skip; the body then runs harmlessly on memory and is reported skipped.
-      [] { GTEST_SKIP() << PostgresServer::shared_failure(); }();
+      [] { QDSE_REQUIRE(false, PostgresServer::shared_failure()); }();
       return std::make_shared<search::InMemoryStorage>();
     }
     return std::make_shared<PostgresStorage>(server->url(), "contract" + std::to_string(counter++), kSpaceJson, kMin);

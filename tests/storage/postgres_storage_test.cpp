@@ -2,6 +2,8 @@
 // other-version databases, damaged rows, list_studies through the URL factory.
 #include <gtest/gtest.h>
 
+#include "../support/prerequisites.hpp"
+
 #include <pqxx/pqxx>
 
 #include "postgres_server.hpp"
@@ -23,7 +25,7 @@ class PostgresStorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server_ = PostgresServer::shared();
-    if (!server_) GTEST_SKIP() << PostgresServer::shared_failure();
+    QDSE_REQUIRE(server_, PostgresServer::shared_failure());
   }
   // A fresh database named after the running test.
   std::string fresh_db() {

@@ -4,6 +4,8 @@
 // fail-stale and check that every connection's trials() always equals a fresh read.
 #include <gtest/gtest.h>
 
+#include "../support/prerequisites.hpp"
+
 #include <limits>
 #include <random>
 #include <sstream>
@@ -102,7 +104,7 @@ TEST(TrialCache, SqliteConnectionsAlwaysSeeTheCurrentStudy) {
 
 TEST(TrialCache, PostgresConnectionsAlwaysSeeTheCurrentStudy) {
   PostgresServer* server = PostgresServer::shared();
-  if (!server) GTEST_SKIP() << PostgresServer::shared_failure();
+  QDSE_REQUIRE(server, PostgresServer::shared_failure());
   static int run = 0;  // a new study per run (--gtest_repeat reuses the server)
   const std::string study = "cache" + std::to_string(run++);
   run_random_interleaving([&] { return std::make_shared<PostgresStorage>(server->url(), study, kSpaceJson, kMin); });

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+
+#include "../support/prerequisites.hpp"
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -54,8 +56,8 @@ TEST(Trainer, RejectsBadOptions) {
 
 // Integration: fmnist-mlp on a 12k-sample subset reaches >= 80% test accuracy.
 TEST(TrainerIntegration, FmnistMlpSubsetReaches80Percent) {
-  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
-    GTEST_SKIP() << "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)";
+  QDSE_REQUIRE(std::filesystem::exists("/usr/share/datasets/fashion-mnist"),
+               "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
   data::DatasetOptions opts;
   opts.name = "fashion_mnist";
   opts.limit_train = 12000;

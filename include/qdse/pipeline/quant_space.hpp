@@ -26,7 +26,7 @@
 
 #include "qdse/io/run_config.hpp"
 #include "qdse/ir/graph.hpp"
-#include "qdse/quant/calibration.hpp"
+#include "qdse/lower/calibration.hpp"
 #include "qdse/quant/quant_config.hpp"
 #include "qdse/search/space.hpp"
 

@@ -16,7 +16,7 @@
 
 #include "qdse/ir/graph.hpp"
 #include "qdse/pipeline/quant_space.hpp"
-#include "qdse/quant/calibration.hpp"
+#include "qdse/lower/calibration.hpp"
 #include "qdse/search/space.hpp"
 
 namespace qdse::pipeline {

@@ -39,10 +39,10 @@
 
 #include "qdse/exec/buffer_pool.hpp"
 #include "qdse/exec/executor.hpp"
-#include "qdse/exec/integer_linear.hpp"
+#include "qdse/lower/integer_linear.hpp"
 #include "qdse/ir/graph.hpp"
 #include "qdse/metrics/cost_metrics.hpp"
-#include "qdse/quant/calibration.hpp"
+#include "qdse/lower/calibration.hpp"
 #include "qdse/quant/quant_config.hpp"
 
 namespace qdse::pipeline {

@@ -7,7 +7,7 @@
 // data_in_frac_width, weight_width, ...) into formats, checking every key; see
 // docs/config.md, section [passes.quantize], for the keys of each format.
 // frac_width = "auto" marks a slot whose fractional width is chosen from the
-// tensor's range by the transform (range-aware formats; quant/calibration.hpp).
+// tensor's range by the transform (range-aware formats; lower/calibration.hpp).
 // Thread-safety: plain value types; functions are pure.
 #pragma once
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "qdse/core/file_write.hpp"
 #include "qdse/pipeline/quant_space.hpp"
 #include "qdse/pipeline/search_runner.hpp"
 #include "qdse/search/study.hpp"
@@ -38,9 +39,8 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
 // Human table of best.json's trials (objective values and the metrics in the objective).
 std::string format_best_table(const nlohmann::json& best, const pipeline::StrategyConfig& strategy);
 
-void write_file_atomic(const std::string& path, const std::string& content);
-
-// A CSV cell: quoted (with doubled quotes) when it holds a comma, a quote or a newline.
-std::string csv_escape(const std::string& s);
+// Written through core/file_write.hpp (temporary name + rename).
+using qdse::csv_escape;
+using qdse::write_file_atomic;
 
 }  // namespace qdse::report

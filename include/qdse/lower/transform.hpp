@@ -11,7 +11,7 @@
 #pragma once
 
 #include "qdse/exec/executor.hpp"
-#include "qdse/quant/calibration.hpp"
+#include "qdse/lower/calibration.hpp"
 #include "qdse/quant/quant_config.hpp"
 
 namespace qdse::quant {

@@ -1,4 +1,4 @@
-#include "qdse/quant/calibration.hpp"
+#include "qdse/lower/calibration.hpp"
 
 #include <torch/torch.h>
 

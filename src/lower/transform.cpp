@@ -1,4 +1,4 @@
-#include "qdse/quant/transform.hpp"
+#include "qdse/lower/transform.hpp"
 
 #include <torch/torch.h>
 

@@ -1,5 +1,5 @@
 // IntegerLinear (see integer_linear.hpp): eligibility, weight packing, forward.
-#include "qdse/exec/integer_linear.hpp"
+#include "qdse/lower/integer_linear.hpp"
 
 #include <torch/torch.h>
 
@@ -9,7 +9,7 @@
 #include "qdse/quant/formats/integer_codes.hpp"
 #include "qdse/quant/formats/integer_reference.hpp"
 #include "qdse/quant/formats/quantize.hpp"
-#include "qdse/quant/transform.hpp"
+#include "qdse/lower/transform.hpp"
 
 namespace qdse::exec {
 namespace {

@@ -1,0 +1,3 @@
+// Fixture for the LayerRuleRejectsUpwardInclude test: the ir layer reaching up into pipeline.
+#include "qdse/ir/graph.hpp"
+#include "qdse/pipeline/search_runner.hpp"
