@@ -48,18 +48,25 @@ class ParzenEstimator {
  private:
   struct ParamKernels {
     bool categorical = false;
-    // Categorical: kernels observing the same choice are identical, so the distinct
-    // rows ((C + 1) x C: one per observed choice, then the prior) are stored once with
-    // their logs, and row_of[k] says which one kernel k uses. This keeps construction
-    // O(K + C^2) instead of O(K * C) logarithms.
+    // Categorical: kernels observing the same choice are identical, so only the
+    // distinct rows are kept (row_choice: the observed choice, n_choices for the
+    // prior) and row_of[k] says which one kernel k uses. Row probabilities are
+    // computed from a few numbers rather than stored: memory is O(C + distinct rows),
+    // not O(C^2) (a 100,000-choice param would need 80 GB as a C x C table).
     std::size_t n_choices = 0;
-    std::vector<double> rows, log_rows, log_marginal, marginal;
-    std::vector<std::uint32_t> row_of;
+    bool distance = false;              // ordered_categoricals distance kernel
+    double coef = 0.0;                  // its sharpness
+    double onehot_base = 0.0, onehot_norm = 1.0, log_hit = 0.0, log_miss = 0.0;
+    std::vector<std::uint32_t> row_choice, row_of;
+    std::vector<double> row_log_norm;   // distance kernel: log of each row's normaliser
+    std::vector<double> marginal, log_marginal;
     // Numeric, in transformed space (log for log floats); step 0 = continuous.
     bool log_scale = false;
     double step = 0.0, low = 0.0, high = 0.0;
     std::vector<double> mus, sigmas, log_norms;
   };
+  static double distance_exponent(const ParamKernels& pk, std::size_t r, std::size_t c);
+  static double categorical_log_p(const ParamKernels& pk, std::size_t row, std::size_t c);
   double sample_kernel(const ParamKernels& pk, std::size_t k, Rng& rng) const;
   double log_kernel(const ParamKernels& pk, std::size_t k, double value) const;
 

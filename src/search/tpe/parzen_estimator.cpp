@@ -26,6 +26,20 @@ double log_sum_exp(const double* v, std::size_t n) {
 
 }  // namespace
 
+double ParzenEstimator::distance_exponent(const ParamKernels& pk, std::size_t r, std::size_t c) {
+  const std::size_t C = pk.n_choices;
+  const double dmax = static_cast<double>(std::max(r, C - 1 - r));
+  const double d = std::abs(static_cast<double>(c) - static_cast<double>(r)) / dmax;
+  return -d * d * pk.coef;
+}
+
+double ParzenEstimator::categorical_log_p(const ParamKernels& pk, std::size_t row, std::size_t c) {
+  const std::size_t r = pk.row_choice[row];
+  if (r == pk.n_choices) return -std::log(static_cast<double>(pk.n_choices));  // prior: uniform
+  if (pk.distance) return distance_exponent(pk, r, c) - pk.row_log_norm[row];
+  return c == r ? pk.log_hit : pk.log_miss;
+}
+
 ParzenEstimator::ParzenEstimator(const SearchSpace& space, const std::vector<const ParamVector*>& observations,
                                  const std::vector<double>& weights, const ParzenOptions& options) {
   QDSE_ASSERT(observations.size() == weights.size(), "one weight per observation");
@@ -48,39 +62,55 @@ ParzenEstimator::ParzenEstimator(const SearchSpace& space, const std::vector<con
       pk.categorical = true;
       const std::size_t C = cat->choices.size();
       pk.n_choices = C;
-      const bool distance_kernel = options.ordered_categoricals && cat->ordered && C > 1;
+      pk.distance = options.ordered_categoricals && cat->ordered && C > 1;
       // Optuna's sharpness for distance kernels: grows with the number of kernels.
-      const double coef = std::log(static_cast<double>(n_kernels) / options.prior_weight) *
-                          std::log(static_cast<double>(C)) / std::log(6.0);
-      pk.rows.assign((C + 1) * C, 0.0);
-      for (std::size_t r = 0; r <= C; ++r) {
-        double* row = &pk.rows[r * C];
-        if (r == C) {
-          std::fill(row, row + C, 1.0);  // prior: uniform
-        } else if (distance_kernel) {
-          const double dmax = static_cast<double>(std::max(r, C - 1 - r));
-          for (std::size_t c = 0; c < C; ++c) {
-            const double d = std::abs(static_cast<double>(c) - static_cast<double>(r)) / dmax;
-            row[c] = std::exp(-d * d * coef);
-          }
-        } else {
-          std::fill(row, row + C, options.prior_weight / static_cast<double>(n_kernels));
-          row[r] += 1.0;
-        }
-        const double sum = std::accumulate(row, row + C, 0.0);
-        for (std::size_t c = 0; c < C; ++c) row[c] /= sum;
-      }
-      pk.log_rows.resize(pk.rows.size());
-      for (std::size_t i = 0; i < pk.rows.size(); ++i) pk.log_rows[i] = std::log(pk.rows[i]);
+      pk.coef = std::log(static_cast<double>(n_kernels) / options.prior_weight) * std::log(static_cast<double>(C)) /
+                std::log(6.0);
+      // One-hot kernel: prior_weight/K on every choice plus 1 on the observed one, normalised.
+      const double b = options.prior_weight / static_cast<double>(n_kernels);
+      const double norm = static_cast<double>(C) * b + 1.0;
+      pk.onehot_base = b;
+      pk.onehot_norm = norm;
+      pk.log_hit = std::log((b + 1.0) / norm);
+      pk.log_miss = std::log(b / norm);
+      // Distinct rows: kernels observing the same choice are identical.
+      std::vector<std::uint32_t> slot(C + 1, std::numeric_limits<std::uint32_t>::max());
+      std::vector<double> row_weight;
       pk.row_of.resize(n_kernels);
-      std::vector<double> row_weight(C + 1, 0.0);
       for (std::size_t k = 0; k < n_kernels; ++k) {
-        pk.row_of[k] = static_cast<std::uint32_t>(k == n_obs ? C : static_cast<std::size_t>((*observations[k])[p]));
-        row_weight[pk.row_of[k]] += weights_[k];
+        const std::size_t r = k == n_obs ? C : static_cast<std::size_t>((*observations[k])[p]);
+        QDSE_ASSERT(r <= C, "categorical observation outside its choices");
+        if (slot[r] == std::numeric_limits<std::uint32_t>::max()) {
+          slot[r] = static_cast<std::uint32_t>(pk.row_choice.size());
+          pk.row_choice.push_back(static_cast<std::uint32_t>(r));
+          row_weight.push_back(0.0);
+        }
+        pk.row_of[k] = slot[r];
+        row_weight[slot[r]] += weights_[k];
+      }
+      const std::size_t D = pk.row_choice.size();
+      pk.row_log_norm.assign(D, 0.0);
+      if (pk.distance) {
+        for (std::size_t d = 0; d < D; ++d) {
+          if (pk.row_choice[d] == C) continue;
+          double z = 0.0;
+          for (std::size_t c = 0; c < C; ++c) z += std::exp(distance_exponent(pk, pk.row_choice[d], c));
+          pk.row_log_norm[d] = std::log(z);
+        }
       }
       pk.marginal.assign(C, 0.0);
-      for (std::size_t r = 0; r <= C; ++r)
-        for (std::size_t c = 0; c < C; ++c) pk.marginal[c] += row_weight[r] * pk.rows[r * C + c];
+      for (std::size_t d = 0; d < D; ++d) {
+        const std::size_t r = pk.row_choice[d];
+        if (r == C) {
+          for (double& m : pk.marginal) m += row_weight[d] / static_cast<double>(C);
+        } else if (pk.distance) {
+          for (std::size_t c = 0; c < C; ++c) pk.marginal[c] += row_weight[d] * std::exp(categorical_log_p(pk, d, c));
+        } else {
+          const double miss = row_weight[d] * (b / norm);
+          for (double& m : pk.marginal) m += miss;
+          pk.marginal[r] += row_weight[d] * ((b + 1.0) / norm) - miss;
+        }
+      }
       pk.log_marginal.resize(C);
       for (std::size_t c = 0; c < C; ++c) pk.log_marginal[c] = std::log(pk.marginal[c]);
       continue;
@@ -152,8 +182,18 @@ ParzenEstimator::ParzenEstimator(const SearchSpace& space, const std::vector<con
 
 double ParzenEstimator::sample_kernel(const ParamKernels& pk, std::size_t k, Rng& rng) const {
   if (pk.categorical) {
-    return static_cast<double>(
-        weighted_index(rng, std::span<const double>(&pk.rows[pk.row_of[k] * pk.n_choices], pk.n_choices)));
+    const std::size_t row = pk.row_of[k], r = pk.row_choice[row], C = pk.n_choices;
+    if (r == C) return static_cast<double>(uniform_index(rng, C));
+    if (!pk.distance) {
+      // Mass 1 on r plus onehot_base on every choice, out of onehot_norm.
+      const double u = uniform01(rng) * pk.onehot_norm;
+      if (u < 1.0) return static_cast<double>(r);
+      return static_cast<double>(std::min(C - 1, static_cast<std::size_t>((u - 1.0) / pk.onehot_base)));
+    }
+    thread_local std::vector<double> probs;
+    probs.resize(C);
+    for (std::size_t c = 0; c < C; ++c) probs[c] = std::exp(categorical_log_p(pk, row, c));
+    return static_cast<double>(weighted_index(rng, probs));
   }
   const double lo = pk.low - pk.step / 2, hi = pk.high + pk.step / 2;
   double x = hi > lo ? sample_truncnorm(rng, pk.mus[k], pk.sigmas[k], lo, hi) : pk.low;
@@ -166,7 +206,7 @@ double ParzenEstimator::sample_kernel(const ParamKernels& pk, std::size_t k, Rng
 }
 
 double ParzenEstimator::log_kernel(const ParamKernels& pk, std::size_t k, double value) const {
-  if (pk.categorical) return pk.log_rows[pk.row_of[k] * pk.n_choices + static_cast<std::size_t>(value)];
+  if (pk.categorical) return categorical_log_p(pk, pk.row_of[k], static_cast<std::size_t>(value));
   const double mu = pk.mus[k], sigma = pk.sigmas[k];
   if (pk.step > 0.0) {
     const double a = (value - pk.step / 2 - mu) / sigma, b = (value + pk.step / 2 - mu) / sigma;
@@ -191,11 +231,11 @@ double ParzenEstimator::log_pdf(const ParamVector& x) const {
   for (std::size_t p = 0; p < params_.size(); ++p) {
     const ParamKernels& pk = params_[p];
     if (pk.categorical) {
-      // Only C + 1 distinct values per param: look them up once, then gather.
+      // One value per distinct row: look them up once, then gather.
       thread_local std::vector<double> column;
-      column.resize(pk.n_choices + 1);
+      column.resize(pk.row_choice.size());
       const std::size_t c = static_cast<std::size_t>(x[p]);
-      for (std::size_t r = 0; r <= pk.n_choices; ++r) column[r] = pk.log_rows[r * pk.n_choices + c];
+      for (std::size_t r = 0; r < column.size(); ++r) column[r] = categorical_log_p(pk, r, c);
       for (std::size_t k = 0; k < terms.size(); ++k) terms[k] += column[pk.row_of[k]];
     } else {
       for (std::size_t k = 0; k < terms.size(); ++k) terms[k] += log_kernel(pk, k, x[p]);
