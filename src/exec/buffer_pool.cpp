@@ -4,17 +4,77 @@
 #include <torch/torch.h>
 
 #include <cstdlib>
+#include <new>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "qdse/core/error.hpp"
 
 namespace qdse::exec {
+namespace {
+
+// Buffers of at least this many bytes are pages mapped for them alone (see the header:
+// in the malloc heap, small long-lived objects would split their freed space).
+constexpr int64_t kMapBytes = 64 * 1024;
+
+int64_t page_bytes() {
+#if defined(__linux__)
+  static const int64_t page = std::max<int64_t>(4096, sysconf(_SC_PAGESIZE));
+  return page;
+#else
+  return 4096;
+#endif
+}
+
+bool mapped(int64_t capacity) {
+#if defined(__linux__)
+  return capacity >= kMapBytes;
+#else
+  (void)capacity;
+  return false;
+#endif
+}
+
+int64_t capacity_for(int64_t bytes) {
+  const int64_t unit = bytes >= kMapBytes ? page_bytes() : 64;
+  return (bytes + unit - 1) / unit * unit;
+}
+
+void* allocate(int64_t capacity) {
+#if defined(__linux__)
+  if (mapped(capacity)) {
+    void* p = mmap(nullptr, static_cast<std::size_t>(capacity), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return p;
+  }
+#endif
+  void* p = std::aligned_alloc(64, static_cast<std::size_t>(capacity));
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void deallocate(void* p, int64_t capacity) {
+#if defined(__linux__)
+  if (mapped(capacity)) {
+    munmap(p, static_cast<std::size_t>(capacity));
+    return;
+  }
+#endif
+  std::free(p);
+}
+
+}  // namespace
 
 std::shared_ptr<BufferPool> BufferPool::create(int64_t max_free_bytes, int64_t min_bytes) {
   return std::shared_ptr<BufferPool>(new BufferPool(max_free_bytes, min_bytes));
 }
 
 BufferPool::~BufferPool() {
-  for (auto& [cap, p] : free_) std::free(p);
+  for (auto& [cap, p] : free_) deallocate(p, cap);
 }
 
 int64_t BufferPool::free_bytes() const {
@@ -41,9 +101,8 @@ at::Tensor BufferPool::empty(const std::vector<int64_t>& sizes, at::ScalarType d
     }
   }
   if (!p) {
-    cap = (bytes + 63) / 64 * 64;
-    p = std::aligned_alloc(64, static_cast<std::size_t>(cap));
-    if (!p) throw std::bad_alloc();
+    cap = capacity_for(bytes);
+    p = allocate(cap);
   }
   auto self = shared_from_this();
   return torch::from_blob(
@@ -59,7 +118,7 @@ void BufferPool::release(void* p, int64_t capacity) {
       return;
     }
   }
-  std::free(p);
+  deallocate(p, capacity);  // mapped buffers go back to the OS at once
 }
 
 }  // namespace qdse::exec

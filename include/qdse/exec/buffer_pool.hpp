@@ -6,6 +6,12 @@
 // old ones; returning freed buffers to a free list (instead of to the OS, which glibc
 // does for large blocks) turns those allocations into reuse. Buffers below
 // `min_bytes` come from libtorch as usual; at most `max_free_bytes` are kept idle.
+// Buffers of 64 KiB and more are anonymous mappings of their own (mmap), not malloc
+// blocks: the memo holds them for thousands of trials while small long-lived objects
+// (trial records) are allocated between them, and in the malloc heap those objects
+// split the space evicted buffers leave, so that every refill took fresh memory (RSS
+// grew by ~70 KB per trial, 2.4 GB at 30 000 trials; docs/performance.md). A mapping
+// beyond the idle cap goes back to the OS when released.
 // Tensors hold a reference to the pool, so it lives until the last of them is freed.
 // Thread-safety: empty() and the tensors' deleters may run on any thread.
 #pragma once
@@ -23,7 +29,7 @@ namespace qdse::exec {
 
 class BufferPool : public std::enable_shared_from_this<BufferPool> {
  public:
-  static std::shared_ptr<BufferPool> create(int64_t max_free_bytes, int64_t min_bytes = 256 * 1024);
+  static std::shared_ptr<BufferPool> create(int64_t max_free_bytes, int64_t min_bytes = 64 * 1024);
   ~BufferPool();
 
   // An uninitialized contiguous CPU tensor.
