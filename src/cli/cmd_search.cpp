@@ -270,6 +270,14 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
                 summary.trials, format_duration(summary.seconds).c_str(), summary.cached, summary.failed,
                 summary.retried, summary.exhausted ? "; space exhausted" : "",
                 summary.timed_out ? "; timeout reached" : "", summary.interrupted ? "; interrupted" : "");
+    if (!summary.held_elsewhere.empty()) {  // the sampler is done, but not these configurations
+      std::printf("space not exhausted yet: %zu configurations are held by Running trials of other workers:",
+                  summary.held_elsewhere.size());
+      for (const auto& t : summary.held_elsewhere)
+        std::printf(" trial %d (%s, heartbeat %.0f s ago)", t.number, t.worker.empty() ? "?" : t.worker.c_str(),
+                    t.heartbeat_age);
+      std::printf("; run again once they finish, or after --heartbeat seconds if their worker died\n");
+    }
     std::printf("study `%s` in %s: %zu trials in all (the results below cover all of them)\n", setup.study.c_str(),
                 shown_storage.c_str(), study.trials().size());
     for (const auto& e : summary.errors) std::fprintf(stderr, "failed %s\n", e.c_str());

@@ -221,7 +221,7 @@ void add_studies_command(CLI::App& app, GlobalOptions& global) {
     const auto studies = storage::list_studies(url);
     nlohmann::json all = nlohmann::json::array();
     for (const auto& s : studies) {
-      const auto trials = storage::open_storage(url, s.name)->trials();  // load only
+      const auto trials = storage::open_storage_read_only(url, s.name)->trials();
       nlohmann::json j = {{"name", s.name},
                           {"directions", nlohmann::json::array()},
                           {"created_time", s.created_time},
@@ -284,7 +284,7 @@ void add_trials_command(CLI::App& app, GlobalOptions& global) {
   cmd->callback([&global] {
     const auto studies = storage::list_studies(url);
     const auto& summary = find_study(studies, study, url);
-    const auto storage = storage::open_storage(url, summary.name);  // load only
+    const auto storage = storage::open_storage_read_only(url, summary.name);
     const auto trials = storage->trials();
     const ParamNames names(summary.space_json);
     const std::string fmt = global.json ? "json" : format;

@@ -159,6 +159,13 @@ SearchSummary run_search(search::Study& study, const QuantSpace& space,
   }
   if (shared.error) std::rethrow_exception(shared.error);
   SearchSummary s = std::move(shared.summary);
+  if (s.exhausted) {
+    // The sampler has nothing left, but a configuration held by another worker's Running
+    // trial is not done: the space is exhausted only when none is (this process's own
+    // trials are all finished now that every job has returned).
+    s.held_elsewhere = study.storage().running_trials();
+    s.exhausted = s.held_elsewhere.empty();
+  }
   s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   s.peak_rss = peak_rss_bytes();
   return s;

@@ -107,6 +107,26 @@ std::vector<FrozenTrial> Storage::trials_since(int from, const std::vector<int>&
   return out;
 }
 
+std::vector<RunningTrial> Storage::running_trials() const {
+  std::vector<RunningTrial> out;
+  for (auto& t : trials())
+    if (t.state == TrialState::Running) out.push_back(RunningTrial{t.number, std::move(t.params), t.worker, "", 0, 0.0});
+  return out;
+}
+
+std::vector<RunningTrial> InMemoryStorage::running_trials() const {
+  std::lock_guard lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<RunningTrial> out;
+  for (std::size_t i = 0; i < trials_.size(); ++i) {
+    const FrozenTrial& t = trials_[i];
+    if (t.state != TrialState::Running) continue;
+    const double age = std::chrono::duration<double>(now - extra_[i].heartbeat).count();
+    out.push_back(RunningTrial{t.number, t.params, t.worker, "", 0, age});
+  }
+  return out;
+}
+
 std::vector<FrozenTrial> InMemoryStorage::trials_since(int from, const std::vector<int>& watch) const {
   std::lock_guard lock(mutex_);
   std::vector<FrozenTrial> out;

@@ -82,7 +82,14 @@ std::optional<TrialHandle> Study::ask() {
 }
 
 std::vector<StaleTrial> Study::fail_stale_trials(double timeout_seconds) {
-  auto stale = storage_->fail_stale_trials(timeout_seconds);
+  // Read (and so validate, docs/storage.md "Rows are untrusted") every row before
+  // writing anything: a damaged study stops here with the study, trial and column named.
+  (void)storage_->trials();
+  // Trials of processes of this machine that are gone fail at once; the heartbeat
+  // timeout is for the rest (other hosts, or no process recorded).
+  auto stale = storage_->fail_dead_local_trials();
+  for (auto& t : storage_->fail_stale_trials(timeout_seconds)) stale.push_back(std::move(t));
+  std::sort(stale.begin(), stale.end(), [](const StaleTrial& a, const StaleTrial& b) { return a.number < b.number; });
   // Not only what this call failed: a worker that failed stale trials may itself have
   // died before retrying them. Every Failed trial that is not a retry and that no
   // Failed retry points at is a candidate; the claim in ask() then decides (it fails

@@ -61,6 +61,21 @@ std::shared_ptr<search::Storage> open_storage(const std::string& url, const std:
   reject(url, "unknown kind");
 }
 
+std::shared_ptr<search::Storage> open_storage_read_only(const std::string& url, const std::string& study) {
+  const auto parsed = parse_storage_url(url);
+  switch (parsed.kind) {
+    case StorageKind::Memory: return std::make_shared<search::InMemoryStorage>();
+    case StorageKind::Sqlite: {
+      SqliteOptions options;
+      options.read_only = true;
+      return std::make_shared<SqliteStorage>(parsed.target, study, "", std::vector<search::Direction>{}, options);
+    }
+    case StorageKind::Postgres:
+      return std::make_shared<PostgresStorage>(parsed.target, study, "", std::vector<search::Direction>{}, true);
+  }
+  reject(url, "unknown kind");
+}
+
 std::vector<StudySummary> list_studies(const std::string& url) {
   const auto parsed = parse_storage_url(url);
   switch (parsed.kind) {

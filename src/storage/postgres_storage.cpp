@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 
 #include "qdse/core/error.hpp"
+#include "qdse/storage/process_identity.hpp"
 #include "qdse/storage/row_codec.hpp"
 #include "trial_cache.hpp"
 
@@ -48,6 +49,9 @@ CREATE TABLE trials(
   worker TEXT NOT NULL DEFAULT '',
   heartbeat DOUBLE PRECISION NOT NULL,
   retry_of BIGINT,
+  host TEXT NOT NULL DEFAULT '',
+  pid BIGINT NOT NULL DEFAULT 0,
+  process_start TEXT NOT NULL DEFAULT '',
   PRIMARY KEY(study_id, number),
   UNIQUE(study_id, claim_key));
 CREATE INDEX trials_by_state ON trials(study_id, state);
@@ -119,6 +123,9 @@ class PostgresDb {
   std::vector<Direction> directions;
   long long study_id = -1;
   std::string context;
+  int schema_version = kSchemaVersion;  // of the database: 1 lacks the process columns
+  bool read_only = false;               // a session of a read command
+  RowRules rules;                       // what every trial row of the study must agree with
   std::unique_ptr<pqxx::connection> conn;
   std::mutex mutex;
   TrialCache trials;  // what trials() has read so far (see trial_cache.hpp)
@@ -162,7 +169,23 @@ class PostgresDb {
     row.start_time = text_or_empty(r[8]);
     row.end_time = text_or_empty(r[9]);
     row.worker = text_or_empty(r[10]);
-    return decode_trial(row, context);
+    return decode_trial(row, context, rules);
+  }
+
+  // The rows `UPDATE ... RETURNING number, params_json, worker, retry_of` failed, by number.
+  std::vector<search::StaleTrial> stale_trials(const pqxx::result& r) const {
+    std::vector<search::StaleTrial> out;
+    for (const auto& row : r) {
+      search::StaleTrial t;
+      t.number = static_cast<int>(parse_integer(row[0], context, "number"));
+      const std::string ctx = context + ", trial " + std::to_string(t.number);
+      t.params = decode_doubles(text_or_empty(row[1]), "params_json", ctx);
+      t.worker = text_or_empty(row[2]);
+      if (!row[3].is_null()) t.retry_of = static_cast<int>(parse_integer(row[3], ctx, "retry_of"));
+      out.push_back(std::move(t));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
+    return out;
   }
 
   [[noreturn]] void fail_not_running(pqxx::transaction_base& tx, int number, const char* op) {
@@ -184,21 +207,28 @@ class PostgresDb {
   std::optional<int> create(const ParamVector& params, double sample_seconds, const std::string& worker,
                             bool claim, std::optional<int> retry_of) {
     const std::string key = params_key(params);
+    // From schema version 2 the creating process is recorded too ($9-$11; a version-1
+    // database has no such columns and ignores them).
+    const bool v2 = schema_version >= 2;
+    const ProcessIdentity self = this_process();
     for (int attempt = 0;; ++attempt) {
       try {
         pqxx::nontransaction tx(*conn);
-        auto r = exec_hot(
-            tx, "qdse_create",
+        const std::string sql =
             std::string("WITH held AS (SELECT EXISTS (SELECT 1 FROM trials WHERE study_id = $1 AND claim_key = $2) AS h), "
                         "n AS (UPDATE studies SET next_trial_number = next_trial_number + 1 WHERE study_id = $1 "
                         "AND NOT ($8::boolean AND (SELECT h FROM held)) RETURNING next_trial_number - 1 AS number) "
                         "INSERT INTO trials(study_id, number, state, params_json, claim_key, sample_seconds, "
-                        "start_time, worker, heartbeat, retry_of) "
-                        "SELECT $1, n.number, 'running', $3, CASE WHEN (SELECT h FROM held) THEN NULL ELSE $2 END, "
-                        "$4::float8, $5, $6, ") +
-                kNow + ", NULLIF($7, -1) FROM n RETURNING number",
-            study_id, key, encode_doubles(params), float_text(sample_seconds), search::iso8601_now(), worker,
-            retry_of ? static_cast<long long>(*retry_of) : -1LL, claim);
+                        "start_time, worker, heartbeat, retry_of") +
+            (v2 ? ", host, pid, process_start" : "") +
+            ") SELECT $1, n.number, 'running', $3, CASE WHEN (SELECT h FROM held) THEN NULL ELSE $2 END, "
+            "$4::float8, $5, $6, " +
+            kNow + ", NULLIF($7, -1)" + (v2 ? ", $9, $10, $11" : "") + " FROM n RETURNING number";
+        const long long retry = retry_of ? static_cast<long long>(*retry_of) : -1LL;
+        auto r = v2 ? exec_hot(tx, "qdse_create", sql, study_id, key, encode_doubles(params), float_text(sample_seconds),
+                               search::iso8601_now(), worker, retry, claim, self.host, self.pid, self.start)
+                    : exec_hot(tx, "qdse_create_v1", sql, study_id, key, encode_doubles(params),
+                               float_text(sample_seconds), search::iso8601_now(), worker, retry, claim);
         if (r.empty()) {
           if (claim) return std::nullopt;  // held: nothing written, no number used
           throw Error(ErrorKind::Storage, context + ": the study row vanished");
@@ -254,11 +284,15 @@ bool validate_schema(Db& db, pqxx::transaction_base& tx) {
     throw Error(ErrorKind::Storage, "PostgreSQL database `" + db.url + "` has a qdse_meta table of application `" +
                                         application + "`, not qdse; qdse leaves it untouched");
   }
-  if (version_text != std::to_string(kSchemaVersion)) {
+  int version = -1;
+  for (int v = kOldestSchemaVersion; v <= kSchemaVersion; ++v)
+    if (version_text == std::to_string(v)) version = v;
+  if (version < 0) {
     throw Error(ErrorKind::Storage, "PostgreSQL database `" + db.url + "` has qdse schema version `" + version_text +
-                                        "` but this qdse reads version " + std::to_string(kSchemaVersion) +
-                                        "; the database was not changed");
+                                        "` but this qdse reads versions " + std::to_string(kOldestSchemaVersion) +
+                                        " to " + std::to_string(kSchemaVersion) + "; the database was not changed");
   }
+  db.schema_version = version;
   if (!tables.contains("studies") || !tables.contains("trials")) {
     throw Error(ErrorKind::Storage, "PostgreSQL database `" + db.url + "` has qdse_meta but lacks studies/trials (damaged)");
   }
@@ -270,6 +304,7 @@ void ensure_schema(Db& db) {
     pqxx::read_transaction tx(*db.conn);
     if (validate_schema(db, tx)) return;
   }
+  if (db.read_only) throw Error(ErrorKind::Storage, "no study `" + db.study + "` in `" + db.url + "` (no qdse schema)");
   pqxx::work tx(*db.conn);
   tx.exec_params("SELECT pg_advisory_xact_lock($1)", kSchemaLockKey);
   if (!validate_schema(db, tx)) {  // nobody created it meanwhile
@@ -304,7 +339,7 @@ void attach_study(Db& db, const std::string& space_json, const std::vector<Direc
   pqxx::work tx(*db.conn);
   auto st = find_study(db, tx);
   if (!st) {
-    if (given_space.empty() || directions.empty()) {
+    if (given_space.empty() || directions.empty() || db.read_only) {
       std::string names;
       for (const auto& row : tx.exec("SELECT name FROM studies ORDER BY name"))
         names += (names.empty() ? "" : ", ") + text_or_empty(row[0]);
@@ -333,6 +368,7 @@ void attach_study(Db& db, const std::string& space_json, const std::vector<Direc
   db.space_json = st->space_json;
   db.directions = st->directions;
   db.context = ctx;
+  db.rules = row_rules(st->space_json, st->directions);
 }
 
 std::unique_ptr<pqxx::connection> connect(const std::string& url, const std::string& redacted) {
@@ -346,9 +382,13 @@ std::unique_ptr<pqxx::connection> connect(const std::string& url, const std::str
 }  // namespace
 
 PostgresStorage::PostgresStorage(const std::string& url, const std::string& study, const std::string& space_json,
-                                 const std::vector<Direction>& directions)
+                                 const std::vector<Direction>& directions, bool read_only)
     : db_(std::make_unique<detail::PostgresDb>()) {
   if (study.empty()) throw Error(ErrorKind::InvalidArgument, "PostgresStorage: the study name is empty");
+  if (read_only && (!space_json.empty() || !directions.empty())) {
+    throw Error(ErrorKind::InvalidArgument, "PostgresStorage: a read-only storage only loads (no space or directions)");
+  }
+  db_->read_only = read_only;
   db_->url = redact_url(url);
   db_->study = study;
   db_->conn = connect(url, db_->url);
@@ -357,6 +397,7 @@ PostgresStorage::PostgresStorage(const std::string& url, const std::string& stud
     // loses nothing, a crashed server at most its last commits, never consistency. A URL
     // that sets synchronous_commit itself (options=-csynchronous_commit%3Don) keeps it.
     if (url.find("synchronous_commit") == std::string::npos) db_->conn->set_variable("synchronous_commit", "off");
+    if (read_only) db_->conn->set_variable("default_transaction_read_only", "on");  // the server refuses writes
     ensure_schema(*db_);
     attach_study(*db_, space_json, directions);
   });
@@ -476,18 +517,66 @@ std::vector<search::StaleTrial> PostgresStorage::fail_stale_trials(double timeou
                                         "WHERE study_id = $2 AND state = 'running' AND heartbeat <= ") +
                                 kNow + " - $3::float8 RETURNING number, params_json, worker, retry_of",
                             search::iso8601_now(), db_->study_id, float_text(timeout_seconds));
-    std::vector<search::StaleTrial> stale;
+    auto stale = db_->stale_trials(r);  // decoded before the commit: a bad row rolls back
+    tx.commit();
+    return stale;
+  });
+}
+
+std::vector<search::RunningTrial> PostgresStorage::running_trials() const {
+  std::lock_guard lock(db_->mutex);
+  return db_->guarded("reading running trials", [&] {
+    pqxx::read_transaction tx(*db_->conn);
+    const bool v2 = db_->schema_version >= 2;
+    // Heartbeat ages on the server's clock, as the stale cutoff.
+    auto r = tx.exec_params(std::string("SELECT number, params_json, worker, (") + kNow + " - heartbeat)::text, " +
+                                (v2 ? "host, pid" : "'', 0") +
+                                " FROM trials WHERE study_id = $1 AND state = 'running' ORDER BY number",
+                            db_->study_id);
+    std::vector<search::RunningTrial> out;
     for (const auto& row : r) {
-      search::StaleTrial t;
+      search::RunningTrial t;
       t.number = static_cast<int>(parse_integer(row[0], db_->context, "number"));
       const std::string ctx = db_->context + ", trial " + std::to_string(t.number);
       t.params = decode_doubles(text_or_empty(row[1]), "params_json", ctx);
       t.worker = text_or_empty(row[2]);
-      if (!row[3].is_null()) t.retry_of = static_cast<int>(parse_integer(row[3], ctx, "retry_of"));
-      stale.push_back(std::move(t));
+      t.heartbeat_age = std::max(0.0, parse_float(row[3], ctx, "heartbeat"));
+      t.host = text_or_empty(row[4]);
+      t.pid = parse_integer(row[5], ctx, "pid");
+      out.push_back(std::move(t));
     }
+    return out;
+  });
+}
+
+std::vector<search::StaleTrial> PostgresStorage::fail_dead_local_trials() {
+  std::lock_guard lock(db_->mutex);
+  if (db_->schema_version < 2 || db_->read_only) return std::vector<search::StaleTrial>{};
+  return db_->guarded("failing trials of dead processes", [&] {
+    std::vector<long long> dead;
+    {
+      pqxx::read_transaction tx(*db_->conn);
+      for (const auto& row : tx.exec_params("SELECT number, host, pid, process_start FROM trials WHERE study_id = $1 "
+                                            "AND state = 'running' AND process_start <> '' ORDER BY number",
+                                            db_->study_id)) {
+        const ProcessIdentity holder{text_or_empty(row[1]), parse_integer(row[2], db_->context, "pid"),
+                                     text_or_empty(row[3])};
+        if (liveness(holder) == ProcessLiveness::Dead) dead.push_back(parse_integer(row[0], db_->context, "number"));
+      }
+    }
+    if (dead.empty()) return std::vector<search::StaleTrial>{};
+    std::string numbers = "{";
+    for (long long n : dead) numbers += (numbers.size() > 1 ? "," : "") + std::to_string(n);
+    numbers += "}";
+    pqxx::work tx(*db_->conn);
+    // One statement, `state = 'running'`: a concurrent caller cannot fail (and retry) the
+    // same trial too; a dead process cannot come back, so the check above stays true.
+    auto r = tx.exec_params("UPDATE trials SET state = 'failed', end_time = $1, claim_key = NULL WHERE study_id = $2 "
+                            "AND state = 'running' AND number = ANY($3::bigint[]) RETURNING number, params_json, "
+                            "worker, retry_of",
+                            search::iso8601_now(), db_->study_id, numbers);
+    auto stale = db_->stale_trials(r);  // decoded before the commit: a bad row rolls back
     tx.commit();
-    std::sort(stale.begin(), stale.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
     return stale;
   });
 }

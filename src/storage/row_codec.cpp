@@ -198,7 +198,51 @@ search::TrialState decode_state(std::string_view text, std::string_view context)
   fail(context, "state", "holds `" + std::string(text) + "` (expected running, complete, failed or pruned)");
 }
 
-search::FrozenTrial decode_trial(const RawTrialRow& row, std::string_view study_context) {
+RowRules row_rules(std::string_view space_json, const std::vector<search::Direction>& directions) {
+  RowRules rules;
+  const json j = json::parse(space_json.begin(), space_json.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return rules;
+  const auto params = j.find("params");
+  if (params == j.end() || !params->is_array()) return rules;
+  for (const auto& p : *params) {
+    const bool named = p.is_object() && p.contains("name") && p["name"].is_string();
+    const bool categorical = named && p.contains("choices") && p["choices"].is_array();
+    if (!named || (!categorical && !p.contains("distribution"))) return RowRules{};
+    rules.names.push_back(p["name"].get<std::string>());
+    rules.n_choices.push_back(categorical ? p["choices"].size() : 0);
+  }
+  rules.known_space = true;
+  rules.n_directions = directions.size();
+  return rules;
+}
+
+namespace {
+
+// The checks of RowRules (see row_codec.hpp) on a decoded trial.
+void check_rules(const search::FrozenTrial& t, const RowRules& rules, std::string_view context) {
+  if (!rules.known_space) return;
+  if (t.params.size() != rules.names.size()) {
+    fail(context, "params_json", "holds " + std::to_string(t.params.size()) + " values but the study's space has " +
+                                     std::to_string(rules.names.size()) + " params");
+  }
+  for (std::size_t i = 0; i < t.params.size(); ++i) {
+    const std::size_t n = rules.n_choices[i];
+    const double v = t.params[i];
+    if (n > 0 && !(v >= 0 && v < static_cast<double>(n) && v == std::floor(v))) {
+      fail(context, "params_json", "holds " + shortest(v) + " for param `" + rules.names[i] +
+                                       "`, which is not an index into its " + std::to_string(n) + " choices (0 to " +
+                                       std::to_string(n - 1) + ")");
+    }
+  }
+  if (t.state == search::TrialState::Complete && t.values.size() != rules.n_directions) {
+    fail(context, "values_json", "holds " + std::to_string(t.values.size()) + " values for a complete trial of a " +
+                                     std::to_string(rules.n_directions) + "-objective study");
+  }
+}
+
+}  // namespace
+
+search::FrozenTrial decode_trial(const RawTrialRow& row, std::string_view study_context, const RowRules& rules) {
   const std::string context = std::string(study_context) + ", trial " + std::to_string(row.number);
   if (row.number < 0 || row.number > std::numeric_limits<int>::max()) fail(context, "number", "is out of range");
   search::FrozenTrial t;
@@ -208,10 +252,17 @@ search::FrozenTrial decode_trial(const RawTrialRow& row, std::string_view study_
   for (double p : t.params)
     if (!std::isfinite(p)) fail(context, "params_json", "holds a non-finite value");
   t.values = decode_doubles(row.values_json, "values_json", context);
+  if (t.state == search::TrialState::Complete)  // a non-finite objective fails a trial (Study::tell)
+    for (double v : t.values)
+      if (!std::isfinite(v)) fail(context, "values_json", "holds a non-finite value for a complete trial");
   t.constraints = decode_doubles(row.constraints_json, "constraints_json", context);
+  for (double c : t.constraints)
+    if (std::isnan(c)) fail(context, "constraints_json", "holds NaN");
   t.metrics = decode_metrics(row.metrics_json, context);
-  if (!std::isfinite(row.sample_seconds)) fail(context, "sample_seconds", "is not finite");
-  if (!std::isfinite(row.eval_seconds)) fail(context, "eval_seconds", "is not finite");
+  if (!(std::isfinite(row.sample_seconds) && row.sample_seconds >= 0))
+    fail(context, "sample_seconds", "is not a finite number >= 0");
+  if (!(std::isfinite(row.eval_seconds) && row.eval_seconds >= 0))
+    fail(context, "eval_seconds", "is not a finite number >= 0");
   t.sample_seconds = row.sample_seconds;
   t.eval_seconds = row.eval_seconds;
   t.start_time = row.start_time;
@@ -221,6 +272,7 @@ search::FrozenTrial decode_trial(const RawTrialRow& row, std::string_view study_
   if (search::is_finished(t.state) == t.end_time.empty()) {
     fail(context, "end_time", t.end_time.empty() ? "is empty for a finished trial" : "is set for a running trial");
   }
+  check_rules(t, rules, context);
   return t;
 }
 

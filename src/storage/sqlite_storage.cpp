@@ -1,9 +1,11 @@
 #include "qdse/storage/sqlite_storage.hpp"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <unordered_map>
 
 #include "qdse/core/error.hpp"
+#include "qdse/storage/process_identity.hpp"
 #include "qdse/storage/row_codec.hpp"
 #include "trial_cache.hpp"
 
@@ -50,6 +53,9 @@ CREATE TABLE trials(
   worker TEXT NOT NULL DEFAULT '',
   heartbeat REAL NOT NULL,
   retry_of INTEGER,
+  host TEXT NOT NULL DEFAULT '',
+  pid INTEGER NOT NULL DEFAULT 0,
+  process_start TEXT NOT NULL DEFAULT '',
   PRIMARY KEY(study_id, number),
   UNIQUE(study_id, claim_key));
 CREATE INDEX trials_by_state ON trials(study_id, state);
@@ -76,6 +82,9 @@ class SqliteDb {
   long long study_id = -1;
   std::string context;  // "study `s` in `path`", for row errors
   bool synchronous_full = false;  // see SqliteOptions
+  bool read_only = false;         // see SqliteOptions
+  int schema_version = kSchemaVersion;  // of the file: 1 lacks the process columns
+  RowRules rules;                 // what every trial row of the study must agree with
   sqlite3* handle = nullptr;
   std::mutex mutex;
   std::unordered_map<std::string, sqlite3_stmt*> cache;
@@ -205,7 +214,7 @@ class SqliteDb {
     row.start_time = s.text(8);
     row.end_time = s.text(9);
     row.worker = s.text(10);
-    return decode_trial(row, context);
+    return decode_trial(row, context, rules);
   }
 
   // Error for a trial number that does not exist or is not Running.
@@ -300,10 +309,10 @@ bool validate_schema(Db& db) {
   if (version < 0) {
     throw Error(ErrorKind::Storage, "`" + db.path + "`: qdse_meta.schema_version is `" + version_text + "`, not a number");
   }
-  if (version != kSchemaVersion) {
+  if (version < kOldestSchemaVersion || version > kSchemaVersion) {
     throw Error(ErrorKind::Storage,
-                "`" + db.path + "` has qdse schema version " + std::to_string(version) + " but this qdse reads version " +
-                    std::to_string(kSchemaVersion) +
+                "`" + db.path + "` has qdse schema version " + std::to_string(version) + " but this qdse reads versions " +
+                    std::to_string(kOldestSchemaVersion) + " to " + std::to_string(kSchemaVersion) +
                     (version > kSchemaVersion ? " (written by a newer qdse: use that version)"
                                               : " (written by an older qdse: migrate it or start a new file)") +
                     "; the file was not changed");
@@ -313,6 +322,7 @@ bool validate_schema(Db& db) {
       throw Error(ErrorKind::Storage, "`" + db.path + "` is a qdse database without its `" + t + "` table (damaged)");
     }
   }
+  db.schema_version = version;
   return true;
 }
 
@@ -379,7 +389,65 @@ void create_schema(Db& db) {
   txn.commit();
 }
 
+// `path` as an SQLite URI ("file:...?"): the characters URIs give a meaning are escaped.
+std::string file_uri(const std::string& path) {
+  std::string out = "file:";
+  for (unsigned char ch : path) {
+    if (ch == '%' || ch == '?' || ch == '#' || ch <= 0x20 || ch >= 0x7f) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", ch);
+      out += buf;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out;
+}
+
+// Read-only open (SqliteOptions::read_only). A WAL database needs its `-shm` (and
+// `-wal`) file to be read; a plain read-only connection tries to create them and fails
+// with "unable to open database file" in a directory it cannot write (a read-only
+// mount, another user's run). Then, if no WAL file holds commits, `immutable=1` reads
+// the database file alone, which is then all there is; if one does, reading without it
+// would silently miss trials, so that is a clear error instead.
+void open_read_only(Db& db) {
+  std::error_code ec;
+  if (!std::filesystem::exists(db.path, ec)) {
+    throw Error(ErrorKind::Storage, "SQLite study storage `" + db.path + "` does not exist");
+  }
+  check_header(db.path);
+  const auto file = std::filesystem::absolute(db.path, ec);
+  const std::string dir = file.parent_path().string();
+  const std::string wal = db.path + "-wal", shm = db.path + "-shm";
+  const bool dir_writable = ::access(dir.c_str(), W_OK) == 0;
+  const bool wal_has_commits = existed_nonempty(wal);
+  std::string uri = file_uri(file.string()) + "?mode=ro";
+  if (!dir_writable && !std::filesystem::exists(shm, ec)) {
+    if (wal_has_commits) {
+      throw Error(ErrorKind::Storage, "SQLite study storage `" + db.path + "` cannot be read here: its WAL file `" +
+                                          wal + "` holds commits, and SQLite needs to create `" + shm +
+                                          "` to read them but cannot write to `" + dir +
+                                          "`; copy the .db and -wal files to a writable directory and read the copy");
+    }
+    uri += "&immutable=1";
+  }
+  if (sqlite3_open_v2(uri.c_str(), &db.handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    db.fail("cannot open read-only");
+  }
+  sqlite3_extended_result_codes(db.handle, 1);
+  sqlite3_busy_timeout(db.handle, SqliteStorage::kBusyTimeoutMs);
+  if (existed_nonempty(db.path)) quick_check(db);
+}
+
 void open_connection(Db& db) {
+  if (db.read_only) {
+    open_read_only(db);
+    if (!validate_schema_snapshot(db)) {
+      throw Error(ErrorKind::Storage, "no study `" + db.study + "` in `" + db.path + "` (studies: none)");
+    }
+    return;
+  }
   check_header(db.path);
   const bool existed = existed_nonempty(db.path);
   if (sqlite3_open_v2(db.path.c_str(), &db.handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -427,9 +495,9 @@ void attach_study(Db& db, const std::string& space_json, const std::vector<Direc
   const std::string given_space = space_json.empty() ? "" : canonical_json(space_json, ctx + " (given space)");
   auto st = find_study(db);
   if (!st) {
-    if (given_space.empty() || directions.empty()) {
+    if (given_space.empty() || directions.empty() || db.read_only) {
       throw Error(ErrorKind::Storage, "no study `" + db.study + "` in `" + db.path + "` (studies: " + study_names(db) +
-                                          "); give a search space and directions to create it");
+                                          ")" + (db.read_only ? "" : "; give a search space and directions to create it"));
     }
     Db::WriteTxn txn(db);
     st = find_study(db);  // another process may have created it meanwhile
@@ -454,6 +522,7 @@ void attach_study(Db& db, const std::string& space_json, const std::vector<Direc
   db.space_json = st->space_json;
   db.directions = st->directions;
   db.context = ctx;
+  db.rules = row_rules(st->space_json, st->directions);
 }
 
 }  // namespace
@@ -480,11 +549,34 @@ static FrozenTrial running_trial(long long number, const ParamVector& params, do
   return t;
 }
 
+// The INSERT of a new Running trial: parameters 1-9 (study, number, params, claim key,
+// sample seconds, start time, worker, heartbeat, retry_of), then, from schema version 2,
+// the creating process (10-12, bind_process).
+static std::string insert_sql(const detail::SqliteDb& db) {
+  std::string cols = "study_id, number, state, params_json, claim_key, sample_seconds, start_time, worker, heartbeat, retry_of";
+  std::string vals = "?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?9";
+  if (db.schema_version >= 2) {
+    cols += ", host, pid, process_start";
+    vals += ", ?10, ?11, ?12";
+  }
+  return "INSERT INTO trials(" + cols + ") VALUES (" + vals + ")";
+}
+
+static void bind_process(const detail::SqliteDb& db, detail::SqliteDb::Stmt& s) {
+  if (db.schema_version < 2) return;  // a version-1 file has no process columns
+  const ProcessIdentity self = this_process();
+  s.bind(10, self.host).bind(11, self.pid).bind(12, self.start);
+}
+
 SqliteStorage::SqliteStorage(const std::string& path, const std::string& study, const std::string& space_json,
                              const std::vector<Direction>& directions, SqliteOptions options)
     : db_(std::make_unique<detail::SqliteDb>()) {
   if (study.empty()) throw Error(ErrorKind::InvalidArgument, "SqliteStorage: the study name is empty");
+  if (options.read_only && (!space_json.empty() || !directions.empty())) {
+    throw Error(ErrorKind::InvalidArgument, "SqliteStorage: a read-only storage only loads (no space or directions)");
+  }
   db_->synchronous_full = options.synchronous_full;
+  db_->read_only = options.read_only;
   db_->path = path;
   db_->study = study;
   open_connection(*db_);
@@ -514,16 +606,15 @@ int SqliteStorage::create_trial(const ParamVector& params, double sample_seconds
     number = s.integer(0);
   }
   {
-    auto s = db.prepare(
-        "INSERT INTO trials(study_id, number, state, params_json, claim_key, sample_seconds, start_time, worker, "
-        "heartbeat) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)");
+    auto s = db.prepare(insert_sql(db));
     s.bind(1, db.study_id).bind(2, number).bind(3, encode_doubles(params));
     if (held) {
       s.bind_null(4);
     } else {
       s.bind(4, key);
     }
-    s.bind(5, sample_seconds).bind(6, start_time).bind(7, worker).bind(8, unix_now());
+    s.bind(5, sample_seconds).bind(6, start_time).bind(7, worker).bind(8, unix_now()).bind_null(9);
+    bind_process(db, s);
     s.step("inserting the trial");
   }
   txn.commit();
@@ -552,9 +643,7 @@ std::optional<int> SqliteStorage::try_create_trial(const ParamVector& params, do
     number = s.integer(0);
   }
   {
-    auto s = db.prepare(
-        "INSERT INTO trials(study_id, number, state, params_json, claim_key, sample_seconds, start_time, worker, "
-        "heartbeat, retry_of) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)");
+    auto s = db.prepare(insert_sql(db));
     s.bind(1, db.study_id).bind(2, number).bind(3, encode_doubles(params)).bind(4, key);
     s.bind(5, sample_seconds).bind(6, start_time).bind(7, worker).bind(8, unix_now());
     if (retry_of) {
@@ -562,6 +651,7 @@ std::optional<int> SqliteStorage::try_create_trial(const ParamVector& params, do
     } else {
       s.bind_null(9);
     }
+    bind_process(db, s);
     s.step("inserting the trial");
   }
   txn.commit();
@@ -739,6 +829,29 @@ void SqliteStorage::heartbeat(int number) {
   }
 }
 
+// Columns 0-3 (number, params_json, worker, retry_of) of a Running trial about to fail.
+static search::StaleTrial stale_trial(const detail::SqliteDb& db, const detail::SqliteDb::Stmt& s) {
+  search::StaleTrial t;
+  t.number = static_cast<int>(s.whole(0, db.context, "number"));
+  const std::string ctx = db.context + ", trial " + std::to_string(t.number);
+  t.params = decode_doubles(s.text(1), "params_json", ctx);
+  t.worker = s.text(2);
+  if (!s.is_null(3)) t.retry_of = static_cast<int>(s.whole(3, ctx, "retry_of"));
+  return t;
+}
+
+// Marks `trials` Failed inside the caller's write transaction. claim_key = NULL releases
+// the params, so exactly one retry can claim them again.
+static void fail_and_release(detail::SqliteDb& db, const std::vector<search::StaleTrial>& trials) {
+  const std::string now = search::iso8601_now();
+  for (const auto& t : trials) {
+    auto s = db.prepare(
+        "UPDATE trials SET state = 'failed', end_time = ?, claim_key = NULL WHERE study_id = ? AND number = ?");
+    s.bind(1, now).bind(2, db.study_id).bind(3, static_cast<long long>(t.number));
+    s.step("failing a trial of a dead worker");
+  }
+}
+
 std::vector<search::StaleTrial> SqliteStorage::fail_stale_trials(double timeout_seconds) {
   std::lock_guard lock(db_->mutex);
   detail::SqliteDb& db = *db_;
@@ -749,27 +862,58 @@ std::vector<search::StaleTrial> SqliteStorage::fail_stale_trials(double timeout_
         "SELECT number, params_json, worker, retry_of FROM trials WHERE study_id = ? AND state = 'running' AND "
         "heartbeat <= ? ORDER BY number");
     s.bind(1, db.study_id).bind(2, unix_now() - timeout_seconds);
-    while (s.step("finding stale trials")) {
-      search::StaleTrial t;
-      t.number = static_cast<int>(s.whole(0, db.context, "number"));
-      const std::string ctx = db.context + ", trial " + std::to_string(t.number);
-      t.params = decode_doubles(s.text(1), "params_json", ctx);
-      t.worker = s.text(2);
-      if (!s.is_null(3)) t.retry_of = static_cast<int>(s.whole(3, ctx, "retry_of"));
-      stale.push_back(std::move(t));
-    }
+    while (s.step("finding stale trials")) stale.push_back(stale_trial(db, s));
   }
-  const std::string now = search::iso8601_now();
-  for (const auto& t : stale) {
-    // claim_key = NULL releases the params, so exactly one retry can claim them again.
-    auto s = db.prepare(
-        "UPDATE trials SET state = 'failed', end_time = ?, claim_key = NULL WHERE study_id = ? AND number = ?");
-    s.bind(1, now).bind(2, db.study_id).bind(3, static_cast<long long>(t.number));
-    s.step("failing a stale trial");
-  }
+  fail_and_release(db, stale);
   txn.commit();
   db.synced_version = -1;  // our own commit: data_version would not show it
   return stale;
+}
+
+std::vector<search::RunningTrial> SqliteStorage::running_trials() const {
+  std::lock_guard lock(db_->mutex);
+  detail::SqliteDb& db = *db_;
+  const bool v2 = db.schema_version >= 2;
+  auto s = db.prepare(std::string("SELECT number, params_json, worker, heartbeat, ") + (v2 ? "host, pid" : "'', 0") +
+                      " FROM trials WHERE study_id = ? AND state = 'running' ORDER BY number");
+  s.bind(1, db.study_id);
+  const double now = unix_now();
+  std::vector<search::RunningTrial> out;
+  while (s.step("reading running trials")) {
+    search::RunningTrial t;
+    t.number = static_cast<int>(s.whole(0, db.context, "number"));
+    const std::string ctx = db.context + ", trial " + std::to_string(t.number);
+    t.params = decode_doubles(s.text(1), "params_json", ctx);
+    t.worker = s.text(2);
+    t.heartbeat_age = std::max(0.0, now - s.real(3, ctx, "heartbeat"));
+    t.host = s.text(4);
+    t.pid = s.integer(5);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<search::StaleTrial> SqliteStorage::fail_dead_local_trials() {
+  std::lock_guard lock(db_->mutex);
+  detail::SqliteDb& db = *db_;
+  if (db.schema_version < 2 || db.read_only) return {};  // no process recorded / nothing may be written
+  Db::WriteTxn txn(db);
+  std::vector<search::StaleTrial> dead;
+  {
+    auto s = db.prepare(
+        "SELECT number, params_json, worker, retry_of, host, pid, process_start FROM trials WHERE study_id = ? AND "
+        "state = 'running' ORDER BY number");
+    s.bind(1, db.study_id);
+    while (s.step("finding trials of dead processes")) {
+      const ProcessIdentity holder{s.text(4), s.integer(5), s.text(6)};
+      if (liveness(holder) == ProcessLiveness::Dead) dead.push_back(stale_trial(db, s));
+    }
+  }
+  if (dead.empty()) return dead;  // rolled back: nothing written
+  fail_and_release(db, dead);
+  txn.commit();
+  db.synced_version = -1;  // our own commit: data_version would not show it
+  return dead;
 }
 
 const std::string& SqliteStorage::path() const { return db_->path; }
@@ -786,18 +930,11 @@ std::string SqliteStorage::integrity_check() const {
 }
 
 std::vector<StudySummary> SqliteStorage::list_studies(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    throw Error(ErrorKind::Storage, "SQLite study storage `" + path + "` does not exist");
-  }
   Db db;
   db.path = path;
-  check_header(path);
-  if (sqlite3_open_v2(path.c_str(), &db.handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
-    db.fail("cannot open");
-  }
-  sqlite3_busy_timeout(db.handle, kBusyTimeoutMs);
-  if (!validate_schema(db)) return {};
+  db.read_only = true;
+  open_read_only(db);
+  if (!validate_schema_snapshot(db)) return {};
   std::vector<StudySummary> out;
   auto s = db.prepare(
       "SELECT s.name, s.directions_json, s.created_time, "

@@ -10,6 +10,7 @@
 
 #include "qdse/core/error.hpp"
 #include "qdse/storage/sqlite_storage.hpp"
+#include "sqlite_sql.hpp"
 #include "storage_test_util.hpp"
 
 namespace qdse::storage::testing {
@@ -32,16 +33,7 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 }
 
 // Runs SQL on a file with the raw SQLite API (to forge foreign or damaged databases).
-void raw_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  const std::string msg = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  ASSERT_EQ(rc, SQLITE_OK) << msg;
-}
+void raw_sql(const std::string& path, const std::string& sql) { sqlite_exec(path, sql); }
 
 // Expects opening `path` to throw a Storage error naming the file and containing `needle`.
 void expect_refused(const std::string& path, const std::string& needle) {

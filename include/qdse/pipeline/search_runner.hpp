@@ -43,7 +43,13 @@ struct SearchSummary {
   int failed = 0;
   int cached = 0;          // trials answered from the result cache (repeated configs)
   int retried = 0;         // trials that retried a stale trial (retry_of)
-  bool exhausted = false;  // the sampler had nothing left (brute force done)
+  // The sampler had nothing left (brute force done) AND no configuration is still held
+  // by a Running trial: every configuration of the space has a finished trial.
+  bool exhausted = false;
+  // The sampler had nothing left but these Running trials of other workers (live, or on
+  // another host, or whose death is not yet known) still hold configurations: the space
+  // is not done until they finish or their heartbeat times out (docs/storage.md).
+  std::vector<search::RunningTrial> held_elsewhere;
   bool timed_out = false;
   bool interrupted = false;
   double seconds = 0;

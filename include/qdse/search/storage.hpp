@@ -15,6 +15,9 @@
 //  - Running trials carry a heartbeat (set on create, refreshed by heartbeat(n));
 //    fail_stale_trials(timeout) marks Running trials whose heartbeat is at least
 //    `timeout` seconds old as Failed and returns them so the caller can retry them.
+//  - fail_dead_local_trials() does the same at once for Running trials whose recorded
+//    process ran on this machine and no longer exists (kill -9, crash): no need to wait
+//    for the heartbeat timeout. Back ends that record no process identity fail none.
 // Thread-safety: every method of every Storage must be safe to call concurrently.
 #pragma once
 
@@ -35,6 +38,16 @@ struct StaleTrial {
   ParamVector params;
   std::string worker;
   std::optional<int> retry_of;  // set when the stale trial was itself a retry
+};
+
+// A Running trial and who holds it (for "still running elsewhere" messages).
+struct RunningTrial {
+  int number = -1;
+  ParamVector params;
+  std::string worker;         // the label the worker gave (host:pid for qdse search)
+  std::string host;           // host name of the process that created it; "" if not recorded
+  long long pid = 0;          // its process id; 0 if not recorded
+  double heartbeat_age = 0;   // seconds since its last heartbeat
 };
 
 class Storage {
@@ -71,6 +84,16 @@ class Storage {
   // Marks every Running trial whose last heartbeat is >= timeout_seconds old as Failed
   // (end_time set, params released for one retry) and returns them by number.
   virtual std::vector<StaleTrial> fail_stale_trials(double timeout_seconds) = 0;
+
+  // The Running trials by number, with who holds them. The default reads trials() and
+  // knows no host, pid or heartbeat age.
+  virtual std::vector<RunningTrial> running_trials() const;
+  // Marks as Failed (params released, as fail_stale_trials) every Running trial created
+  // by a process of THIS machine that no longer runs (its pid is gone or belongs to a
+  // process started later), whatever its heartbeat age; returns them by number. Trials
+  // of live or remote processes, or without a recorded process, are left alone. The
+  // default fails none (InMemoryStorage: every trial belongs to this live process).
+  virtual std::vector<StaleTrial> fail_dead_local_trials() { return {}; }
 };
 
 // Trials in a vector behind a mutex; lives as long as the process.
@@ -89,6 +112,7 @@ class InMemoryStorage final : public Storage {
   std::optional<int> retry_of(int number) const override;
   void heartbeat(int number) override;
   std::vector<StaleTrial> fail_stale_trials(double timeout_seconds) override;
+  std::vector<RunningTrial> running_trials() const override;
 
  private:
   struct Extra {  // per-trial bookkeeping FrozenTrial does not carry

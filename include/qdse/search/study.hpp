@@ -16,7 +16,8 @@
 //  - else another worker claimed it since the history was read (a race): the sampler
 //    is asked again with the fresh history (brute force then moves on to the next
 //    cell), up to kMaxRaces times in a row before a plain create.
-// Resume: fail_stale_trials(timeout) fails the Running trials of dead workers and
+// Resume: fail_stale_trials(timeout) fails the Running trials of dead workers (local
+// processes that are gone at once, others after the heartbeat timeout) and
 // queues the configurations of Failed trials for one retry; the next asks claim them
 // again (retry_of), before asking the sampler. The claim only succeeds where the stale
 // failure released the params and nobody retried them yet, so a configuration is
@@ -70,8 +71,10 @@ class Study {
   // the sampler's wall time.
   std::optional<TrialHandle> ask();
 
-  // Fails the storage's Running trials whose heartbeat is >= timeout_seconds old (their
-  // workers died), then queues every Failed trial that is not a retry and was not
+  // Reads every trial first (so a damaged row stops it before any write), fails the
+  // storage's Running trials of dead processes of this machine (fail_dead_local_trials:
+  // kill -9 then resume retries at once) and those whose heartbeat is >= timeout_seconds
+  // old (workers that died elsewhere), then queues every Failed trial that is not a retry and was not
   // retried for one retry by the next ask() calls (see "Resume"). Costs one retry_of
   // read per Failed trial. Returns what the storage failed.
   std::vector<StaleTrial> fail_stale_trials(double timeout_seconds);

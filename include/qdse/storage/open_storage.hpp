@@ -39,6 +39,11 @@ std::shared_ptr<search::Storage> open_storage(const std::string& url, const std:
                                               const std::string& space_json = "",
                                               const std::vector<search::Direction>& directions = {});
 
+// Load-only and read-only, for commands that only look (`qdse studies`, `qdse trials`):
+// an SQLite file is opened SQLITE_OPEN_READONLY, so a study on a read-only mount or in a
+// directory without write permission can be inspected (see SqliteOptions::read_only).
+std::shared_ptr<search::Storage> open_storage_read_only(const std::string& url, const std::string& study);
+
 // Studies of a storage by name (empty for memory: and for a database without studies).
 std::vector<StudySummary> list_studies(const std::string& url);
 

@@ -33,8 +33,9 @@ class PostgresDb;  // the connection (libpqxx stays out of this header)
 
 class PostgresStorage final : public search::Storage {
  public:
+  // read_only: a load-only session with default_transaction_read_only = on (read commands).
   PostgresStorage(const std::string& url, const std::string& study, const std::string& space_json = "",
-                  const std::vector<search::Direction>& directions = {});
+                  const std::vector<search::Direction>& directions = {}, bool read_only = false);
   ~PostgresStorage() override;
   PostgresStorage(const PostgresStorage&) = delete;
   PostgresStorage& operator=(const PostgresStorage&) = delete;
@@ -51,6 +52,8 @@ class PostgresStorage final : public search::Storage {
   std::optional<int> retry_of(int number) const override;
   void heartbeat(int number) override;
   std::vector<search::StaleTrial> fail_stale_trials(double timeout_seconds) override;
+  std::vector<search::RunningTrial> running_trials() const override;
+  std::vector<search::StaleTrial> fail_dead_local_trials() override;
 
   const std::string& study_name() const;
   const std::string& space_json() const;  // canonical form, as stored

@@ -18,7 +18,10 @@
 
 namespace qdse::storage {
 
-inline constexpr int kSchemaVersion = 1;
+// Version 2 added the creating process (trials.host, pid, process_start). Version-1
+// databases are still read and written, as version 1 (their trials carry no process).
+inline constexpr int kSchemaVersion = 2;
+inline constexpr int kOldestSchemaVersion = 1;
 // Written to qdse_meta ('application', kApplicationName) and, for SQLite, to
 // PRAGMA application_id, so a qdse database is recognisable by tools such as `file`.
 inline constexpr std::string_view kApplicationName = "qdse";
@@ -62,9 +65,25 @@ struct RawTrialRow {
   std::string worker;
 };
 
+// What a row must agree with beyond its own shape, from the study. When the space
+// description has `qdse search`'s form ({"params": [{"name": ..., "choices": [...]} or
+// {"name": ..., "distribution": ...}, ...]}): one value per param, each categorical
+// value a whole index into its choices, and a Complete trial one finite value per
+// direction. Other descriptions (any JSON a library caller chose) check nothing more.
+struct RowRules {
+  bool known_space = false;
+  std::vector<std::string> names;         // per param
+  std::vector<std::size_t> n_choices;     // per param; 0 = not categorical
+  std::size_t n_directions = 0;
+};
+RowRules row_rules(std::string_view space_json, const std::vector<search::Direction>& directions);
+
 // Validates a row and turns it into a FrozenTrial; `study_context` names the study and
-// database ("study `s` in db.sqlite"); errors add the trial number.
-search::FrozenTrial decode_trial(const RawTrialRow& row, std::string_view study_context);
+// database ("study `s` in db.sqlite"); errors add the trial number and the column.
+// Always: state name, JSON shapes, finite params, finite values of a Complete trial, no
+// NaN constraint, finite non-negative times, end time consistent with the state; plus
+// `rules`.
+search::FrozenTrial decode_trial(const RawTrialRow& row, std::string_view study_context, const RowRules& rules = {});
 
 // Seconds since the Unix epoch (system clock), the unit heartbeats are stored in.
 double unix_now();

@@ -33,6 +33,10 @@ class SqliteDb;  // the connection (sqlite3 stays out of this header)
 
 struct SqliteOptions {
   bool synchronous_full = false;  // PRAGMA synchronous = FULL instead of NORMAL
+  // Read commands (`qdse studies`, `qdse trials`): opened SQLITE_OPEN_READONLY (URI
+  // `mode=ro`; `immutable=1` when the directory is not writable and no WAL file holds
+  // commits), never written, never switched to WAL; load only (no space or directions).
+  bool read_only = false;
 };
 
 class SqliteStorage final : public search::Storage {
@@ -58,6 +62,8 @@ class SqliteStorage final : public search::Storage {
   std::optional<int> retry_of(int number) const override;
   void heartbeat(int number) override;
   std::vector<search::StaleTrial> fail_stale_trials(double timeout_seconds) override;
+  std::vector<search::RunningTrial> running_trials() const override;
+  std::vector<search::StaleTrial> fail_dead_local_trials() override;
 
   const std::string& path() const;
   const std::string& study_name() const;
