@@ -1,6 +1,7 @@
 #include "qdse/io/run_config.hpp"
 
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -89,7 +90,7 @@ RunConfig load_run_config(const std::string& file, const std::string& base_dir) 
   c.dataset_path = r.string_or("dataset_path", "");
   c.preprocess = r.string_or("preprocess", "");
   c.validation_fraction = r.double_or("validation_fraction", c.validation_fraction);
-  if (c.validation_fraction < 0 || c.validation_fraction >= 1)
+  if (!(c.validation_fraction >= 0 && c.validation_fraction < 1))  // NaN fails too
     throw r.error("validation_fraction", "`validation_fraction` must be in [0, 1), got " +
                                              std::to_string(c.validation_fraction));
   c.label_column = r.string_or("label_column", c.label_column);
@@ -102,10 +103,13 @@ RunConfig load_run_config(const std::string& file, const std::string& base_dir) 
   if (c.batch_size <= 0)
     throw r.error("batch_size", "`batch_size` must be positive, got " + std::to_string(c.batch_size));
   c.learning_rate = r.double_or("learning_rate", c.learning_rate);
-  if (!(c.learning_rate > 0))
-    throw r.error("learning_rate", "`learning_rate` must be positive, got " +
-                                       std::to_string(c.learning_rate));
+  if (!(c.learning_rate > 0) || !std::isfinite(c.learning_rate))
+    throw r.error("learning_rate", "`learning_rate` must be a finite positive number, got " +
+                                       describe_node(*r.node("learning_rate")));
   c.weight_decay = r.double_or("weight_decay", c.weight_decay);
+  if (!(c.weight_decay >= 0) || !std::isfinite(c.weight_decay))
+    throw r.error("weight_decay", "`weight_decay` must be a finite number >= 0, got " +
+                                      describe_node(*r.node("weight_decay")));
   const int64_t seed = r.int_or("seed", 0);
   if (seed < 0) throw r.error("seed", "`seed` must be >= 0, got " + std::to_string(seed));
   c.seed = static_cast<uint64_t>(seed);

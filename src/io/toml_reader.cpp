@@ -1,13 +1,51 @@
 #include "qdse/io/toml_reader.hpp"
 
+#include <filesystem>
 #include <sstream>
 
 namespace qdse::io {
+namespace {
+
+// Values and keys come from the user's file: a string may hold newlines, control
+// characters or a megabyte of text. Errors are one line, so those are escaped and
+// long descriptions cut.
+constexpr std::size_t kMaxDescribed = 120;
+
+std::string one_line(std::string_view text, std::size_t max_chars) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (out.size() >= max_chars && (c & 0xC0) != 0x80) {  // never cut inside a UTF-8 character
+      out += "...";
+      break;
+    }
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string one_line_text(std::string_view text) { return one_line(text, std::string::npos); }
 
 TableReader::TableReader(const toml::table& table, std::string file, std::string path)
     : table_(&table), file_(std::move(file)), path_(std::move(path)) {}
 
 std::shared_ptr<toml::table> TableReader::parse_file(const std::string& file) {
+  // toml++ reads a directory as an empty document, which would surface later as
+  // "no [search] table"; say what is wrong instead.
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    throw Error(ErrorKind::Config, "config " + one_line_text(file) + " is a directory; expected a TOML file");
   try {
     return std::make_shared<toml::table>(toml::parse_file(file));
   } catch (const toml::parse_error& e) {
@@ -18,7 +56,7 @@ std::shared_ptr<toml::table> TableReader::parse_file(const std::string& file) {
     msg << ": " << e.description();
     // toml++ reports a missing file as a parse error too; say it plainly.
     if (!b.line) msg.str("cannot read config file " + file + ": " + std::string(e.description()));
-    throw Error(ErrorKind::Config, msg.str());
+    throw Error(ErrorKind::Config, one_line_text(msg.str()));
   }
 }
 
@@ -43,7 +81,7 @@ std::string TableReader::where(std::string_view key) const {
 }
 
 Error TableReader::error(std::string_view key, const std::string& message) const {
-  return Error(ErrorKind::Config, message + " (" + where(key) + ")");
+  return Error(ErrorKind::Config, one_line_text(message + " (" + where(key) + ")"));
 }
 
 std::string describe_node(const toml::node& node) {
@@ -56,7 +94,24 @@ std::string describe_node(const toml::node& node) {
     else
       s << v;
   });
-  return s.str();
+  // Arrays print over several lines and strings may hold anything: keep one short line.
+  std::string text = s.str();
+  if (node.is_array()) {
+    std::string flat;
+    bool space = false;
+    for (char c : text) {
+      const bool ws = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+      if (ws) {
+        space = true;
+        continue;
+      }
+      if (space && !flat.empty() && flat.back() != '[' && c != ']') flat += ' ';
+      space = false;
+      flat += c;
+    }
+    text = flat;
+  }
+  return one_line(text, kMaxDescribed);
 }
 
 namespace {

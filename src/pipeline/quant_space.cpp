@@ -1,30 +1,63 @@
 #include "qdse/pipeline/quant_space.hpp"
 
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+
 #include "qdse/core/error.hpp"
+#include "qdse/io/config_warning.hpp"
 #include "qdse/io/quantize_config.hpp"
 
 namespace qdse::pipeline {
 namespace {
+
+// A choice's identity for duplicate checks: numbers by value (4 and 4.0 are one
+// choice), strings and booleans as themselves.
+using ChoiceKey = std::tuple<int, double, std::string>;
+ChoiceKey choice_key(const quant::ConfigValue& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) return {0, static_cast<double>(*i), {}};
+  if (const auto* x = std::get_if<double>(&v)) return {0, *x, {}};
+  if (const auto* b = std::get_if<bool>(&v)) return {1, *b ? 1.0 : 0.0, {}};
+  return {2, 0.0, std::get<std::string>(v)};
+}
 
 std::vector<quant::ConfigValue> choices_of(const io::TableReader& t, const std::string& key) {
   const toml::node* n = t.node(key);
   std::vector<quant::ConfigValue> out;
   auto scalar = [&](const toml::node& v) -> quant::ConfigValue {
     if (v.is_integer()) return v.as_integer()->get();
-    if (v.is_floating_point()) return v.as_floating_point()->get();
+    if (v.is_floating_point()) {
+      const double x = v.as_floating_point()->get();
+      if (!std::isfinite(x))
+        throw t.error(key, "choices of `" + key + "` must be finite numbers, got " + io::describe_node(v));
+      return x;
+    }
     if (v.is_string()) return v.as_string()->get();
     if (v.is_boolean()) return v.as_boolean()->get();
     throw t.error(key, "choices of `" + key + "` must be numbers, strings or booleans, got " +
                            io::describe_node(v));
   };
   if (const auto* arr = n->as_array()) {
-    for (const auto& v : *arr) out.push_back(scalar(v));
+    std::set<ChoiceKey> seen;
+    for (const auto& v : *arr) {
+      out.push_back(scalar(v));
+      // A repeated choice is a second copy of the same configurations: brute force
+      // would evaluate them twice and samplers would weigh that value double.
+      if (!seen.insert(choice_key(out.back())).second)
+        throw t.error(key, "`" + key + "` lists the choice " + quant::to_string(out.back()) +
+                               " twice; give each choice once");
+    }
     if (out.empty()) throw t.error(key, "`" + key + "` has an empty list of choices");
   } else {
     out.push_back(scalar(*n));  // a single value is a one-choice list
   }
   return out;
 }
+
+// Keys that configure the weight or bias slots, for ops that have neither.
+bool is_weight_key(const std::string& key) { return key.rfind("weight_", 0) == 0 || key.rfind("bias_", 0) == 0; }
 
 }  // namespace
 
@@ -52,7 +85,12 @@ QuantSpace::QuantSpace(const io::RunConfig& config, const ir::Graph& graph) : gr
   // Group nodes by the seed table that applies to them; by type, all nodes of one
   // type share their table's params, as MASE does.
   std::map<std::string, int> group_of_table;
-  std::vector<std::pair<int, io::TableReader>> group_tables;
+  struct GroupTable {
+    int group;
+    io::TableReader table;
+    bool from_default;
+  };
+  std::vector<GroupTable> group_tables;
   for (const auto& lt : io::resolve_layer_tables(*seed, by, graph, {})) {
     if (!lt.config) continue;
     const auto& node = graph.node(lt.node);
@@ -63,17 +101,27 @@ QuantSpace::QuantSpace(const io::RunConfig& config, const ir::Graph& graph) : gr
     auto [it, inserted] = group_of_table.try_emplace(group_key, static_cast<int>(groups_.size()));
     if (inserted) {
       groups_.push_back({group_key, {}, lt.config->where()});
-      group_tables.emplace_back(it->second, *lt.config);
+      group_tables.push_back({it->second, *lt.config, lt.from_default});
     }
     groups_[it->second].nodes.push_back(lt.node);
   }
-  for (const auto& [g, table] : group_tables) {
+  std::vector<std::string> dropped;  // dead params from explicit tables, for one warning
+  for (const auto& [g, table, from_default] : group_tables) {
     std::vector<std::string> keys = table.keys();
     // Dims of one group: "name" first, then the keys in sorted order (stable names).
     std::sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) {
       return (a == "name") != (b == "name") ? a == "name" : a < b;
     });
+    bool has_weight = false;
+    for (int node : groups_[g].nodes) has_weight = has_weight || ir::traits(graph.node(node).op).has_weight;
     for (const auto& key : keys) {
+      // weight_*/bias_* keys of an op without weights change nothing: as dimensions
+      // they would multiply the space with identical configurations.
+      if (!has_weight && is_weight_key(key)) {
+        choices_of(table, key);  // still a well-formed list
+        if (!from_default) dropped.push_back(groups_[g].key + "/config/" + key);
+        continue;
+      }
       Dim d{groups_[g].key + "/config/" + key, g, key, choices_of(table, key)};
       std::vector<std::string> labels;
       for (const auto& c : d.choices) labels.push_back(quant::to_string(c));
@@ -91,18 +139,24 @@ QuantSpace::QuantSpace(const io::RunConfig& config, const ir::Graph& graph) : gr
       dims_.push_back(std::move(d));
     }
     // Check every choice now: with the other keys at their first choice, each
-    // value must parse for every node of the group.
+    // value must parse for every node of the group (a table without keys too).
+    quant::ConfigDict first;
+    for (const auto& d : dims_)
+      if (d.group == g) first[d.key] = d.choices.front();
+    for (int node : groups_[g].nodes) io::parse_layer_config(first, graph.node(node).op, table);
     for (std::size_t di = 0; di < dims_.size(); ++di) {
       if (dims_[di].group != g) continue;
       for (const auto& choice : dims_[di].choices) {
-        quant::ConfigDict dict;
-        for (const auto& d : dims_)
-          if (d.group == g) dict[d.key] = d.choices.front();
+        quant::ConfigDict dict = first;
         dict[dims_[di].key] = choice;
-        for (int node : groups_[g].nodes)
-          quant::parse_node_config(dict, graph.node(node).op, table.where(dims_[di].key));
+        for (int node : groups_[g].nodes) io::parse_layer_config(dict, graph.node(node).op, table);
       }
     }
+  }
+  if (!dropped.empty()) {
+    std::string list;
+    for (const auto& p : dropped) list += (list.empty() ? "" : ", ") + p;
+    io::warn_config("dropped from the search space, their layers have no weights: " + list + " (" + where_ + ")");
   }
   if (dims_.empty()) throw seed->error("", "the search space is empty: no seed table applies to any layer");
 }

@@ -54,6 +54,11 @@ Evaluated run_trial(search::Study& study, const QuantSpace& space, TrialEvaluato
     study.tell(handle.number, out.values, constraints, metrics, search::TrialState::Complete, eval_s);
     out.cached = outcome.cached;
     for (double c : constraints) out.feasible = out.feasible && c <= 0;
+    // Study::tell records a NaN/inf objective as Failed (as Optuna does): count it as failed here too.
+    for (double v : out.values)
+      if (!std::isfinite(v))
+        out.error = "trial " + std::to_string(handle.number) + ": objective value " + std::to_string(v) +
+                    " is not finite (a metric was NaN or infinite)";
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::Interrupted) throw;
     study.tell(handle.number, {}, {}, {}, search::TrialState::Failed);

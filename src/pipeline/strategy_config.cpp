@@ -1,6 +1,7 @@
 #include "qdse/pipeline/strategy_config.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <regex>
 
 #include "qdse/core/error.hpp"
@@ -22,6 +23,29 @@ void require_known_metric(const io::TableReader& t, const std::string& name) {
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   throw t.error(name, "metric `" + name + "` is not computed by qdse; available metrics: " + list);
+}
+
+// Integer key in [lo, hi] (checked before narrowing, so 1e12 is not wrapped to garbage).
+int64_t int_in(const io::TableReader& t, std::string_view key, int64_t fallback, int64_t lo, int64_t hi) {
+  const int64_t v = t.int_or(key, fallback);
+  if (v < lo || v > hi)
+    throw t.error(key, "`" + std::string(key) + "` must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                           "], got " + std::to_string(v));
+  return v;
+}
+
+// A finite number (NaN and inf are valid TOML floats, never valid settings here).
+double finite_double(const io::TableReader& t, std::string_view key, double fallback) {
+  const double v = t.double_or(key, fallback);
+  if (!std::isfinite(v))
+    throw t.error(key, "`" + std::string(key) + "` must be a finite number, got " + io::describe_node(*t.node(key)));
+  return v;
+}
+
+double probability(const io::TableReader& t, std::string_view key, double fallback) {
+  const double p = finite_double(t, key, fallback);
+  if (p < 0 || p > 1) throw t.error(key, "`" + std::string(key) + "` must be in [0, 1], got " + io::describe_node(*t.node(key)));
+  return p;
 }
 
 ConstraintSpec parse_constraint(const io::TableReader& t, const std::string& metric) {
@@ -104,7 +128,11 @@ StrategyConfig parse_strategy(const io::RunConfig& config) {
     hw->check_keys({"average_bitwidth"});
     if (auto ab = hw->get_table("average_bitwidth")) {
       ab->check_keys({"compare_to"});
-      s.eval.compare_to = ab->double_or("compare_to", 32);
+      s.eval.compare_to = finite_double(*ab, "compare_to", 32);
+      // memory_density = compare_to / average_bitwidth: 0 or less makes it meaningless.
+      if (!(s.eval.compare_to > 0))
+        throw ab->error("compare_to", "`compare_to` must be a positive bit width (e.g. 32 for FP32), got " +
+                                          io::describe_node(*ab->node("compare_to")));
     }
   }
   if (auto setup = st->get_table("setup")) {
@@ -116,38 +144,49 @@ StrategyConfig parse_strategy(const io::RunConfig& config) {
     const int64_t n = setup->int_or("n_trials", s.n_trials);
     if (n < 1 || n > 100000000) throw setup->error("n_trials", "`n_trials` must be in [1, 1e8], got " + std::to_string(n));
     s.n_trials = static_cast<int>(n);
-    s.timeout_seconds = setup->double_or("timeout", 0);
-    if (s.timeout_seconds < 0) throw setup->error("timeout", "`timeout` must be >= 0 seconds");
+    s.timeout_seconds = finite_double(*setup, "timeout", 0);  // NaN would silently mean "no timeout"
+    if (s.timeout_seconds < 0)
+      throw setup->error("timeout", "`timeout` must be >= 0 seconds (0 = none), got " + io::describe_node(*setup->node("timeout")));
     s.sampler = setup->string_or("sampler", s.sampler);
-    search::make_sampler(s.sampler);  // validates the name with the list of valid ones
+    try {
+      search::make_sampler(s.sampler);  // validates the name with the list of valid ones
+    } catch (const Error& e) {
+      throw setup->error("sampler", e.what());
+    }
     s.sum_scaled_metrics = setup->bool_or("sum_scaled_metrics", true);
     s.direction = parse_dir(*setup, "direction", search::Direction::Maximize);
-    if (auto seed = setup->get_int("seed")) s.sampler_options.seed = static_cast<uint64_t>(*seed);
+    if (auto seed = setup->get_int("seed")) {
+      if (*seed < 0) throw setup->error("seed", "`seed` must be >= 0, got " + std::to_string(*seed));
+      s.sampler_options.seed = static_cast<uint64_t>(*seed);
+    }
   }
   if (auto tpe = st->get_table("tpe")) {
     tpe->check_keys({"n_startup_trials", "n_ei_candidates", "multivariate", "avoid_duplicates",
                      "ordered_categoricals", "prior_weight", "consider_endpoints"});
     auto& o = s.sampler_options.tpe;
-    o.n_startup_trials = static_cast<int>(tpe->int_or("n_startup_trials", o.n_startup_trials));
-    o.n_ei_candidates = static_cast<int>(tpe->int_or("n_ei_candidates", o.n_ei_candidates));
+    // Checked here so errors name the file and key; the sampler checks again for library users.
+    o.n_startup_trials = static_cast<int>(int_in(*tpe, "n_startup_trials", o.n_startup_trials, 0, 100000000));
+    o.n_ei_candidates = static_cast<int>(int_in(*tpe, "n_ei_candidates", o.n_ei_candidates, 1, 100000));
     o.multivariate = tpe->bool_or("multivariate", o.multivariate);
     o.avoid_duplicates = tpe->bool_or("avoid_duplicates", o.avoid_duplicates);
     o.ordered_categoricals = tpe->bool_or("ordered_categoricals", o.ordered_categoricals);
-    o.prior_weight = tpe->double_or("prior_weight", o.prior_weight);
+    o.prior_weight = finite_double(*tpe, "prior_weight", o.prior_weight);
+    if (!(o.prior_weight > 0))
+      throw tpe->error("prior_weight", "`prior_weight` must be > 0, got " + io::describe_node(*tpe->node("prior_weight")));
     o.consider_endpoints = tpe->bool_or("consider_endpoints", o.consider_endpoints);
   }
   if (auto ns = st->get_table("nsgaii")) {
     ns->check_keys({"population_size", "crossover_prob", "swapping_prob", "avoid_duplicates"});
     auto& o = s.sampler_options.nsgaii;
-    o.population_size = static_cast<int>(ns->int_or("population_size", o.population_size));
-    o.crossover_prob = ns->double_or("crossover_prob", o.crossover_prob);
-    o.swapping_prob = ns->double_or("swapping_prob", o.swapping_prob);
+    o.population_size = static_cast<int>(int_in(*ns, "population_size", o.population_size, 2, 1000000));
+    o.crossover_prob = probability(*ns, "crossover_prob", o.crossover_prob);
+    o.swapping_prob = probability(*ns, "swapping_prob", o.swapping_prob);
     o.avoid_duplicates = ns->bool_or("avoid_duplicates", o.avoid_duplicates);
   }
-  const int64_t memo_mb = st->int_or("memo_budget_mb", 384);
-  if (memo_mb < 0) throw st->error("memo_budget_mb", "`memo_budget_mb` must be >= 0 (0 disables the memo)");
+  // 0 disables the memo; the bound (1 TiB) keeps memo_mb << 20 from overflowing.
+  const int64_t memo_mb = int_in(*st, "memo_budget_mb", 384, 0, int64_t{1} << 20);
   s.eval.memo_budget_bytes = memo_mb << 20;
-  s.eval.latency_repeats = static_cast<int>(st->int_or("latency_repeats", 3));
+  s.eval.latency_repeats = static_cast<int>(int_in(*st, "latency_repeats", 3, 1, 100000));
   const auto metrics = st->get_table("metrics");
   if (!metrics || metrics->keys().empty())
     throw st->error("", "[search.strategy.metrics] must name at least one metric, e.g. accuracy.scale = 1.0");
@@ -156,7 +195,8 @@ StrategyConfig parse_strategy(const io::RunConfig& config) {
     const auto mt = metrics->get_table(name);
     if (!mt) throw metrics->error(name, "`" + name + "` must be a table with `scale` and `direction`");
     mt->check_keys({"scale", "direction"});
-    MetricObjective m{name, mt->double_or("scale", 1.0),
+    // A NaN or infinite scale makes every objective value NaN: every trial would fail.
+    MetricObjective m{name, finite_double(*mt, "scale", 1.0),
                       parse_dir(*mt, "direction", search::Direction::Maximize)};
     if (!mt->has("direction") && !s.sum_scaled_metrics)
       throw mt->error("", "`" + name + ".direction` is required for a multi-objective search");

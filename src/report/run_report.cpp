@@ -28,6 +28,13 @@ double num_or_nan(const json& j) {
   return j.is_number() ? j.get<double>() : std::numeric_limits<double>::quiet_NaN();
 }
 
+// obj[key] as a number, `fallback` when absent, null (NaN is written as null) or not a number.
+double num_at(const json& obj, const char* key, double fallback) {
+  if (!obj.is_object()) return fallback;
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
 json read_json(const std::string& path) {
   std::ifstream in(path);
   if (!in)
@@ -511,10 +518,10 @@ std::string page(const json& d, const std::string& run_dir, const std::string& c
       << "</p>\n";
   const auto& st = s.at("search");
   if (!st.empty())
-    b << "<p class=\"note\">Search: " << st.value("trials", 0) << " trials in " << fmt_num(st.value("seconds", 0.0), 4)
-      << " s (sampler " << fmt_num(st.value("sampler_seconds", 0.0), 3) << " s, evaluation "
-      << fmt_num(st.value("eval_seconds", 0.0), 4) << " s); " << st.value("cached", 0)
-      << " repeated configurations answered from the cache; " << st.value("failed", 0) << " failed"
+    b << "<p class=\"note\">Search: " << num_at(st, "trials", 0) << " trials in " << fmt_num(num_at(st, "seconds", 0), 4)
+      << " s (sampler " << fmt_num(num_at(st, "sampler_seconds", 0), 3) << " s, evaluation "
+      << fmt_num(num_at(st, "eval_seconds", 0), 4) << " s); " << num_at(st, "cached", 0)
+      << " repeated configurations answered from the cache; " << num_at(st, "failed", 0) << " failed"
       << (st.value("exhausted", false) ? "; space exhausted" : "") << (st.value("timed_out", false) ? "; timed out" : "")
       << (st.value("interrupted", false) ? "; interrupted" : "") << ".</p>\n";
 

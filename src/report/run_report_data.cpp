@@ -54,6 +54,14 @@ std::vector<Direction> directions_of(const json& best) {
   return d;
 }
 
+// obj[key] as a number; `fallback` when absent or not a number (NaN is written to JSON as
+// null, so a metric that was NaN reads back as null).
+double number_at(const json& obj, const char* key, double fallback) {
+  if (!obj.is_object()) return fallback;
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
 bool better(double a, double b, Direction d) { return d == Direction::Maximize ? a > b : a < b; }
 
 // One point of a Pareto plot (built key by key: an initializer list copies every value).
@@ -286,7 +294,7 @@ json bitwidths(const std::vector<const Trial*>& best_trials, const json& best) {
 
 json summary_row(const Trial& t, const json& float_metrics, bool is_best) {
   const double avg = t.metric("average_bitwidth"), bitops = t.metric("bitops");
-  const double fbitops = float_metrics.value("bitops", kNaN);
+  const double fbitops = number_at(float_metrics, "bitops", kNaN);
   return {{"trial", t.number},
           {"values", t.values},
           {"feasible", t.feasible},
@@ -343,11 +351,11 @@ nlohmann::json run_report_data(const nlohmann::json& trials_json, const nlohmann
   const std::size_t n_rows = dirs.size() > 1 ? top.size() : std::min<std::size_t>(top.size(), 5);
   for (std::size_t i = 0; i < n_rows; ++i)
     rows.push_back(summary_row(*top[i], float_metrics, best_numbers.count(top[i]->number) > 0));
-  data["summary"] = {{"float", {{"accuracy", float_metrics.value("accuracy", kNaN)},
-                                {"model_size_bytes", float_metrics.value("model_size_bytes", kNaN)},
-                                {"average_bitwidth", float_metrics.value("average_bitwidth", 32.0)},
-                                {"bitops", float_metrics.value("bitops", kNaN)},
-                                {"latency_per_sample_us", float_metrics.value("latency_per_sample_us", kNaN)},
+  data["summary"] = {{"float", {{"accuracy", number_at(float_metrics, "accuracy", kNaN)},
+                                {"model_size_bytes", number_at(float_metrics, "model_size_bytes", kNaN)},
+                                {"average_bitwidth", number_at(float_metrics, "average_bitwidth", 32.0)},
+                                {"bitops", number_at(float_metrics, "bitops", kNaN)},
+                                {"latency_per_sample_us", number_at(float_metrics, "latency_per_sample_us", kNaN)},
                                 {"compression", 1.0},
                                 {"bitops_reduction", 1.0}}},
                      {"best", rows},

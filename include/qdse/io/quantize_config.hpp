@@ -32,9 +32,13 @@ QuantizeBy parse_by(const TableReader& table, std::string_view key);
 
 // For every node that has something to quantize, the `<x>.config` table that
 // applies to it (its type's or name's, else `default`), or nullopt when none does.
+// A key naming neither a node of the graph nor an op type is an error (a typo); a
+// key the chosen `by` does not use (an op type under "name", a node under "type",
+// a type the graph lacks) is skipped with one warning line listing all of them.
 struct LayerTable {
   int node;
   std::optional<TableReader> config;
+  bool from_default = false;  // config is the shared `default` table
 };
 std::vector<LayerTable> resolve_layer_tables(const TableReader& table, QuantizeBy by,
                                              const ir::Graph& graph,
@@ -42,6 +46,10 @@ std::vector<LayerTable> resolve_layer_tables(const TableReader& table, QuantizeB
 
 // Scalar entries of a TOML table as a ConfigDict (arrays and tables are errors).
 quant::ConfigDict to_config_dict(const TableReader& table);
+
+// quant::parse_node_config for the values of `table` (or choices taken from it), with
+// errors located at the line of the key at fault rather than at the table.
+quant::NodeQuantConfig parse_layer_config(const quant::ConfigDict& dict, ir::OpKind op, const TableReader& table);
 
 quant::CalibrationOptions parse_calibration(const TableReader& table);
 

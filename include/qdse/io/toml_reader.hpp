@@ -59,7 +59,11 @@ class TableReader {
   std::string path_;
 };
 
-// Short human form of a TOML value ("40", "\"abc\"", "[2, 4]").
+// Short human form of a TOML value ("40", "\"abc\"", "[2, 4]"): one line, control
+// characters escaped, cut after about 120 characters.
 std::string describe_node(const toml::node& node);
+// `text` with newlines and other control characters escaped (\n, \x01), so that a
+// message quoting user input stays on one line.
+std::string one_line_text(std::string_view text);
 
 }  // namespace qdse::io
