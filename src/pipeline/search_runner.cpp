@@ -66,6 +66,14 @@ Evaluated run_trial(search::Study& study, const QuantSpace& space, TrialEvaluato
   } catch (const c10::Error& e) {
     study.tell(handle.number, {}, {}, {}, search::TrialState::Failed);
     out.error = "trial " + std::to_string(handle.number) + ": " + e.what_without_backtrace();
+  } catch (const std::exception& e) {
+    // Anything else a trial throws (std::bad_alloc, std::out_of_range, ...) fails this
+    // trial only: the next configuration may well fit.
+    study.tell(handle.number, {}, {}, {}, search::TrialState::Failed);
+    out.error = "trial " + std::to_string(handle.number) + ": " + e.what();
+  } catch (...) {
+    study.tell(handle.number, {}, {}, {}, search::TrialState::Failed);
+    out.error = "trial " + std::to_string(handle.number) + ": unknown exception";
   }
   return out;
 }
@@ -159,7 +167,13 @@ SearchSummary run_search(search::Study& study, const QuantSpace& space,
     guarded(evaluators[0]);
   } else {
     std::vector<std::thread> threads;
-    for (auto* evaluator : evaluators) threads.emplace_back(guarded, evaluator);
+    try {
+      for (auto* evaluator : evaluators) threads.emplace_back(guarded, evaluator);
+    } catch (...) {  // no thread left for a job: stop the started ones, then report it
+      std::lock_guard lock(shared.mutex);
+      shared.done = true;
+      if (!shared.error) shared.error = std::current_exception();
+    }
     for (auto& t : threads) t.join();
   }
   if (shared.error) std::rethrow_exception(shared.error);

@@ -69,7 +69,11 @@ class TrialEvaluator {
   TrialEvaluator(const ir::Graph& graph, const at::Tensor& x, const at::Tensor& y,
                  const EvalSettings& settings, std::optional<quant::RangeStats> stats);
 
-  TrialOutcome evaluate(const quant::QuantConfig& config);
+  virtual ~TrialEvaluator() = default;
+
+  // Virtual so that tests can make a trial fail in ways a real model rarely does
+  // (std::bad_alloc, foreign exceptions) and check that run_search survives them.
+  virtual TrialOutcome evaluate(const quant::QuantConfig& config);
   // Metrics of the float model (no quantization), computed once.
   const std::map<std::string, double>& float_metrics();
 
