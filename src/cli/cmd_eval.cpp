@@ -21,7 +21,7 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--split", split, "train, validation or test (default: `eval_split`, test)");
   cmd->add_option("--load", load, "weights: a qdse checkpoint or a state-dict JSON (overrides `load_name`)");
   cmd->add_option("--num-samples", num_samples, "first N samples of the split (0 = all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number(0, std::numeric_limits<int64_t>::max()));
   cmd->callback([&global] {
     io::RunConfig c = resolve_config(cfg);
     if (!split.empty()) c.eval_split = split;

@@ -18,7 +18,7 @@ void add_export_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--format", format, "output format (hls4ml)")->check(CLI::IsMember({"hls4ml"}));
   cmd->add_option("-o,--out", out, "output file (default: stdout)");
   cmd->add_option("--trial", trial, "trial number among best.json's trials (default: the first, the best)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number(0));
   cmd->add_option("--data", data, "dataset file or directory (for \"auto\" widths); overrides `dataset_path`");
   cmd->add_option("--load", load, "weights (for \"auto\" widths); overrides the weights the run recorded");
   cmd->callback([&global] {

@@ -8,12 +8,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 
 #include "commands.hpp"
 #include "qdse/core/error.hpp"
-#include "qdse/report/run_outputs.hpp"
+#include "qdse/core/file_write.hpp"
+#include "qdse/report/trial_table.hpp"
 #include "qdse/search/pareto.hpp"
 #include "qdse/storage/open_storage.hpp"
 #include "qdse/storage/postgres_storage.hpp"
@@ -22,16 +22,8 @@ namespace qdse::cli {
 namespace {
 
 using search::FrozenTrial;
-using report::csv_escape;
-
-std::string state_name(search::TrialState s) {
-  std::string out(search::to_string(s));
-  for (auto& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return out;  // as trials.json: COMPLETE, FAILED, ...
-}
-
-// A double as JSON writes it (shortest round trip); "" for NaN/inf.
-std::string num(double v) { return std::isfinite(v) ? nlohmann::json(v).dump() : std::string(); }
+using report::state_name;
+using report::value_label;
 
 // The best trial of a single-objective study, as Study::best_trial: feasible first, then
 // the objective; without a feasible one, the least violation.
@@ -70,97 +62,7 @@ std::string directions_text(const std::vector<search::Direction>& dirs) {
   return out;
 }
 
-// Param names and value labels from the stored space description (qdse search's
-// format: {"params": [{"name": ..., "choices": [...]}, ...]}); p0, p1, ... and the raw
-// numbers for a description written by someone else.
-class ParamNames {
- public:
-  explicit ParamNames(const std::string& space_json) {
-    const auto j = nlohmann::json::parse(space_json, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("params") || !j["params"].is_array()) return;
-    for (const auto& p : j["params"]) {
-      if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) {
-        names_.clear();
-        choices_.clear();
-        return;
-      }
-      names_.push_back(p["name"].get<std::string>());
-      choices_.push_back(p.contains("choices") && p["choices"].is_array() ? p["choices"] : nlohmann::json());
-    }
-  }
-  std::size_t size(const FrozenTrial& t) const { return names_.empty() ? t.params.size() : names_.size(); }
-  std::string name(std::size_t i) const { return i < names_.size() ? names_[i] : "p" + std::to_string(i); }
-  nlohmann::json value(const FrozenTrial& t, std::size_t i) const {
-    if (i >= t.params.size()) return nullptr;
-    const double v = t.params[i];
-    if (i < choices_.size() && choices_[i].is_array() && v >= 0 && v == std::floor(v) &&
-        v < static_cast<double>(choices_[i].size()))
-      return choices_[i][static_cast<std::size_t>(v)];
-    return v;
-  }
-  std::size_t width() const { return names_.size(); }
-
- private:
-  std::vector<std::string> names_;
-  std::vector<nlohmann::json> choices_;
-};
-
-std::string label(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
-nlohmann::json trial_json(const FrozenTrial& t, const ParamNames& names, std::optional<int> retry_of) {
-  nlohmann::json params = nlohmann::json::object();
-  for (std::size_t i = 0; i < names.size(t); ++i) params[names.name(i)] = names.value(t, i);
-  nlohmann::json values = nlohmann::json::array();
-  for (double v : t.values) values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
-  return {{"number", t.number},
-          {"state", state_name(t.state)},
-          {"params", params},
-          {"values", values},
-          {"constraints", t.constraints},
-          {"feasible", search::is_feasible(t)},
-          {"metrics", t.metrics},
-          {"start_time", t.start_time},
-          {"end_time", t.end_time},
-          {"sample_seconds", t.sample_seconds},
-          {"eval_seconds", t.eval_seconds},
-          {"worker", t.worker},
-          {"retry_of", retry_of ? nlohmann::json(*retry_of) : nlohmann::json(nullptr)}};
-}
-
-std::string trials_csv(const std::vector<FrozenTrial>& trials, const ParamNames& names, std::size_t n_values,
-                       const std::vector<std::optional<int>>& retry_of) {
-  std::set<std::string> metric_names;
-  std::size_t n_params = names.width();
-  for (const auto& t : trials) {
-    for (const auto& [k, v] : t.metrics) metric_names.insert(k);
-    n_params = std::max(n_params, t.params.size());
-  }
-  std::ostringstream csv;
-  csv << "number,state,feasible";
-  for (std::size_t i = 0; i < n_values; ++i) csv << ",value_" << i;
-  for (std::size_t i = 0; i < n_params; ++i) csv << "," << csv_escape(names.name(i));
-  for (const auto& m : metric_names) csv << "," << csv_escape(m);
-  csv << ",sample_seconds,eval_seconds,start_time,end_time,worker,retry_of\n";
-  for (std::size_t k = 0; k < trials.size(); ++k) {
-    const auto& t = trials[k];
-    csv << t.number << "," << state_name(t.state) << "," << (search::is_feasible(t) ? 1 : 0);
-    for (std::size_t i = 0; i < n_values; ++i) csv << "," << (i < t.values.size() ? num(t.values[i]) : "");
-    for (std::size_t i = 0; i < n_params; ++i) {
-      const auto v = names.value(t, i);
-      csv << "," << (v.is_null() ? "" : csv_escape(label(v)));
-    }
-    for (const auto& m : metric_names) {
-      auto it = t.metrics.find(m);
-      csv << "," << (it == t.metrics.end() ? "" : num(it->second));
-    }
-    csv << "," << num(t.sample_seconds) << "," << num(t.eval_seconds) << "," << t.start_time << "," << t.end_time
-        << "," << csv_escape(t.worker) << "," << (retry_of[k] ? std::to_string(*retry_of[k]) : "");
-    csv << "\n";
-  }
-  return csv.str();
-}
-
-std::string trials_table(const std::vector<FrozenTrial>& trials, const ParamNames& names) {
+std::string trials_table(const std::vector<FrozenTrial>& trials, const report::TrialParams& names) {
   std::ostringstream out;
   char buf[96];
   std::snprintf(buf, sizeof buf, "%6s  %-9s  %-12s  ", "trial", "state", "value");
@@ -174,12 +76,13 @@ std::string trials_table(const std::vector<FrozenTrial>& trials, const ParamName
     }
     std::snprintf(buf, sizeof buf, "%6d  %-9s  %-12s  ", t.number, state_name(t.state).c_str(), values.c_str());
     std::string params;
-    for (std::size_t i = 0; i < names.size(t); ++i) {
-      const auto v = names.value(t, i);
-      if (v.is_string() && names.width() > 0) continue;  // format names, "auto"/"NA": the widths tell the story
+    const auto labels = names.values(t);
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      const auto& v = labels[i];
+      if (v.is_string() && names.named() > 0) continue;  // format names, "auto"/"NA": the widths tell the story
       std::string n = names.name(i);
       if (const auto a = n.find('/'), b = n.rfind('/'); a != std::string::npos) n = n.substr(0, a) + "." + n.substr(b + 1);
-      params += (params.empty() ? "" : " ") + n + "=" + label(v);
+      params += (params.empty() ? "" : " ") + n + "=" + (v.is_null() ? "null" : value_label(v));
     }
     out << buf << params << "\n";
   }
@@ -208,7 +111,7 @@ void write_output(const std::string& out, const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return;
   }
-  report::write_file_atomic(out, text);
+  write_file_atomic(out, text);
 }
 
 }  // namespace
@@ -286,7 +189,7 @@ void add_trials_command(CLI::App& app, GlobalOptions& global) {
     const auto& summary = find_study(studies, study, url);
     const auto storage = storage::open_storage_read_only(url, summary.name);
     const auto trials = storage->trials();
-    const ParamNames names(summary.space_json);
+    const auto names = report::TrialParams::from_description(summary.space_json);
     const std::string fmt = global.json ? "json" : format;
     std::vector<std::optional<int>> retry_of;
     if (fmt != "table")
@@ -294,10 +197,10 @@ void add_trials_command(CLI::App& app, GlobalOptions& global) {
     std::string text;
     if (fmt == "json") {
       nlohmann::json all = nlohmann::json::array();
-      for (std::size_t k = 0; k < trials.size(); ++k) all.push_back(trial_json(trials[k], names, retry_of[k]));
+      for (std::size_t k = 0; k < trials.size(); ++k) all.push_back(report::trial_json(trials[k], names, retry_of[k]));
       text = all.dump(1) + "\n";
     } else if (fmt == "csv") {
-      text = trials_csv(trials, names, summary.directions.size(), retry_of);
+      text = report::trials_csv(trials, names, summary.directions.size(), retry_of);
     } else {
       text = trials_table(trials, names);
     }

@@ -24,9 +24,9 @@ void add_train_command(CLI::App& app, GlobalOptions& global) {
   static bool if_missing = false;
   cfg.add_to(cmd);
   cmd->add_option("-o,--out", out, "checkpoint path (default: checkpoint_dir/<model>_<keys>.qdse)");
-  cmd->add_option("--epochs", epochs, "overrides `max_epochs`")->check(CLI::Range(0, 100000));
+  cmd->add_option("--epochs", epochs, "overrides `max_epochs`")->check(whole_number(0, 100000));
   cmd->add_option("--limit-train", limit_train, "train on the first N training samples only")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1, std::numeric_limits<int64_t>::max()));
   cmd->add_flag("--if-missing", if_missing, "do nothing if the checkpoint already exists");
   cmd->callback([&global] {
     io::RunConfig c = resolve_config(cfg);
@@ -43,8 +43,9 @@ void add_train_command(CLI::App& app, GlobalOptions& global) {
     auto opts = pipeline::dataset_options(c);
     if (limit_train > 0) opts.limit_train = limit_train;
     ws.dataset = data::load_dataset(opts);
-    if (ws.dataset.sample_shape != ws.graph.input_shape())
-      throw Error(ErrorKind::Config, "dataset sample shape does not match model '" + c.model + "' input");
+    // Before any training: labels the model cannot output would fail in the loss
+    // ("Target 6 is out of bounds") after the data was loaded and shuffled.
+    pipeline::fit_data_to_model(ws);
     const auto& tr = ws.dataset.train;
     const auto& va = ws.dataset.validation;
     train::TrainOptions to{c.max_epochs, c.batch_size, c.learning_rate, c.weight_decay, c.seed};
@@ -62,10 +63,14 @@ void add_train_command(CLI::App& app, GlobalOptions& global) {
                          {"train_accuracy", s.train_accuracy}, {"val_accuracy", s.val_accuracy},
                          {"val_loss", s.val_loss}, {"seconds", s.seconds},
                          {"samples_per_second", s.samples_per_second}});
-      if (!global.json)
-        std::fprintf(stderr, "%sepoch %d: train loss %.4f acc %.4f | val loss %.4f acc %.4f | %.1fs (%.0f samples/s)\n",
-                     global.quiet ? "" : "\r\033[K", s.epoch, s.train_loss, s.train_accuracy,
-                     s.val_loss, s.val_accuracy, s.seconds, s.samples_per_second);
+      if (!global.json) {
+        char line[160];
+        std::snprintf(line, sizeof line, "epoch %d: train loss %.4f acc %.4f | val loss %.4f acc %.4f | %.1fs (%.0f samples/s)",
+                      s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy, s.seconds,
+                      s.samples_per_second);
+        bar.print_line(line);
+      }
+      bar.restart();  // the next epoch's ETA comes from its own batches, not from the run's start
     };
     train::train(ws.graph, tr.x, tr.y, va.x, va.y, to, cb);
     bar.finish();

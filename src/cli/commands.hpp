@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <limits>
 #include <string>
 
 #include "qdse/io/run_config.hpp"
@@ -37,6 +38,13 @@ void add_report_command(CLI::App& app, GlobalOptions& global);
 void add_compare_command(CLI::App& app, GlobalOptions& global);
 void add_layers_command(CLI::App& app, GlobalOptions& global);
 void add_export_command(CLI::App& app, GlobalOptions& global);
+
+// Checks for numeric flags (option_checks.cpp), with one-line messages that name what
+// the flag accepts: a whole number in [min, max] (max defaults to int's), or a finite
+// number >= min (or > min when min_allowed is false). Use them instead of CLI11's
+// PositiveNumber/NonNegativeNumber/Range.
+CLI::Validator whole_number(long long min, long long max = std::numeric_limits<int>::max());
+CLI::Validator finite_number(double min, bool min_allowed = true);
 
 // Loads the config (or defaults) and applies the command-line overrides.
 io::RunConfig resolve_config(const ConfigOptions& options);

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <iomanip>
+#include <limits>
+#include <cmath>
 #include <sstream>
 
 #include "qdse/core/error.hpp"
@@ -14,8 +16,14 @@ namespace {
 
 constexpr char kMagic[8] = {'Q', 'D', 'S', 'E', 'C', 'K', 'P', '1'};
 constexpr uint64_t kMaxHeaderBytes = 64ull << 20;
+// Version 2 checksums with FNV-1a's documented 64-bit offset basis. Version 1 files
+// (qdse before this fix) used 1469598103934665603, a digit short of it; they still load
+// (see checksum_ok).
+constexpr int kVersion = 2;
+constexpr uint64_t kFnvOffsetBasis = 14695981039346656037ull;
+constexpr uint64_t kFnvOffsetBasisV1 = 1469598103934665603ull;
 
-uint64_t fnv1a64(const char* data, std::size_t n, uint64_t h = 1469598103934665603ull) {
+uint64_t fnv1a64(const char* data, std::size_t n, uint64_t h = kFnvOffsetBasis) {
   for (std::size_t i = 0; i < n; ++i) {
     h ^= static_cast<unsigned char>(data[i]);
     h *= 1099511628211ull;
@@ -32,6 +40,14 @@ std::string hex(uint64_t v) {
 // Tensor key as a PyTorch state_dict would spell it for this node's parameter.
 std::string tensor_key(const ir::Node& node, const std::string& param) {
   return node.name + "." + param;
+}
+
+// Whether `stored` (the header's hex hash) matches the data under the file's version's
+// rule: version 2 uses the documented basis; version 1 accepts qdse's old basis and
+// also the documented one (a file written to the old spec's text).
+bool checksum_ok(int64_t version, const std::string& data, const std::string& stored) {
+  if (hex(fnv1a64(data.data(), data.size())) == stored) return true;
+  return version == 1 && hex(fnv1a64(data.data(), data.size(), kFnvOffsetBasisV1)) == stored;
 }
 
 Error ckpt_error(const std::string& path, const std::string& what) {
@@ -66,6 +82,9 @@ void assign_params(ir::Graph& graph, const std::string& path, const std::vector<
       throw ckpt_error(path, "tensor '" + name + "' has shape " + shape_str(src.sizes().vec()) +
                                  " but model '" + graph.name() + "' expects " +
                                  shape_str(dst.sizes().vec()));
+    // A NaN or infinite weight would evaluate "fine" to a meaningless accuracy.
+    if (!torch::isfinite(src).all().item<bool>())
+      throw ckpt_error(path, "tensor '" + name + "' holds NaN or infinite values");
     torch::NoGradGuard no_grad;
     dst = src.to(torch::kFloat32).clone();
   }
@@ -77,7 +96,7 @@ void save_checkpoint(const ir::Graph& graph, const std::string& path,
                      const nlohmann::json& metadata) {
   nlohmann::json header;
   header["format"] = "qdse-checkpoint";
-  header["version"] = 1;
+  header["version"] = kVersion;
   header["model"] = graph.name();
   header["input_shape"] = graph.input_shape();
   header["meta"] = metadata;
@@ -132,8 +151,11 @@ nlohmann::json load_checkpoint(const std::string& path, ir::Graph& graph) {
     throw ckpt_error(path, std::string("header is not valid JSON: ") + e.what());
   }
   try {
-    if (header.at("version").get<int>() != 1)
-      throw ckpt_error(path, "unsupported version " + header.at("version").dump());
+    const auto& version_json = header.at("version");
+    const int64_t version = version_json.is_number_integer() ? version_json.get<int64_t>() : -1;
+    if (version != 1 && version != kVersion)
+      throw ckpt_error(path, "unsupported version " + version_json.dump() + " (this qdse reads versions 1 and " +
+                                 std::to_string(kVersion) + ")");
     const std::string model = header.at("model").get<std::string>();
     if (model != graph.name())
       throw ckpt_error(path, "is a checkpoint of model '" + model + "', not '" + graph.name() + "'");
@@ -141,7 +163,7 @@ nlohmann::json load_checkpoint(const std::string& path, ir::Graph& graph) {
     std::string data(data_bytes, '\0');
     if (!in.read(data.data(), static_cast<std::streamsize>(data_bytes)))
       throw ckpt_error(path, "truncated data (expected " + std::to_string(data_bytes) + " bytes)");
-    if (hex(fnv1a64(data.data(), data.size())) != header.at("fnv1a64").get<std::string>())
+    if (!checksum_ok(version, data, header.at("fnv1a64").get<std::string>()))
       throw ckpt_error(path, "checksum mismatch: the data is corrupt");
     std::map<std::string, at::Tensor> tensors;
     std::vector<std::string> names;
@@ -153,6 +175,9 @@ nlohmann::json load_checkpoint(const std::string& path, ir::Graph& graph) {
       int64_t expect = 1;
       for (auto d : shape) {
         if (d < 0) throw ckpt_error(path, "tensor '" + name + "' has a negative dimension");
+        // Bounded by the data block, so a huge shape cannot overflow the count.
+        if (d > 0 && expect > static_cast<int64_t>(data_bytes / sizeof(float)) / d)
+          throw ckpt_error(path, "tensor '" + name + "' lies outside the data block");
         expect *= d;
       }
       if (expect != numel || numel < 0 || offset > data_bytes ||
@@ -188,14 +213,25 @@ nlohmann::json load_state_dict_json(const std::string& path, ir::Graph& graph) {
       if (dot == std::string::npos) throw ckpt_error(path, "tensor name '" + raw + "' has no '.'");
       const std::string name = ir::fx_node_name(raw.substr(0, dot)) + raw.substr(dot);
       const auto shape = t.at("shape").get<std::vector<int64_t>>();
-      const auto values = t.at("data").get<std::vector<float>>();
+      const auto values = t.at("data").get<std::vector<double>>();
+      // Count with bounds: a negative or huge dimension must not reach reshape().
       int64_t numel = 1;
-      for (auto d : shape) numel *= d;
+      for (auto d : shape) {
+        if (d < 0)
+          throw ckpt_error(path, "tensor '" + raw + "' has a negative dimension in shape " + shape_str(shape));
+        numel = d == 0 || numel <= static_cast<int64_t>(values.size()) / d ? numel * d : -1;
+        if (numel < 0) break;
+      }
       if (numel != static_cast<int64_t>(values.size()))
         throw ckpt_error(path, "tensor '" + raw + "' has " + std::to_string(values.size()) +
                                    " values for shape " + shape_str(shape));
       if (raw.ends_with(".num_batches_tracked")) continue;
-      tensors[name] = torch::tensor(values, torch::kFloat32).reshape(shape);
+      // JSON has no NaN/Infinity, but 1e39 is a double that no float32 holds.
+      for (double v : values)
+        if (!(std::abs(v) <= std::numeric_limits<float>::max()))
+          throw ckpt_error(path, "tensor '" + raw + "' holds NaN or infinite values (as float32: " +
+                                     nlohmann::json(v).dump() + ")");
+      tensors[name] = torch::tensor(std::vector<float>(values.begin(), values.end()), torch::kFloat32).reshape(shape);
       names.push_back(name);
     }
     assign_params(graph, path, names, [&](const std::string& n) {

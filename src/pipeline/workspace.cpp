@@ -54,7 +54,9 @@ void check_classes(const data::Dataset& ds, const ir::Graph& graph, const io::Ru
   const auto& out = shapes.at(static_cast<std::size_t>(graph.output()));
   if (out.size() != 1 || out[0] < ds.num_classes)
     throw Error(ErrorKind::Config, "model '" + config.model + "' outputs shape " + shape_str(out) +
-                                       " per sample, but dataset '" + ds.name + "' has " +
+                                       " per sample, but dataset '" + ds.name + "'" +
+                                       (config.dataset_path.empty() ? "" : " (" + config.dataset_path + ")") +
+                                       " has " +
                                        std::to_string(ds.num_classes) + " classes (want [" +
                                        std::to_string(ds.num_classes) + "] logits)");
 }
@@ -126,6 +128,10 @@ void load_data(Workspace& ws, bool need_train) {
   data::DatasetOptions options = dataset_options(ws.config);
   options.train = need_train;
   ws.dataset = data::load_dataset(options);
+  fit_data_to_model(ws);
+}
+
+void fit_data_to_model(Workspace& ws) {
   fit_dataset_to_model(ws.dataset, ws.graph, ws.config);
   check_classes(ws.dataset, ws.graph, ws.config);
 }

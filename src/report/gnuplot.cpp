@@ -89,32 +89,49 @@ void render_figure(const std::string& gnuplot, const std::string& dir, const Fig
   gp << "# " << f.title << "\n"
      << "# Written by qdse; reproduce with: gnuplot " << f.name << ".gp (in this folder)\n"
      << "# Data: " << f.name << ".dat. Renders " << f.name << ".png, then " << f.name << ".svg.\n"
+     << "# qdse itself sets qdse_suffix='.tmp' and renames the images once both are complete.\n"
+     << "if (!exists(\"qdse_suffix\")) qdse_suffix = ''\n"
      << "do for [fmt in \"png svg\"] {\n"
      << "  if (fmt eq \"png\") {\n"
      << "    set terminal pngcairo size " << f.width << "," << f.height << " font \"sans,10\" noenhanced\n"
      << "  } else {\n"
      << "    set terminal svg size " << f.width << "," << f.height << " font \"sans,10\" noenhanced background \"white\"\n"
      << "  }\n"
-     << "  set output '" << f.name << ".'.fmt\n"
+     << "  set output '" << f.name << ".'.fmt.qdse_suffix\n"
      << f.body << (f.body.empty() || f.body.back() == '\n' ? "" : "\n")
      << "  unset output\n"
      << "}\n";
   write_file_atomic(dir + "/" + f.name + ".gp", gp.str());
   const std::string log = dir + "/" + f.name + ".log";
-  const std::string cmd = "cd " + sh_quote(dir) + " && " + sh_quote(gnuplot) + " " + sh_quote(f.name + ".gp") +
-                          " > " + sh_quote(f.name + ".log") + " 2>&1";
+  // Images are rendered under NAME.png.tmp / NAME.svg.tmp and renamed only when both are
+  // complete: a gnuplot that fails (full disk, killed) leaves no truncated NAME.png, and
+  // an earlier complete image stays as it was.
+  const std::string cmd = "cd " + sh_quote(dir) + " && " + sh_quote(gnuplot) + " -e \"qdse_suffix='.tmp'\" " +
+                          sh_quote(f.name + ".gp") + " > " + sh_quote(f.name + ".log") + " 2>&1";
   const int rc = std::system(cmd.c_str());
   const bool ok = rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0;
   std::string bad;
+  std::error_code ec;
   for (const char* ext : {".png", ".svg"}) {
-    const std::string img = dir + "/" + f.name + ext;
-    std::error_code ec;
-    if (!std::filesystem::exists(img, ec) || std::filesystem::file_size(img, ec) == 0) bad = img;
+    const std::string img = dir + "/" + f.name + ext + ".tmp";
+    if (!std::filesystem::exists(img, ec) || std::filesystem::file_size(img, ec) == 0) bad = dir + "/" + f.name + ext;
   }
-  if (!ok || !bad.empty())
+  auto drop_temporaries = [&] {
+    for (const char* ext : {".png.tmp", ".svg.tmp"}) std::filesystem::remove(dir + "/" + f.name + ext, ec);
+  };
+  if (!ok || !bad.empty()) {
+    drop_temporaries();
     throw Error(ErrorKind::Io, "gnuplot failed on " + dir + "/" + f.name + ".gp" +
                                    (bad.empty() ? "" : " (no image " + bad + ")") + ": " + read_tail(log, 600));
-  std::error_code ec;
+  }
+  for (const char* ext : {".png", ".svg"}) {
+    const std::string img = dir + "/" + f.name + ext;
+    std::filesystem::rename(img + ".tmp", img, ec);
+    if (ec) {
+      drop_temporaries();
+      throw Error(ErrorKind::Io, "cannot rename " + img + ".tmp to " + img + ": " + ec.message());
+    }
+  }
   if (std::filesystem::file_size(log, ec) == 0) std::filesystem::remove(log, ec);
 }
 

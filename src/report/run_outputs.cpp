@@ -1,59 +1,13 @@
 #include "qdse/report/run_outputs.hpp"
 
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <set>
 #include <sstream>
 
 #include "qdse/core/error.hpp"
+#include "qdse/report/trial_table.hpp"
 
 namespace qdse::report {
-namespace {
-
-std::string state_name(search::TrialState s) {
-  switch (s) {
-    case search::TrialState::Running: return "RUNNING";
-    case search::TrialState::Complete: return "COMPLETE";
-    case search::TrialState::Failed: return "FAILED";
-    case search::TrialState::Pruned: return "PRUNED";
-  }
-  return "?";
-}
-
-nlohmann::json value_json(const quant::ConfigValue& v) {
-  return std::visit([](const auto& x) { return nlohmann::json(x); }, v);
-}
-
-std::string num(double v) {
-  if (!std::isfinite(v)) return "";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
-
-}  // namespace
-
-nlohmann::json trial_to_json(const search::FrozenTrial& t, const pipeline::QuantSpace& space) {
-  nlohmann::json j;
-  j["number"] = t.number;
-  j["state"] = state_name(t.state);
-  nlohmann::json params = nlohmann::json::object();
-  if (t.params.size() == space.space().n_params())
-    for (const auto& [k, v] : space.describe(t.params)) params[k] = value_json(v);
-  j["params"] = params;
-  j["values"] = t.values;
-  j["constraints"] = t.constraints;
-  j["feasible"] = search::is_feasible(t);
-  j["metrics"] = t.metrics;
-  j["start_time"] = t.start_time;
-  j["end_time"] = t.end_time;
-  j["sample_seconds"] = t.sample_seconds;
-  j["eval_seconds"] = t.eval_seconds;
-  j["worker"] = t.worker;
-  return j;
-}
 
 nlohmann::json write_run_outputs(const std::string& dir, const search::Study& study,
                                  const pipeline::QuantSpace& space,
@@ -62,43 +16,15 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
                                  nlohmann::json* trials_json) {
   std::filesystem::create_directories(dir);
   const auto trials = study.trials();
+  const auto params = TrialParams::from_space(space);
+  std::vector<std::optional<int>> retry_of;
+  retry_of.reserve(trials.size());
+  for (const auto& t : trials) retry_of.push_back(study.storage().retry_of(t.number));
   nlohmann::json all = nlohmann::json::array();
-  for (const auto& t : trials) all.push_back(trial_to_json(t, space));
+  for (std::size_t k = 0; k < trials.size(); ++k) all.push_back(trial_json(trials[k], params, retry_of[k]));
   write_file_atomic(dir + "/trials.json", all.dump(1));
-
-  // CSV: fixed columns, then params, then metrics (union over trials, sorted).
-  std::set<std::string> metric_names;
-  for (const auto& t : trials)
-    for (const auto& [k, v] : t.metrics) metric_names.insert(k);
-  std::ostringstream csv;
-  csv << "number,state,feasible,sample_seconds,eval_seconds,start_time,end_time";
   const std::size_t n_values = strategy.directions().size();
-  for (std::size_t i = 0; i < n_values; ++i) csv << ",value_" << i;
-  for (std::size_t i = 0; i < space.space().n_params(); ++i)
-    csv << "," << csv_escape(space.space().name(i));
-  for (const auto& m : metric_names) csv << "," << csv_escape(m);
-  csv << "\n";
-  for (const auto& t : trials) {
-    csv << t.number << "," << state_name(t.state) << "," << (search::is_feasible(t) ? 1 : 0) << ","
-        << num(t.sample_seconds) << "," << num(t.eval_seconds) << "," << t.start_time << "," << t.end_time;
-    for (std::size_t i = 0; i < n_values; ++i) csv << "," << (i < t.values.size() ? num(t.values[i]) : "");
-    if (t.params.size() == space.space().n_params()) {
-      const auto d = space.describe(t.params);
-      for (std::size_t i = 0; i < space.space().n_params(); ++i) {
-        std::string v = quant::to_string(d.at(space.space().name(i)));
-        if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
-        csv << "," << csv_escape(v);
-      }
-    } else {
-      for (std::size_t i = 0; i < space.space().n_params(); ++i) csv << ",";
-    }
-    for (const auto& m : metric_names) {
-      auto it = t.metrics.find(m);
-      csv << "," << (it == t.metrics.end() ? "" : num(it->second));
-    }
-    csv << "\n";
-  }
-  write_file_atomic(dir + "/trials.csv", csv.str());
+  write_file_atomic(dir + "/trials.csv", trials_csv(trials, params, n_values, retry_of));
 
   nlohmann::json best;
   best["provenance"] = provenance;
@@ -124,13 +50,14 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
   if (n_values == 1) {
     if (auto b = study.best_trial()) {
       best["feasible"] = b->feasible;
-      best["trials"].push_back(trial_to_json(b->trial, space));
+      best["trials"].push_back(trial_json(b->trial, params, study.storage().retry_of(b->trial.number)));
       if (!b->feasible)
         best["message"] = "no trial met every constraint; this is the one that violates them least";
     }
   } else {
     best["feasible"] = true;
-    for (const auto& t : study.best_trials()) best["trials"].push_back(trial_to_json(t, space));
+    for (const auto& t : study.best_trials())
+      best["trials"].push_back(trial_json(t, params, study.storage().retry_of(t.number)));
   }
   write_file_atomic(dir + "/best.json", best.dump(2));
   if (trials_json) *trials_json = std::move(all);

@@ -6,6 +6,7 @@
 
 #include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
+#include "qdse/exec/executor.hpp"
 
 namespace qdse::train {
 
@@ -17,6 +18,19 @@ std::vector<EpochStats> train(ir::Graph& graph, const at::Tensor& x, const at::T
                 "training needs max_epochs >= 0, batch_size > 0 and learning_rate > 0");
   if (x.size(0) != y.size(0) || x.size(0) == 0)
     throw Error(ErrorKind::InvalidArgument, "training set is empty or has mismatched labels");
+  // Labels the logits cannot index would fail inside the loss ("Target 6 is out of
+  // bounds") after the first batches; say so before training.
+  const auto shapes = exec::infer_shapes(graph);
+  const auto& out = shapes.at(static_cast<std::size_t>(graph.output()));
+  for (const at::Tensor* labels : {&y, &y_val}) {
+    if (!labels->defined() || labels->numel() == 0 || out.size() != 1) continue;
+    const int64_t lo = labels->min().item<int64_t>(), hi = labels->max().item<int64_t>();
+    if (lo < 0 || hi >= out[0])
+      throw Error(ErrorKind::InvalidArgument,
+                  std::string(labels == &y ? "training" : "validation") + " label " + std::to_string(lo < 0 ? lo : hi) +
+                      " is outside the " + std::to_string(out[0]) + " classes model '" + graph.name() +
+                      "' outputs (labels must be 0.." + std::to_string(out[0] - 1) + ")");
+  }
   torch::manual_seed(options.seed);  // dropout masks
   auto gen = at::make_generator<at::CPUGeneratorImpl>(options.seed);
   std::vector<at::Tensor> params = graph.trainable_params();

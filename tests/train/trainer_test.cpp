@@ -54,6 +54,25 @@ TEST(Trainer, RejectsBadOptions) {
   EXPECT_THROW(train(g, x, y, {}, {}, o), Error);
 }
 
+TEST(Trainer, RefusesLabelsOutsideTheModelsOutputsBeforeTraining) {
+  // jsc-tiny has 5 logits: label 6 used to fail inside the loss ("Target 6 is out of bounds").
+  auto g = ir::build_zoo_model("jsc-tiny", 0);
+  const at::Tensor before = g.node(2).param("weight")->clone();
+  auto [x, y] = blobs(40, 1);
+  y.index_put_({7}, 6);
+  try {
+    train(g, x, y, {}, {}, TrainOptions{});
+    FAIL() << "trained on label 6";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("training label 6 is outside the 5 classes"), std::string::npos) << e.what();
+  }
+  auto [xv, yv] = blobs(10, 2);
+  yv.index_put_({0}, -1);
+  auto [x2, y2] = blobs(40, 1);
+  EXPECT_THROW(train(g, x2, y2, xv, yv, TrainOptions{}), Error);
+  EXPECT_TRUE(torch::equal(*g.node(2).param("weight"), before));  // nothing was trained
+}
+
 // Integration: fmnist-mlp on a 12k-sample subset reaches >= 80% test accuracy.
 TEST(TrainerIntegration, FmnistMlpSubsetReaches80Percent) {
   QDSE_REQUIRE(std::filesystem::exists("/usr/share/datasets/fashion-mnist"),

@@ -46,4 +46,10 @@ Workspace open_workspace(const io::RunConfig& config, const std::string& weights
 Workspace open_model(const io::RunConfig& config, const std::string& weights, bool require_weights);
 void load_data(Workspace& ws, bool need_train);
 
+// The checks load_data() applies, for callers that load the dataset themselves (`qdse
+// train`): flattens image samples for a flat-input model, and throws Error(Config) when
+// the sample shape does not fit or the model's logits do not cover the dataset's
+// classes (labels the model cannot output), naming the dataset file.
+void fit_data_to_model(Workspace& ws);
+
 }  // namespace qdse::pipeline

@@ -2,8 +2,9 @@
 // best trials printed at the end.
 //   trials.json  every trial: number, state, params (chosen values by MASE param
 //                name), metrics, objective values, constraints, feasibility,
-//                start/end time, sampler and evaluation seconds, worker
+//                start/end time, sampler and evaluation seconds, worker, retry_of
 //   trials.csv   the same, one row per trial, one column per param and metric
+//                (report/trial_table.hpp writes both, and `qdse trials` exports)
 //   best.json    the best feasible trial (single objective; or the least-violating
 //                one, flagged) or the whole feasible Pareto front (multi-objective),
 //                with the float baseline and the run's summary, the objective
@@ -24,8 +25,6 @@
 #include "qdse/search/study.hpp"
 
 namespace qdse::report {
-
-nlohmann::json trial_to_json(const search::FrozenTrial& t, const pipeline::QuantSpace& space);
 
 // Writes trials.json, trials.csv and best.json into dir; returns best.json's content.
 // With `trials_json`, also hands back trials.json's content (so the report need not
