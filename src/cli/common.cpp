@@ -1,12 +1,13 @@
 #include <torch/torch.h>
 
 #include "commands.hpp"
+#include "qdse/pipeline/thread_budget.hpp"
 
 namespace qdse::cli {
 
 void apply_threads(const GlobalOptions& global, int config_threads) {
   const int n = global.threads > 0 ? global.threads : config_threads;
-  if (n > 0) torch::set_num_threads(n);
+  if (n > 0) pipeline::apply_thread_budget(pipeline::plan_threads(1, n));  // libtorch and BLAS
 }
 
 }  // namespace qdse::cli

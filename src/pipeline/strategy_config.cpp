@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "qdse/core/error.hpp"
+#include "qdse/pipeline/thread_budget.hpp"
 
 namespace qdse::pipeline {
 namespace {
@@ -139,8 +140,9 @@ StrategyConfig parse_strategy(const io::RunConfig& config) {
     // storage, study_name, heartbeat: read by `qdse search` (src/cli/cmd_search.cpp).
     setup->check_keys({"n_jobs", "n_trials", "timeout", "sampler", "sum_scaled_metrics", "direction", "seed",
                        "storage", "study_name", "heartbeat"});
-    s.n_jobs = static_cast<int>(setup->int_or("n_jobs", 1));
-    if (s.n_jobs < 1) throw setup->error("n_jobs", "`n_jobs` must be >= 1");
+    const int64_t jobs = setup->int_or("n_jobs", 1);
+    if (auto problem = n_jobs_problem(jobs)) throw setup->error("n_jobs", *problem);  // thread_budget.hpp
+    s.n_jobs = static_cast<int>(jobs);
     const int64_t n = setup->int_or("n_trials", s.n_trials);
     if (n < 1 || n > 100000000) throw setup->error("n_trials", "`n_trials` must be in [1, 1e8], got " + std::to_string(n));
     s.n_trials = static_cast<int>(n);
