@@ -1,21 +1,14 @@
-// run_compare() and summarize_runs(): strategies side by side on one space with one
-// shared evaluator; see include/qdse/report/compare.hpp.
+// summarize_runs(): curves and summaries of the runs of a strategy comparison; see
+// include/qdse/report/compare.hpp.
 #include "qdse/report/compare.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <chrono>
+#include <functional>
 #include <cmath>
 #include <limits>
-#include <memory>
-#include <set>
 
 #include "qdse/core/error.hpp"
-#include "qdse/pipeline/search_runner.hpp"
 #include "qdse/search/pareto.hpp"
-#include "qdse/search/sampler_factory.hpp"
-#include "qdse/search/storage.hpp"
-#include "qdse/search/study.hpp"
 
 namespace qdse::report {
 namespace {
@@ -67,15 +60,6 @@ std::optional<int> first_reaching(const std::vector<double>& curve, const std::f
 }
 
 }  // namespace
-
-std::string canonical_strategy(const std::string& name) {
-  std::string s;
-  for (char c : name)
-    if (c != '_' && c != '-' && c != ' ') s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (s == "nsga2") s = "nsgaii";
-  search::make_sampler(s);  // throws qdse::Error listing the valid names
-  return s;
-}
 
 CompareResult summarize_runs(const std::vector<RawRun>& runs, const std::vector<Direction>& dirs, double tolerance,
                              bool optimum_from_bruteforce) {
@@ -182,73 +166,12 @@ CompareResult summarize_runs(const std::vector<RawRun>& runs, const std::vector<
   return r;
 }
 
-CompareResult run_compare(const pipeline::QuantSpace& space, pipeline::TrialEvaluator& evaluator,
-                          const pipeline::StrategyConfig& base, const CompareOptions& options,
-                          const std::atomic<bool>* stop, const std::function<void(int, int)>& on_trial) {
-  if (options.strategies.empty()) throw Error(ErrorKind::Config, "compare: no strategy given (--strategies)");
-  if (options.repeats < 1)
-    throw Error(ErrorKind::Config, "compare: --repeats must be at least 1, got " + std::to_string(options.repeats));
-  if (!(options.tolerance >= 0))
-    throw Error(ErrorKind::Config, "compare: --tolerance must be >= 0, got " + std::to_string(options.tolerance));
-  const int n_trials = options.n_trials > 0 ? options.n_trials : base.n_trials;
-  if (n_trials < 1) throw Error(ErrorKind::Config, "compare: trials per run must be at least 1");
-  std::vector<std::string> names;
-  for (const auto& raw : options.strategies) {
-    const std::string n = canonical_strategy(raw);
-    if (std::find(names.begin(), names.end(), n) != names.end())
-      throw Error(ErrorKind::Config, "compare: strategy `" + raw + "` is listed twice");
-    names.push_back(n);
-  }
-  const auto size = space.space().size();
-  std::vector<std::string> notes;
-  bool bruteforce = false;
-  if (auto it = std::find(names.begin(), names.end(), "bruteforce"); it != names.end()) {
-    if (!size || *size > options.max_bruteforce) {
-      notes.push_back("brute force skipped: the space has " +
-                      (size ? std::to_string(*size) : std::string("more than 2^64")) + " configurations (limit " +
-                      std::to_string(options.max_bruteforce) + "); the optimum is the best value any run found");
-      names.erase(it);
-    } else {
-      bruteforce = true;
-    }
-  }
-  if (names.empty()) throw Error(ErrorKind::Config, "compare: nothing to run (" + notes.front() + ")");
-
-  int total = 0;
-  for (const auto& n : names) total += n == "bruteforce" ? static_cast<int>(*size) : options.repeats * n_trials;
-  const auto t0 = std::chrono::steady_clock::now();
-  int done = 0;
-  std::vector<RawRun> runs;
-  for (const auto& name : names) {
-    const int repeats = name == "bruteforce" ? 1 : options.repeats;
-    for (int r = 0; r < repeats; ++r) {
-      pipeline::StrategyConfig s = base;
-      s.sampler = name;
-      s.n_trials = name == "bruteforce" ? static_cast<int>(*size) : n_trials;
-      s.timeout_seconds = 0;
-      s.sampler_options.seed = static_cast<std::uint64_t>(r);
-      search::Study study(space.space(), s.directions(), std::make_shared<search::InMemoryStorage>(),
-                          search::make_sampler(name, s.sampler_options), name + "-" + std::to_string(r));
-      const int before = done;
-      const auto summary = pipeline::run_search(study, space, evaluator, s, stop, [&](const pipeline::SearchProgress& p) {
-        done = before + p.finished;
-        if (on_trial) on_trial(done, total);
-      });
-      if (summary.interrupted) throw Error(ErrorKind::Interrupted, "compare interrupted during " + name);
-      RawRun raw;
-      raw.strategy = name;
-      raw.seed = static_cast<std::uint64_t>(r);
-      raw.trials = study.trials();
-      raw.seconds = summary.seconds;
-      raw.sampler_seconds = summary.sampler_seconds;
-      raw.cached = summary.cached;
-      runs.push_back(std::move(raw));
-    }
-  }
-  CompareResult result = summarize_runs(runs, base.directions(), options.tolerance, bruteforce);
-  result.notes = notes;
-  result.space_size = size;
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+CompareResult summarize_compare(const pipeline::CompareRuns& runs, const std::vector<Direction>& directions,
+                                double tolerance) {
+  CompareResult result = summarize_runs(runs.runs, directions, tolerance, runs.bruteforce);
+  result.notes = runs.notes;
+  result.space_size = runs.space_size;
+  result.seconds = runs.seconds;
   return result;
 }
 

@@ -1,11 +1,10 @@
-// Strategy comparison (`qdse compare`): several samplers, each run `repeats` times
-// (seeds 0..R-1) on one search space, all runs sharing ONE TrialEvaluator, so a
-// configuration is evaluated once however many runs propose it (the whole
-// comparison costs about one brute-force pass plus the samplers' own time). Each
-// run has its own Study on an InMemoryStorage. Brute force runs once (it is
-// deterministic) and defines the optimum; it is skipped when the space has more
-// than `max_bruteforce` configurations, and then the optimum is the best value
-// any run found.
+// Strategy comparison (`qdse compare`): pipeline::run_compare runs several samplers,
+// each `repeats` times (seeds 0..R-1) on one search space, all runs sharing ONE
+// TrialEvaluator, so a configuration is evaluated once however many runs propose it
+// (the whole comparison costs about one brute-force pass plus the samplers' own
+// time). This header summarizes those runs. Brute force runs once (it is
+// deterministic) and defines the optimum; when it was skipped (the space has more
+// than `max_bruteforce` configurations) the optimum is the best value any run found.
 //
 // Measured per run, after each trial k: the best feasible objective so far (one
 // objective) or the hypervolume of the feasible front so far (several objectives,
@@ -20,7 +19,7 @@
 // compare_runs.csv (one row per run), compare_curves.csv (median/min/max per
 // strategy and trial count), compare.json, and compare.html with two gnuplot
 // figures (compare_curves, compare_success) when gnuplot is available.
-// Thread-safety: run_compare runs on the calling thread; the rest are pure.
+// Thread-safety: pure functions.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -32,30 +31,15 @@
 #include <string>
 #include <vector>
 
-#include "qdse/pipeline/quant_space.hpp"
-#include "qdse/pipeline/strategy_config.hpp"
-#include "qdse/pipeline/trial_evaluator.hpp"
+#include "qdse/pipeline/compare_runs.hpp"
 #include "qdse/search/trial.hpp"
 
 namespace qdse::report {
 
-struct CompareOptions {
-  std::vector<std::string> strategies = {"bruteforce", "random", "tpe", "nsgaii"};
-  int repeats = 5;
-  int n_trials = 0;          // trials per run (brute force: the whole space); 0 = the config's n_trials
-  double tolerance = 0.005;  // see the header comment
-  std::uint64_t max_bruteforce = 100000;
-};
-
-// One finished run: its trials in number order.
-struct RawRun {
-  std::string strategy;
-  std::uint64_t seed = 0;
-  std::vector<search::FrozenTrial> trials;
-  double seconds = 0;
-  double sampler_seconds = 0;
-  int cached = 0;  // trials answered from the shared result cache
-};
+// The runs themselves come from pipeline::run_compare (pipeline/compare_runs.hpp).
+using pipeline::CompareOptions;
+using pipeline::RawRun;
+using pipeline::canonical_strategy;
 
 struct CompareRun {
   std::string strategy;
@@ -99,21 +83,14 @@ struct CompareResult {
   nlohmann::json provenance = nlohmann::json::object();
 };
 
-// "BruteForce" -> "bruteforce", "nsga2" -> "nsgaii"; throws qdse::Error(Config) for an
-// unknown name (listing the valid ones).
-std::string canonical_strategy(const std::string& name);
-
 // Curves, trial counts and per-strategy summaries from finished runs (the pure part).
 // `optimum_from_bruteforce`: the bruteforce run covered the whole space.
 CompareResult summarize_runs(const std::vector<RawRun>& runs, const std::vector<search::Direction>& directions,
                              double tolerance, bool optimum_from_bruteforce);
 
-// Runs every strategy (see the header comment). `on_trial(done, total)` after each trial.
-// Ctrl-C (`stop`) throws qdse::Error(Interrupted).
-CompareResult run_compare(const pipeline::QuantSpace& space, pipeline::TrialEvaluator& evaluator,
-                          const pipeline::StrategyConfig& strategy, const CompareOptions& options,
-                          const std::atomic<bool>* stop = nullptr,
-                          const std::function<void(int, int)>& on_trial = {});
+// summarize_runs over pipeline::run_compare's runs, with its notes, space size and time.
+CompareResult summarize_compare(const pipeline::CompareRuns& runs, const std::vector<search::Direction>& directions,
+                                double tolerance);
 
 // The terminal table (optimum line, one row per strategy, notes).
 std::string format_compare_table(const CompareResult& result);

@@ -1,0 +1,31 @@
+// The outputs of a finished (or interrupted) `qdse search`, written from its session:
+// trials.json, trials.csv and best.json (run_outputs.hpp), the HTML report
+// (run_report.hpp; without gnuplot, or on any report error, the search still succeeds
+// and `report_error` says why) and hls4ml.yml when the best trial is all fixed point.
+// Thread-safety: call after SearchSession::run returned.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "qdse/pipeline/search_session.hpp"
+
+namespace qdse::report {
+
+struct SearchOutputs {
+  nlohmann::json best;         // best.json's content
+  std::string report_index;    // the report's index.html ("" when none was written)
+  std::string report_error;    // why no report was written
+  double outputs_seconds = 0;  // trials.json/csv and best.json
+  double report_seconds = 0;   // report and hls4ml.yml
+};
+
+SearchOutputs write_search_outputs(const pipeline::SearchSession& session, const pipeline::SearchSummary& summary);
+
+// What `qdse search` prints on stdout at the end: trials run and why the search stopped,
+// the study, the float model, the best trials, the run directory, times and memory.
+std::string search_summary_text(const pipeline::SearchSession& session, const pipeline::SearchSummary& summary,
+                                const SearchOutputs& outputs);
+
+}  // namespace qdse::report

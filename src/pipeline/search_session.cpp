@@ -1,0 +1,210 @@
+// SearchSession: settings, inputs, study identity, run directory and study of a
+// search; see include/qdse/pipeline/search_session.hpp.
+#include "qdse/pipeline/search_session.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "qdse/core/error.hpp"
+#include "qdse/pipeline/run_directory.hpp"
+#include "qdse/pipeline/study_fingerprint.hpp"
+#include "qdse/pipeline/thread_budget.hpp"
+#include "qdse/search/sampler_factory.hpp"
+#include "qdse/storage/open_storage.hpp"
+#include "qdse/storage/postgres_storage.hpp"
+
+namespace qdse::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+StudySetup read_study_setup(const io::RunConfig& c) {
+  StudySetup out;
+  const auto search = c.root().get_table("search");
+  const auto strategy = search ? search->get_table("strategy") : std::nullopt;
+  const auto setup = strategy ? strategy->get_table("setup") : std::nullopt;
+  if (!setup) return out;
+  out.storage = setup->string_or("storage", "");
+  out.study = setup->string_or("study_name", "");
+  out.heartbeat = setup->double_or("heartbeat", out.heartbeat);
+  if (!(out.heartbeat > 0)) throw setup->error("heartbeat", "`heartbeat` must be > 0 seconds");
+  return out;
+}
+
+// The default study name: the config file's stem, else the model.
+std::string default_study_name(const io::RunConfig& c) {
+  if (!c.file.empty()) return fs::path(c.file).stem().string();
+  return fs::path(c.model).stem().string();
+}
+
+// This process as a worker of the study: "<host>:<pid>".
+std::string worker_name() {
+  char host[256] = "";
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "host");
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+// The description of `study` in the storage `url` when that study exists; reads only
+// (a missing SQLite file is not created).
+std::optional<nlohmann::json> stored_description(const std::string& url, const std::string& study) {
+  const auto parsed = storage::parse_storage_url(url);
+  if (parsed.kind == storage::StorageKind::Memory) return std::nullopt;
+  if (parsed.kind == storage::StorageKind::Sqlite && !fs::exists(parsed.target)) return std::nullopt;
+  for (const auto& s : storage::list_studies(url))
+    if (s.name == study) return nlohmann::json::parse(s.space_json, nullptr, false);
+  return std::nullopt;
+}
+
+}  // namespace
+
+SearchSettings resolve_search_settings(const io::RunConfig& config, const SearchOverrides& o) {
+  SearchSettings s{parse_strategy(config), read_study_setup(config)};
+  if (!o.storage.empty()) s.setup.storage = o.storage;
+  if (!o.study.empty()) s.setup.study = o.study;
+  if (o.heartbeat > 0) s.setup.heartbeat = o.heartbeat;
+  if (o.n_jobs > 0) {  // the same bound as the config key (thread_budget.hpp)
+    if (auto problem = n_jobs_problem(o.n_jobs)) throw Error(ErrorKind::Config, "--n-jobs: " + *problem);
+    s.strategy.n_jobs = o.n_jobs;
+  }
+  if (!o.sampler.empty()) {
+    search::make_sampler(o.sampler);  // an unknown name fails here, listing the valid ones
+    s.strategy.sampler = o.sampler;
+  }
+  if (o.n_trials > 0) s.strategy.n_trials = o.n_trials;
+  if (o.timeout >= 0) s.strategy.timeout_seconds = o.timeout;
+  if (o.seed >= 0) s.strategy.sampler_options.seed = static_cast<uint64_t>(o.seed);
+  return s;
+}
+
+SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, int threads)
+    : overrides_(std::move(overrides)), settings_(resolve_search_settings(config, overrides_)) {
+  // --threads / `threads` win for libtorch; else the jobs share the cores, and BLAS runs
+  // single-threaded under several jobs.
+  apply_thread_budget(plan_threads(settings_.strategy.n_jobs, threads));
+  const auto t0 = std::chrono::steady_clock::now();
+  const StrategyConfig& strategy = settings_.strategy;
+  workspace_ = open_model(config, overrides_.load, /*require_weights=*/true);
+  space_ = std::make_unique<QuantSpace>(workspace_.config, workspace_.graph);
+  // Training samples serve calibration ("auto" frac widths) and the validation split only.
+  load_data(workspace_, strategy.split != data::SplitKind::Test || space_->uses_auto_frac());
+  // Range statistics (for frac_width = "auto") come from training samples, never from
+  // the evaluation split.
+  stats_ = quant::calibrate(workspace_.graph, workspace_.dataset.train.x, space_->calibration());
+  // One evaluator per job; they share the graph and data tensors and split the memo budget.
+  EvalSettings eval = strategy.eval;
+  eval.memo_budget_bytes /= strategy.n_jobs;
+  const auto& split = eval_split();
+  for (int j = 0; j < strategy.n_jobs; ++j)
+    evaluators_.push_back(std::make_unique<TrialEvaluator>(workspace_.graph, split.x, split.y, eval, stats_));
+  description_ = study_description(workspace_, *space_, strategy, stats_);
+  startup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+SearchSession::~SearchSession() = default;
+
+const data::Split& SearchSession::eval_split() const { return workspace_.dataset.split(settings_.strategy.split); }
+
+std::vector<TrialEvaluator*> SearchSession::evaluators() const {
+  std::vector<TrialEvaluator*> out;
+  for (const auto& e : evaluators_) out.push_back(e.get());
+  return out;
+}
+
+std::string SearchSession::shown_storage() const { return storage::redact_url(settings_.setup.storage); }
+
+void SearchSession::open_study() {
+  StudySetup& setup = settings_.setup;
+  const io::RunConfig& c = config();
+  run_dir_ = overrides_.out.empty() ? default_run_dir(c) : overrides_.out;
+  // Nothing is written before the run is accepted: first the checks, then the writes.
+  check_run_dir(run_dir_, c.file, overrides_.force);
+  if (setup.storage.empty()) setup.storage = run_dir_ + "/study.db";
+  if (setup.study.empty()) setup.study = default_study_name(c);
+  std::string description = description_.dump();
+  if (const auto stored = stored_description(setup.storage, setup.study))
+    description = resumable_description(*stored, description_,
+                                        "study `" + setup.study + "` in `" + shown_storage() + "`", &resume_warning_);
+  const bool created = !fs::exists(run_dir_);
+  fs::create_directories(run_dir_);
+  try {
+    // Create or resume: the storage checks the description and directions again (another
+    // process may have created the study since).
+    storage_ = storage::open_storage(setup.storage, setup.study, description, settings_.strategy.directions());
+  } catch (...) {
+    std::error_code ec;
+    if (created) fs::remove_all(run_dir_, ec);  // a directory this call made, and nothing else
+    throw;
+  }
+  worker_ = worker_name();
+  study_ = std::make_unique<search::Study>(space_->space(), settings_.strategy.directions(), storage_,
+                                           search::make_sampler(settings_.strategy.sampler,
+                                                                settings_.strategy.sampler_options),
+                                           worker_);
+  trials_before_ = storage_->n_trials();
+  stale_trials_ = study_->fail_stale_trials(setup.heartbeat).size();
+  copy_config_into(c.file, run_dir_);
+}
+
+int SearchSession::planned_trials() const {
+  const auto& strategy = settings_.strategy;
+  const auto size = space_->space().size();
+  int total = strategy.n_trials;
+  if (size && strategy.sampler == "bruteforce") {
+    // Cells left: the space minus the trials so far, plus the retries.
+    const auto left = static_cast<int64_t>(*size) - trials_before_ + static_cast<int64_t>(study_->pending_retries());
+    total = static_cast<int>(std::clamp<int64_t>(left, 0, total));
+  }
+  return total;
+}
+
+SearchSummary SearchSession::run(const std::atomic<bool>* stop,
+                                 const std::function<void(const SearchProgress&)>& on_trial) {
+  if (!study_) throw Error(ErrorKind::InvalidArgument, "SearchSession::run before open_study");
+  RunOptions options;
+  options.heartbeat_interval = std::chrono::milliseconds(
+      std::max<int64_t>(1, static_cast<int64_t>(settings_.setup.heartbeat * 1000 / 4)));
+  return run_search(*study_, *space_, evaluators(), settings_.strategy, stop, on_trial, options);
+}
+
+SearchSummary SearchSession::run_on(search::Study& study, const StrategyConfig& strategy,
+                                    const std::atomic<bool>* stop,
+                                    const std::function<void(const SearchProgress&)>& on_trial) {
+  return run_search(study, *space_, *evaluators_.front(), strategy, stop, on_trial);
+}
+
+nlohmann::json SearchSession::input_provenance() const {
+  const auto& c = config();
+  const auto& strategy = settings_.strategy;
+  const int64_t n = eval_split().size();
+  return {{"config", c.file},
+          {"model", c.model},
+          {"weights", workspace_.weights_path},
+          {"dataset", workspace_.dataset.name},
+          {"split", std::string(data::to_string(strategy.split))},
+          {"num_samples", strategy.eval.num_samples > 0 ? std::min(strategy.eval.num_samples, n) : n}};
+}
+
+nlohmann::json SearchSession::provenance() const {
+  const auto& strategy = settings_.strategy;
+  const auto size = space_->space().size();
+  nlohmann::json p = input_provenance();
+  p.update({{"sampler", strategy.sampler},
+            {"seed", strategy.sampler_options.seed},
+            {"n_trials", strategy.n_trials},
+            {"space_size", size ? nlohmann::json(*size) : nlohmann::json(nullptr)},
+            {"run_dir", run_dir_},
+            {"storage", shown_storage()},
+            {"study", settings_.setup.study},
+            {"n_jobs", strategy.n_jobs},
+            {"worker", worker_},
+            {"study_trials_before", trials_before_},
+            {"startup_seconds", startup_seconds_}});
+  return p;
+}
+
+}  // namespace qdse::pipeline
