@@ -38,9 +38,11 @@ bool mapped(int64_t capacity) {
 #endif
 }
 
+// 64-byte multiples, or whole pages when that makes it a mapped buffer (the capacity
+// alone tells deallocate() how the buffer was allocated).
 int64_t capacity_for(int64_t bytes) {
-  const int64_t unit = bytes >= kMapBytes ? page_bytes() : 64;
-  return (bytes + unit - 1) / unit * unit;
+  const int64_t cap = (bytes + 63) / 64 * 64;
+  return mapped(cap) ? (bytes + page_bytes() - 1) / page_bytes() * page_bytes() : cap;
 }
 
 void* allocate(int64_t capacity) {

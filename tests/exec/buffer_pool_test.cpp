@@ -65,5 +65,20 @@ TEST(BufferPool, MemoChurnBetweenLongLivedRecordsKeepsRssBounded) {
   EXPECT_LT(grown, int64_t{120} << 20) << "RSS grew by " << (grown >> 20) << " MiB";
 }
 
+TEST(BufferPool, BuffersAtTheMappingThresholdAreFreedTheWayTheyWereAllocated) {
+  if (current_rss_bytes() == 0) GTEST_SKIP() << "no RSS on this platform";
+  // Just below 64 KiB a 64-byte rounding reaches the mapping threshold: such a buffer
+  // must still go back to malloc (munmap would fail on it and leak it).
+  auto pool = BufferPool::create(/*max_free_bytes=*/0, /*min_bytes=*/0);
+  const int64_t before = current_rss_bytes();
+  for (int64_t bytes : {int64_t{65473}, int64_t{65535}, int64_t{65536}, int64_t{65537}})
+    for (int k = 0; k < 500; ++k) {
+      at::Tensor t = pool->empty({bytes}, at::kByte);
+      std::memset(t.data_ptr(), 1, static_cast<std::size_t>(bytes));
+    }
+  EXPECT_LT(current_rss_bytes() - before, int64_t{32} << 20);
+  EXPECT_EQ(pool->free_bytes(), 0);
+}
+
 }  // namespace
 }  // namespace qdse::exec
