@@ -191,9 +191,7 @@ void add_trials_command(CLI::App& app, GlobalOptions& global) {
     const auto trials = storage->trials();
     const auto names = report::TrialParams::from_description(summary.space_json);
     const std::string fmt = global.json ? "json" : format;
-    std::vector<std::optional<int>> retry_of;
-    if (fmt != "table")
-      for (const auto& t : trials) retry_of.push_back(storage->retry_of(t.number));
+    const auto retry_of = fmt == "table" ? std::vector<std::optional<int>>() : report::retries_of(*storage, trials);
     std::string text;
     if (fmt == "json") {
       nlohmann::json all = nlohmann::json::array();

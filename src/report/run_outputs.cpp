@@ -1,5 +1,6 @@
 #include "qdse/report/run_outputs.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -17,9 +18,12 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
   std::filesystem::create_directories(dir);
   const auto trials = study.trials();
   const auto params = TrialParams::from_space(space);
-  std::vector<std::optional<int>> retry_of;
-  retry_of.reserve(trials.size());
-  for (const auto& t : trials) retry_of.push_back(study.storage().retry_of(t.number));
+  const auto retry_of = retries_of(study.storage(), trials);
+  auto retry_of_number = [&](int number) {  // trials are ordered by number
+    const auto it = std::lower_bound(trials.begin(), trials.end(), number,
+                                     [](const search::FrozenTrial& t, int n) { return t.number < n; });
+    return it != trials.end() && it->number == number ? retry_of[it - trials.begin()] : std::nullopt;
+  };
   nlohmann::json all = nlohmann::json::array();
   for (std::size_t k = 0; k < trials.size(); ++k) all.push_back(trial_json(trials[k], params, retry_of[k]));
   write_file_atomic(dir + "/trials.json", all.dump(1));
@@ -50,14 +54,14 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
   if (n_values == 1) {
     if (auto b = study.best_trial()) {
       best["feasible"] = b->feasible;
-      best["trials"].push_back(trial_json(b->trial, params, study.storage().retry_of(b->trial.number)));
+      best["trials"].push_back(trial_json(b->trial, params, retry_of_number(b->trial.number)));
       if (!b->feasible)
         best["message"] = "no trial met every constraint; this is the one that violates them least";
     }
   } else {
     best["feasible"] = true;
     for (const auto& t : study.best_trials())
-      best["trials"].push_back(trial_json(t, params, study.storage().retry_of(t.number)));
+      best["trials"].push_back(trial_json(t, params, retry_of_number(t.number)));
   }
   write_file_atomic(dir + "/best.json", best.dump(2));
   if (trials_json) *trials_json = std::move(all);

@@ -61,7 +61,7 @@ TrialParams TrialParams::from_space(const pipeline::QuantSpace& space) {
 }
 
 std::size_t TrialParams::width(const search::FrozenTrial& t) const {
-  return names_.empty() ? t.params.size() : names_.size();
+  return std::max(names_.size(), t.params.size());
 }
 
 std::string TrialParams::name(std::size_t i) const {
@@ -85,6 +85,15 @@ std::string number_text(double v) { return std::isfinite(v) ? nlohmann::json(v).
 std::string value_label(const nlohmann::json& v) {
   if (v.is_null()) return "";
   return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+std::vector<std::optional<int>> retries_of(const search::Storage& storage,
+                                           const std::vector<search::FrozenTrial>& trials) {
+  std::vector<std::optional<int>> out(trials.size());
+  std::set<search::ParamVector> seen;
+  for (std::size_t k = 0; k < trials.size(); ++k)
+    if (!seen.insert(trials[k].params).second) out[k] = storage.retry_of(trials[k].number);
+  return out;
 }
 
 nlohmann::json trial_json(const search::FrozenTrial& t, const TrialParams& params, std::optional<int> retry_of) {
