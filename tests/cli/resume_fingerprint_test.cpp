@@ -63,8 +63,8 @@ TEST(ResumeFingerprint, OtherWeightsAreRefusedNamingTheWeights) {
   *v = v->get<double>() + 0.25;
   write_text(dir / "other.json", weights.dump());
   const auto r = resume_with("weights", SmallSearch{}, SmallSearch{}, (dir / "other.json").string());
-  expect_refused(r, "weights: stored \"fnv1a64:");
-  EXPECT_NE(r.second.err.find("now \"fnv1a64:"), std::string::npos) << r.second.err;
+  expect_refused(r, "weights: stored \"fnv1a64w:");
+  EXPECT_NE(r.second.err.find("now \"fnv1a64w:"), std::string::npos) << r.second.err;
   fs::remove_all(r.dir);
   fs::remove_all(dir);
 }
@@ -104,7 +104,7 @@ TEST(ResumeFingerprint, OtherValidationSplitIsRefused) {
   SmallSearch after;
   after.extra = "seed = 1\n";  // another shuffle: other samples in the validation split
   const auto r = resume_with("split", SmallSearch{}, after);
-  expect_refused(r, "dataset.samples: stored \"fnv1a64:");
+  expect_refused(r, "dataset.samples: stored \"fnv1a64w:");
   fs::remove_all(r.dir);
 }
 

@@ -44,7 +44,7 @@ nlohmann::json input_fingerprint(const Workspace& ws, const QuantSpace& space, c
 nlohmann::json study_description(const Workspace& ws, const QuantSpace& space, const StrategyConfig& strategy,
                                  const quant::RangeStats& stats);
 
-// "fingerprint.weights: stored fnv1a64:..., now fnv1a64:..." items, depth first, at
+// "fingerprint.weights: stored fnv1a64w:..., now fnv1a64w:..." items, depth first, at
 // most `max_items` (a last item says how many more); values longer than 80 characters
 // are shortened. Empty when equal.
 std::vector<std::string> differences(const nlohmann::json& stored, const nlohmann::json& given,
