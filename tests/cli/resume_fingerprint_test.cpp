@@ -108,6 +108,27 @@ TEST(ResumeFingerprint, OtherValidationSplitIsRefused) {
   fs::remove_all(r.dir);
 }
 
+TEST(ResumeFingerprint, OtherCalibrationIsRefusedWhenTrialsUseIt) {
+  QDSE_REQUIRE_SMALL_SEARCH();
+  SmallSearch before, after;
+  before.auto_frac = after.auto_frac = true;
+  after.calibration_samples = 16;
+  const auto r = resume_with("calibration", before, after);
+  expect_refused(r, "calibration.num_samples: stored 64, now 16");
+  fs::remove_all(r.dir);
+}
+
+TEST(ResumeFingerprint, CalibrationThatNoTrialUsesDoesNotMatter) {
+  QDSE_REQUIRE_SMALL_SEARCH();
+  SmallSearch after;  // no frac_width = "auto": the ranges decide nothing
+  after.calibration_samples = 16;
+  const auto r = resume_with("calibration-unused", SmallSearch{}, after);
+  ASSERT_EQ(r.first.status, 0) << r.first.err;
+  EXPECT_EQ(r.second.status, 0) << r.second.err;
+  EXPECT_EQ(stored_trials(r), 6);
+  fs::remove_all(r.dir);
+}
+
 TEST(ResumeFingerprint, StudyFromBeforeFingerprintsResumesWithAWarning) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const auto dir = scratch_dir("fingerprint-old");

@@ -33,9 +33,12 @@ struct SmallSearch {
   std::string preprocess = "normalize";
   int num_samples = 256;
   std::string sampler = "bruteforce";
-  std::string extra;  // more top-level keys, e.g. "validation_fraction = 0.2\n"
+  std::string extra;  // more top-level keys, e.g. "seed = 1\n"
+  int calibration_samples = 64;
+  bool auto_frac = false;  // weight_frac_width = ["auto"]: trials use the calibration ranges
 
   std::string toml() const {
+    const std::string frac = auto_frac ? "weight_frac_width = [\"auto\"]\n" : "";
     return extra + R"(model = "fmnist-mlp"
 dataset = "fashion_mnist"
 preprocess = ")" + preprocess + R"("
@@ -48,12 +51,12 @@ name = ["NA"]
 name = ["integer"]
 data_in_width = [4, 8]
 weight_width = [2, 4, 8]
-[search.search_space.seed.seq_blocks_3.config]
+)" + frac + R"([search.search_space.seed.seq_blocks_3.config]
 name = ["integer"]
 data_in_width = [4, 8]
 weight_width = [2, 4, 8]
 [search.search_space.calibration]
-num_samples = 64
+num_samples = )" + std::to_string(calibration_samples) + R"(
 [search.strategy.sw_runner.basic_evaluation]
 data_loader = "val_dataloader"
 num_samples = )" + std::to_string(num_samples) + R"(
