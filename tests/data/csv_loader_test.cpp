@@ -1,6 +1,9 @@
 #include "qdse/data/csv_loader.hpp"
 
 #include <gtest/gtest.h>
+
+#include "../support/errors.hpp"
+#include "../support/temp_dir.hpp"
 #include <torch/torch.h>
 
 #include <cstdlib>
@@ -17,30 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "qdse_csv_XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = (path / name).string();
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-};
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const qdse::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-#define EXPECT_CONTAINS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
+using qdse::testing::error_of;
+using qdse::testing::TempDir;
 
 std::string numbered_rows(int n) {
   std::string s = "a,label,b\n";
@@ -51,7 +32,7 @@ std::string numbered_rows(int n) {
 }  // namespace
 
 TEST(CsvReader, QuotesBomCrlfAndBlankLines) {
-  TempDir dir;
+  TempDir dir("qdse_csv");
   auto p = dir.write("t.csv", "\xEF\xBB\xBFx, \"y\"\r\n\r\n\"1,5\",\"say \"\"hi\"\"\"\r\n2,3\n\n");
   CsvTable t = CsvTable::read(p);
   EXPECT_EQ(t.header(), (std::vector<std::string>{"x", "y"}));
@@ -64,7 +45,7 @@ TEST(CsvReader, QuotesBomCrlfAndBlankLines) {
 }
 
 TEST(CsvReader, Errors) {
-  TempDir dir;
+  TempDir dir("qdse_csv");
   EXPECT_CONTAINS(error_of([&] { CsvTable::read(dir.write("e.csv", "")); }), "empty file");
   EXPECT_CONTAINS(error_of([&] { CsvTable::read(dir.write("h.csv", "a,b\n")); }), "expected data rows");
   std::string msg = error_of([&] { CsvTable::read(dir.write("r.csv", "a,b\n1,2\n3\n")); });
@@ -76,7 +57,7 @@ TEST(CsvReader, Errors) {
 }
 
 TEST(CsvLoader, SingleFileIntegerLabels) {
-  TempDir dir;
+  TempDir dir("qdse_csv");
   auto p = dir.write("data.csv", numbered_rows(50));
   Dataset d = load_csv_dataset(p, "label");
   EXPECT_EQ(d.name, "csv");
@@ -100,10 +81,10 @@ TEST(CsvLoader, SingleFileIntegerLabels) {
 }
 
 TEST(CsvLoader, StringLabelsSortedAndDirectoryLayout) {
-  TempDir dir;
+  TempDir dir("qdse_csv");
   dir.write("train.csv", "f1,f2,kind\n1,2,cat\n3,4,ant\n5,6,dog\n");
   dir.write("test.csv", "f1,f2,kind\n7,8,bee\n");
-  Dataset d = load_csv_dataset(dir.path.string(), "kind");
+  Dataset d = load_csv_dataset(dir.path().string(), "kind");
   EXPECT_EQ(d.class_names, (std::vector<std::string>{"ant", "bee", "cat", "dog"}));
   EXPECT_EQ(d.train.size(), 3);
   EXPECT_EQ(d.test.size(), 1);
@@ -113,7 +94,7 @@ TEST(CsvLoader, StringLabelsSortedAndDirectoryLayout) {
 }
 
 TEST(CsvLoader, ErrorsNameLineAndColumn) {
-  TempDir dir;
+  TempDir dir("qdse_csv");
   std::string msg = error_of([&] { load_csv_dataset(dir.write("n.csv", "a,label\n1,0\n2,1\nx2,0\n"), "label"); });
   EXPECT_CONTAINS(msg, "n.csv:4:1 (column `a`): expected a finite number, found `x2`");
   msg = error_of([&] { load_csv_dataset(dir.write("n2.csv", "label,a\n0, 1.5\n1,nan\n"), "label"); });
@@ -131,18 +112,18 @@ TEST(CsvLoader, ErrorsNameLineAndColumn) {
 }
 
 TEST(CsvLoader, DirectoryErrors) {
-  TempDir dir;
+  TempDir dir("qdse_csv");
   dir.write("train.csv", "a,label\n1,0\n");
-  std::string msg = error_of([&] { load_csv_dataset(dir.path.string(), "label"); });
+  std::string msg = error_of([&] { load_csv_dataset(dir.path().string(), "label"); });
   EXPECT_CONTAINS(msg, "no test.csv");
   dir.write("test.csv", "b,label\n1,0\n");
-  msg = error_of([&] { load_csv_dataset(dir.path.string(), "label"); });
+  msg = error_of([&] { load_csv_dataset(dir.path().string(), "label"); });
   EXPECT_CONTAINS(msg, "expected the same header");
 }
 
 // Random edits of a valid CSV: every outcome is a Dataset or a qdse::Error.
 TEST(CsvLoader, RandomCorruptionNeverCrashes) {
-  TempDir dir;
+  TempDir dir("qdse_csv");
   const std::string good = "a,\"b\",label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,10,x\n";
   const std::string alphabet = ",\"\n\r 0123456789.e-+xlabel";
   std::mt19937 rng(7);

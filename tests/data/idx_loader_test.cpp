@@ -1,6 +1,9 @@
 #include "qdse/data/idx_loader.hpp"
 
 #include <gtest/gtest.h>
+
+#include "../support/errors.hpp"
+#include "../support/temp_dir.hpp"
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -18,17 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under /tmp, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "qdse_idx_XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using qdse::testing::error_of;
+using qdse::testing::TempDir;
 
+// A fresh directory under /tmp, removed at the end of the test.
 void put_be32(std::string& s, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) s.push_back(static_cast<char>((v >> shift) & 0xff));
 }
@@ -74,21 +70,10 @@ void write_idx_dir(const TempDir& dir, bool gz = true) {
   w("t10k-labels-idx1-ubyte", labels_bytes(12));
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const qdse::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-#define EXPECT_CONTAINS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
-
 }  // namespace
 
 TEST(IdxLoader, ReadsGzipAndPlainIdentically) {
-  TempDir dir;
+  TempDir dir("qdse_idx");
   write_gz(dir.file("a.gz"), images_bytes(3));
   write_plain(dir.file("a"), images_bytes(3));
   auto a = read_idx_images(dir.file("a.gz"));
@@ -106,9 +91,9 @@ TEST(IdxLoader, ReadsGzipAndPlainIdentically) {
 
 TEST(IdxLoader, LoadsDirectoryAsDataset) {
   for (bool gz : {true, false}) {
-    TempDir dir;
+    TempDir dir("qdse_idx");
     write_idx_dir(dir, gz);
-    Dataset d = load_idx_dataset(IdxFlavor::FashionMnist, dir.path.string());
+    Dataset d = load_idx_dataset(IdxFlavor::FashionMnist, dir.path().string());
     EXPECT_EQ(d.name, "fashion_mnist");
     EXPECT_EQ(d.train.x.sizes(), (std::vector<int64_t>{30, 1, 28, 28}));
     EXPECT_EQ(d.train.x.scalar_type(), torch::kFloat32);
@@ -124,7 +109,7 @@ TEST(IdxLoader, LoadsDirectoryAsDataset) {
 }
 
 TEST(IdxLoader, BadMagic) {
-  TempDir dir;
+  TempDir dir("qdse_idx");
   write_gz(dir.file("x.gz"), images_bytes(2, 28, 28, 0x801));
   const std::string msg = error_of([&] { read_idx_images(dir.file("x.gz")); });
   EXPECT_CONTAINS(msg, dir.file("x.gz"));
@@ -135,13 +120,13 @@ TEST(IdxLoader, BadMagic) {
 }
 
 TEST(IdxLoader, WrongDims) {
-  TempDir dir;
+  TempDir dir("qdse_idx");
   write_gz(dir.file("x.gz"), images_bytes(2, 32, 32));
   EXPECT_CONTAINS(error_of([&] { read_idx_images(dir.file("x.gz")); }), "expected 28x28 images, found 32x32");
 }
 
 TEST(IdxLoader, TruncatedAndOverlongData) {
-  TempDir dir;
+  TempDir dir("qdse_idx");
   std::string img = images_bytes(4);
   write_gz(dir.file("short.gz"), img.substr(0, img.size() - 100));
   std::string msg = error_of([&] { read_idx_images(dir.file("short.gz")); });
@@ -163,7 +148,7 @@ TEST(IdxLoader, TruncatedAndOverlongData) {
 }
 
 TEST(IdxLoader, CorruptGzipStream) {
-  TempDir dir;
+  TempDir dir("qdse_idx");
   write_gz(dir.file("c.gz"), images_bytes(20));
   // Cut the compressed stream in half: zlib sees an unexpected end.
   auto size = fs::file_size(dir.file("c.gz"));
@@ -177,11 +162,11 @@ TEST(IdxLoader, CorruptGzipStream) {
     f.seekp(40);
     f.write("\xff\xff\xff\xff\xff\xff\xff\xff", 8);
   }
-  EXPECT_NE(error_of([&] { read_idx_images(dir.file("d.gz")); }), "<no error>");
+  EXPECT_NE(error_of([&] { read_idx_images(dir.file("d.gz")); }), "");
 }
 
 TEST(IdxLoader, LabelOutOfRange) {
-  TempDir dir;
+  TempDir dir("qdse_idx");
   std::string l = labels_bytes(5);
   l[8 + 3] = 10;
   write_plain(dir.file("l"), l);
@@ -191,19 +176,19 @@ TEST(IdxLoader, LabelOutOfRange) {
 }
 
 TEST(IdxLoader, CountMismatch) {
-  TempDir dir;
+  TempDir dir("qdse_idx");
   write_idx_dir(dir);
   write_gz(dir.file("train-labels-idx1-ubyte.gz"), labels_bytes(29));
-  std::string msg = error_of([&] { load_idx_dataset(IdxFlavor::Mnist, dir.path.string()); });
+  std::string msg = error_of([&] { load_idx_dataset(IdxFlavor::Mnist, dir.path().string()); });
   EXPECT_CONTAINS(msg, "30 images");
   EXPECT_CONTAINS(msg, "29 labels");
 }
 
 TEST(IdxLoader, MissingFilesNameThePathAndHint) {
-  TempDir dir;
+  TempDir dir("qdse_idx");
   write_idx_dir(dir);
   fs::remove(dir.file("t10k-images-idx3-ubyte.gz"));
-  std::string msg = error_of([&] { load_idx_dataset(IdxFlavor::FashionMnist, dir.path.string()); });
+  std::string msg = error_of([&] { load_idx_dataset(IdxFlavor::FashionMnist, dir.path().string()); });
   EXPECT_CONTAINS(msg, dir.file("t10k-images-idx3-ubyte.gz"));
   EXPECT_CONTAINS(msg, "apt-get install dataset-fashion-mnist");
   msg = error_of([&] { load_idx_dataset(IdxFlavor::Mnist, dir.file("nope")); });
@@ -215,7 +200,7 @@ TEST(IdxLoader, MissingFilesNameThePathAndHint) {
 // Random truncations and byte flips of a gzipped and a plain file: every outcome
 // is either a successful read or a qdse::Error, never a crash or another exception.
 TEST(IdxLoader, RandomCorruptionNeverCrashes) {
-  TempDir dir;
+  TempDir dir("qdse_idx");
   const std::string good = images_bytes(3);
   write_gz(dir.file("g.gz"), good);
   std::string gz;
@@ -244,11 +229,11 @@ TEST(IdxLoader, RandomCorruptionNeverCrashes) {
 // A caller that reads only the test split (a search on test_dataloader without
 // "auto" formats) gets the same test split without the train files being opened.
 TEST(IdxLoader, TestOnlyLoadSkipsTheTrainFiles) {
-  TempDir dir;
+  TempDir dir("qdse_idx");
   write_idx_dir(dir);
   DatasetOptions o;
   o.name = "fashion_mnist";
-  o.path = dir.path.string();
+  o.path = dir.path().string();
   const Dataset full = load_dataset(o);
   fs::remove(dir.file("train-images-idx3-ubyte.gz"));  // proves the files are never read
   fs::remove(dir.file("train-labels-idx1-ubyte.gz"));

@@ -1,6 +1,9 @@
 #include "qdse/data/jsc_loader.hpp"
 
 #include <gtest/gtest.h>
+
+#include "../support/errors.hpp"
+#include "../support/temp_dir.hpp"
 #include <torch/torch.h>
 
 // Debian installs the serial HDF5 headers in a subfolder; the test target does
@@ -25,26 +28,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "qdse_jsc_XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const qdse::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-#define EXPECT_CONTAINS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
+using qdse::testing::error_of;
+using qdse::testing::TempDir;
 
 // One row: features f(i, k) = i + k / 100, class i % 5.
 struct Row {
@@ -133,7 +118,7 @@ std::vector<Row> rows_0_to(int n) {
 
 TEST(JscLoader, Hdf5RoundTripFloat32AndFloat64) {
   for (hid_t ft : {H5T_NATIVE_FLOAT, H5T_NATIVE_DOUBLE}) {
-    TempDir dir;
+    TempDir dir("qdse_jsc");
     write_h5(dir.file("jsc.h5"), rows_0_to(7), ft);
     JscTable t = read_jsc_hdf5(dir.file("jsc.h5"));
     ASSERT_EQ(t.rows, 7);
@@ -148,7 +133,7 @@ TEST(JscLoader, Hdf5RoundTripFloat32AndFloat64) {
 }
 
 TEST(JscLoader, Hdf5MissingFieldAndDataset) {
-  TempDir dir;
+  TempDir dir("qdse_jsc");
   write_h5(dir.file("a.h5"), rows_0_to(3), H5T_NATIVE_FLOAT, "j_mass_mmdt");
   std::string msg = error_of([&] { read_jsc_hdf5(dir.file("a.h5")); });
   EXPECT_CONTAINS(msg, dir.file("a.h5"));
@@ -160,11 +145,11 @@ TEST(JscLoader, Hdf5MissingFieldAndDataset) {
   // Truncated HDF5: the superblock survives, the data does not.
   write_h5(dir.file("d.h5"), rows_0_to(2000), H5T_NATIVE_DOUBLE);
   fs::resize_file(dir.file("d.h5"), fs::file_size(dir.file("d.h5")) / 2);
-  EXPECT_NE(error_of([&] { read_jsc_hdf5(dir.file("d.h5")); }), "<no error>");
+  EXPECT_NE(error_of([&] { read_jsc_hdf5(dir.file("d.h5")); }), "");
 }
 
 TEST(JscLoader, CsvMatchesHdf5) {
-  TempDir dir;
+  TempDir dir("qdse_jsc");
   write_h5(dir.file("jsc.h5"), rows_0_to(20), H5T_NATIVE_DOUBLE);
   write_csv(dir.file("jsc.csv"), rows_0_to(20));
   JscTable a = read_jsc_hdf5(dir.file("jsc.h5"));
@@ -182,7 +167,7 @@ TEST(JscLoader, DropsDuplicatesKeepingFirst) {
   Row near = make_row(2);
   near.cls = 4;  // same features, different label: not a duplicate
   rows.push_back(near);
-  TempDir dir;
+  TempDir dir("qdse_jsc");
   write_h5(dir.file("jsc.h5"), rows, H5T_NATIVE_FLOAT);
   JscTable t = read_jsc_hdf5(dir.file("jsc.h5"));
   EXPECT_EQ(drop_duplicate_rows(t), 2);
@@ -191,9 +176,9 @@ TEST(JscLoader, DropsDuplicatesKeepingFirst) {
 }
 
 TEST(JscLoader, DatasetSplitAndLabels) {
-  TempDir dir;
+  TempDir dir("qdse_jsc");
   write_h5(dir.file(kJscFileName), rows_0_to(50), H5T_NATIVE_FLOAT);
-  Dataset d = load_jsc_dataset(dir.path.string());  // directory: finds the MASE file name
+  Dataset d = load_jsc_dataset(dir.path().string());  // directory: finds the MASE file name
   EXPECT_EQ(d.name, "jsc");
   EXPECT_EQ(d.test.size(), 10);
   EXPECT_EQ(d.train.size(), 40);
@@ -212,7 +197,7 @@ TEST(JscLoader, DatasetSplitAndLabels) {
 }
 
 TEST(JscLoader, StandardizeUsesTrainStats) {
-  TempDir dir;
+  TempDir dir("qdse_jsc");
   write_h5(dir.file("jsc.h5"), rows_0_to(100), H5T_NATIVE_DOUBLE);
   DatasetOptions opt;
   opt.name = "jsc";
@@ -240,8 +225,8 @@ TEST(JscLoader, StandardizeUsesTrainStats) {
 }
 
 TEST(JscLoader, MissingFileHint) {
-  TempDir dir;
-  std::string msg = error_of([&] { load_jsc_dataset(dir.path.string()); });
+  TempDir dir("qdse_jsc");
+  std::string msg = error_of([&] { load_jsc_dataset(dir.path().string()); });
   EXPECT_CONTAINS(msg, kJscFileName);
   EXPECT_CONTAINS(msg, "cernbox.cern.ch");
   std::ofstream(dir.file("x.bin")) << "garbage";

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/errors.hpp"
+#include "../support/temp_dir.hpp"
+
 #include "../support/prerequisites.hpp"
 #include <torch/torch.h>
 
@@ -19,30 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "qdse_load_XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = (path / name).string();
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-};
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const qdse::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-#define EXPECT_CONTAINS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
+using qdse::testing::error_of;
+using qdse::testing::TempDir;
 
 std::string csv_rows(int n) {
   std::string s = "x,label\n";
@@ -67,7 +48,7 @@ TEST(LoadDataset, NamesAndDefaults) {
 }
 
 TEST(LoadDataset, CsvValidationLimitAndOptionErrors) {
-  TempDir dir;
+  TempDir dir("qdse_load");
   DatasetOptions o;
   o.name = "csv";
   o.path = dir.write("d.csv", csv_rows(100));

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+
+#include "../support/errors.hpp"
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -14,14 +16,7 @@ namespace {
 
 using ir::OpKind;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using qdse::testing::error_of;
 
 ConfigDict int8_dict() {
   return {{"name", std::string("integer")}, {"data_in_width", int64_t{8}},
