@@ -16,6 +16,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the per-sample cross-check against the PyTorch peer runs the peer's own code
   python3-torch python3-numpy
+  # the PyTorch + Optuna peer of the benchmarks (bench/search_e2e.sh) runs on /usr/bin/python3
+  python3-optuna
   # data
   libhdf5-dev zlib1g-dev dataset-fashion-mnist
   # reports: figures (gnuplot), the headless-browser check of the HTML report (chromium)
