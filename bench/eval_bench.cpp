@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -45,7 +46,9 @@ struct Options {
   int threads = 1;
   int64_t num_samples = 0;
   bool float_only = false;
-  std::string weights = QDSE_SOURCE_DIR "/../shared/bench/peer/models/fmnist-mlp.json";
+  // the peer's weights: shared/ sits beside the project root
+  std::string weights =
+      (std::filesystem::path(QDSE_SOURCE_DIR).parent_path() / "shared/bench/peer/models/fmnist-mlp.json").string();
 };
 
 Options parse_args(int argc, char** argv) {

@@ -14,6 +14,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 namespace qdse::testing {
@@ -26,7 +27,9 @@ inline bool prerequisites_required() {
 // The peer harness (PyTorch + Optuna baseline): ../shared/bench/peer from the project root.
 inline std::string peer_dir() {
   const char* env = std::getenv("QDSE_PEER_DIR");
-  return env != nullptr && *env != '\0' ? std::string(env) : std::string(QDSE_SOURCE_DIR) + "/../shared/bench/peer";
+  if (env != nullptr && *env != '\0') return env;
+  // `shared/` sits beside the project root on every machine, CI included.
+  return (std::filesystem::path(QDSE_SOURCE_DIR).parent_path() / "shared" / "bench" / "peer").string();
 }
 
 inline std::string peer_model(const std::string& file) { return peer_dir() + "/models/" + file; }
