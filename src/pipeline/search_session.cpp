@@ -16,6 +16,7 @@
 #include "qdse/pipeline/thread_budget.hpp"
 #include "qdse/search/sampler_factory.hpp"
 #include "qdse/storage/open_storage.hpp"
+#include "qdse/storage/process_identity.hpp"
 #include "qdse/storage/postgres_storage.hpp"
 
 namespace qdse::pipeline {
@@ -42,11 +43,11 @@ std::string default_study_name(const io::RunConfig& c) {
   return fs::path(c.model).stem().string();
 }
 
-// This process as a worker of the study: "<host>:<pid>".
+// This process as a worker of the study: "<host>:<pid>", from the same identity the
+// storage records with each trial.
 std::string worker_name() {
-  char host[256] = "";
-  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "host");
-  return std::string(host) + ":" + std::to_string(getpid());
+  const auto self = storage::this_process();
+  return (self.host.empty() ? std::string("host") : self.host) + ":" + std::to_string(self.pid);
 }
 
 // The description of `study` in the storage `url` when that study exists; reads only
