@@ -11,6 +11,7 @@ declare -A below=(
   [core]=""
   [search]="core"
   [storage]="core search"
+  [hw]="core"
   [ir]="core"
   [data]="core"
   [quant]="core ir"
@@ -19,9 +20,9 @@ declare -A below=(
   [io]="core ir quant exec lower"
   [metrics]="core ir quant exec lower"
   [train]="core ir quant exec data"
-  [pipeline]="core ir data quant exec lower io metrics search storage"
-  [report]="core ir data quant exec lower io metrics search storage pipeline"
-  [cli]="core ir data quant exec lower io metrics train search storage pipeline report"
+  [pipeline]="core ir data quant exec lower io metrics search storage hw"
+  [report]="core ir data quant exec lower io metrics search storage hw pipeline"
+  [cli]="core ir data quant exec lower io metrics train search storage hw pipeline report"
 )
 
 bad=0
