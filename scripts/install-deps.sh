@@ -12,12 +12,16 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   # storage
   libsqlite3-dev sqlite3 libpqxx-dev postgresql
+  # the exact budgeted solver of the search layer (mixed-integer programs with COIN-OR CBC)
+  coinor-libcbc-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the per-sample cross-check against the PyTorch peer runs the peer's own code
   python3-torch python3-numpy
   # the PyTorch + Optuna peer of the benchmarks (bench/search_e2e.sh) runs on /usr/bin/python3
   python3-optuna
+  # ONNX's own backend conformance tests (tests/io/onnx_conformance_test.cpp)
+  libonnx-testdata
   # data
   libhdf5-dev zlib1g-dev dataset-fashion-mnist
   # reports: figures (gnuplot), the headless-browser check of the HTML report (chromium)
