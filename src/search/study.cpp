@@ -5,7 +5,6 @@
 #include <unordered_set>
 
 #include "qdse/core/error.hpp"
-#include "qdse/search/pareto.hpp"
 
 namespace qdse::search {
 
@@ -165,43 +164,9 @@ std::optional<BestTrial> Study::best_trial() const {
                                                 std::to_string(directions_.size()) +
                                                 " directions); use best_trials()");
   }
-  const bool maximize = directions_[0] == Direction::Maximize;
-  std::optional<BestTrial> best;
-  for (const auto& t : storage_->trials()) {
-    if (t.state != TrialState::Complete || t.values.size() != 1) continue;
-    BestTrial cand{t, is_feasible(t)};
-    if (!best) {
-      best = std::move(cand);
-      continue;
-    }
-    if (cand.feasible != best->feasible) {
-      if (cand.feasible) best = std::move(cand);
-      continue;
-    }
-    bool better;
-    if (cand.feasible) {
-      better = maximize ? t.values[0] > best->trial.values[0] : t.values[0] < best->trial.values[0];
-    } else {
-      const double v = constraint_violation(t), bv = constraint_violation(best->trial);
-      // Least violation first; among equal violations, the better objective.
-      better = v < bv || (v == bv && (maximize ? t.values[0] > best->trial.values[0]
-                                               : t.values[0] < best->trial.values[0]));
-    }
-    if (better) best = std::move(cand);
-  }
-  return best;
+  return single_objective_best(storage_->trials(), directions_[0]);
 }
 
-std::vector<FrozenTrial> Study::best_trials() const {
-  std::vector<FrozenTrial> feasible;
-  for (auto& t : storage_->trials())
-    if (t.state == TrialState::Complete && t.values.size() == directions_.size() && is_feasible(t))
-      feasible.push_back(std::move(t));
-  PointList points;
-  for (const auto& t : feasible) points.push_back(t.values);
-  std::vector<FrozenTrial> front;
-  for (auto i : pareto_front_indices(points, directions_)) front.push_back(feasible[i]);
-  return front;
-}
+std::vector<FrozenTrial> Study::best_trials() const { return feasible_pareto_front(storage_->trials(), directions_); }
 
 }  // namespace qdse::search

@@ -40,6 +40,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "qdse/search/best_trials.hpp"
 #include "qdse/search/sampler.hpp"
 #include "qdse/search/storage.hpp"
 
@@ -49,13 +50,6 @@ struct TrialHandle {
   int number = -1;
   ParamVector params;
   std::optional<int> retry_of;  // set when this trial retries a stale one
-};
-
-// The single-objective winner. `feasible` is false when no complete trial satisfies its
-// constraints and this is the one with the least total violation.
-struct BestTrial {
-  FrozenTrial trial;
-  bool feasible = true;
 };
 
 class Study {
@@ -91,10 +85,10 @@ class Study {
             std::optional<double> eval_seconds = std::nullopt);
 
   // Best Complete trial of a single-objective study (throws if multi-objective); nullopt
-  // when there is no Complete trial. Ties -> lowest number.
+  // when there is no Complete trial. Ties -> lowest number. The rule: best_trials.hpp.
   std::optional<BestTrial> best_trial() const;
 
-  // Pareto front of the feasible Complete trials, by number.
+  // Pareto front of the feasible Complete trials, by number (best_trials.hpp).
   std::vector<FrozenTrial> best_trials() const;
 
   std::vector<FrozenTrial> trials() const { return storage_->trials(); }
