@@ -22,6 +22,8 @@ packages=(
   python3-optuna
   # ONNX's own backend conformance tests (tests/io/onnx_conformance_test.cpp)
   libonnx-testdata
+  # real networks exported by PyTorch (scripts/export-torchvision.py, tests/io/torchvision_import_test.cpp)
+  python3-torchvision
   # data
   libhdf5-dev zlib1g-dev dataset-fashion-mnist
   # reports: figures (gnuplot), the headless-browser check of the HTML report (chromium)
