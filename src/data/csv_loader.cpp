@@ -15,12 +15,6 @@ namespace qdse::data {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<int64_t> parse_class_id(std::string_view s) {
   if (s.empty() || s.size() > 18) return std::nullopt;
   for (char c : s)
@@ -100,7 +94,7 @@ Dataset load_csv_dataset(const std::string& path, const std::string& label_colum
   std::map<std::string, int64_t> names;
   for (const CsvTable& t : tables) {
     for (int64_t r = 0; r < t.num_rows(); ++r) {
-      std::string_view s = trim(t.cell(r, label_col));
+      std::string_view s = trim_blanks(t.cell(r, label_col));
       if (s.empty()) {
         throw Error(ErrorKind::Io, t.where(r, label_col) + ": expected a class label, found an empty cell");
       }
@@ -138,7 +132,7 @@ Dataset load_csv_dataset(const std::string& path, const std::string& label_colum
     s.y = torch::empty({t.num_rows()}, torch::kInt64);
     int64_t* y = s.y.data_ptr<int64_t>();
     for (int64_t r = 0; r < t.num_rows(); ++r) {
-      std::string_view cell = trim(t.cell(r, label_col));
+      std::string_view cell = trim_blanks(t.cell(r, label_col));
       y[r] = all_ids ? *parse_class_id(cell) : names.at(std::string(cell));
     }
     splits.push_back(std::move(s));

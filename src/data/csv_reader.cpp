@@ -9,13 +9,13 @@
 
 namespace qdse::data {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
+std::string_view trim_blanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
+
+namespace {
 
 std::string shorten(std::string_view s) {
   constexpr size_t kMax = 40;
@@ -103,12 +103,12 @@ CsvTable CsvTable::read(const std::string& path) {
     char* b = data + pos;
     char* e = data + line_end;
     pos = eol + 1;
-    if (trim(std::string_view(b, static_cast<size_t>(e - b))).empty()) continue;
+    if (trim_blanks(std::string_view(b, static_cast<size_t>(e - b))).empty()) continue;
     std::vector<Field> fields = split_line(b, e, path, line_no);
     if (!have_header) {
       std::unordered_set<std::string> seen;
       for (const Field& f : fields) {
-        std::string name(trim(f.value));
+        std::string name(trim_blanks(f.value));
         if (name.empty()) {
           throw Error(ErrorKind::Io, path + ":" + std::to_string(line_no) + ":" + std::to_string(f.column) +
                                          ": expected a column name in the header, found an empty field");
@@ -159,7 +159,7 @@ std::string CsvTable::where(int64_t row, int64_t col) const {
 }
 
 double CsvTable::number(int64_t row, int64_t col) const {
-  std::string_view s = trim(cell(row, col));
+  std::string_view s = trim_blanks(cell(row, col));
   std::string_view digits = s;
   if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
   double value = 0.0;

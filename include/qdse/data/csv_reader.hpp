@@ -18,6 +18,9 @@
 
 namespace qdse::data {
 
+// `s` without the spaces and tabs around it: cells keep them, numbers and labels do not.
+std::string_view trim_blanks(std::string_view s);
+
 class CsvTable {
  public:
   // Reads and tokenizes `path`. Throws Error(Io) for a missing/empty file, a file
