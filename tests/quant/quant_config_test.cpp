@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/errors.hpp"
+#include "../support/mase_example.hpp"
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -124,58 +125,31 @@ weight_width = 4
   EXPECT_TRUE(pass->config.find("seq_blocks_3"));
 }
 
+// The error of reading the [passes.quantize] table of `body` for graph `g` ("" if none).
+std::string quantize_pass_error(const std::string& body, const ir::Graph& g) {
+  const auto path = write_toml(body);
+  return error_of([&] { io::parse_quantize_pass(io::load_run_config(path), g); });
+}
+
 TEST(QuantizePass, UnknownNodeAndTypeAreErrorsWithLineAndChoices) {
   const auto g = ir::build_zoo_model("fmnist-mlp");
-  const auto by_name = write_toml(R"([passes.quantize]
-by = "name"
-[passes.quantize.seq_blocks_9.config]
-name = "NA"
-)");
-  const auto e1 = error_of([&] { io::parse_quantize_pass(io::load_run_config(by_name), g); });
+  const auto e1 = quantize_pass_error(
+      "[passes.quantize]\nby = \"name\"\n"
+      "[passes.quantize.seq_blocks_9.config]\nname = \"NA\"\n",
+      g);
   EXPECT_NE(e1.find("no node named `seq_blocks_9`"), std::string::npos) << e1;
   EXPECT_NE(e1.find("seq_blocks_1, seq_blocks_2"), std::string::npos) << e1;
   EXPECT_NE(e1.find(":3"), std::string::npos) << e1;  // the line of the table
-  const auto by_type = write_toml(R"([passes.quantize]
-by = "type"
-[passes.quantize.linaer.config]
-name = "NA"
-)");
-  const auto e2 = error_of([&] { io::parse_quantize_pass(io::load_run_config(by_type), g); });
+  const auto e2 =
+      quantize_pass_error("[passes.quantize]\nby = \"type\"\n[passes.quantize.linaer.config]\nname = \"NA\"\n", g);
   EXPECT_NE(e2.find("`linaer` is not an op type"), std::string::npos) << e2;
-  const auto bad_by = write_toml("[passes.quantize]\nby = \"layer\"\n");
-  EXPECT_NE(error_of([&] { io::parse_quantize_pass(io::load_run_config(bad_by), g); }).find("\"type\" or \"name\""),
-            std::string::npos);
+  const auto e3 = quantize_pass_error("[passes.quantize]\nby = \"layer\"\n", g);
+  EXPECT_NE(e3.find("\"type\" or \"name\""), std::string::npos);
 }
 
 TEST(QuantizePass, MaseJscToyByTypeExampleParses) {
-  // The layout of MASE's configs/examples/jsc_toy_by_type.toml (basics + passes + search).
-  const auto path = write_toml(R"(model = "jsc-tiny"
-dataset = "jsc"
-task = "cls"
-max_epochs = 5
-batch_size = 512
-learning_rate = 1e-2
-accelerator = "gpu"
-project = "jsc-tiny"
-seed = 42
-log_every_n_steps = 5
-
-[passes.quantize]
-by = "type"
-[passes.quantize.default.config]
-name = "NA"
-[passes.quantize.linear.config]
-name = "integer"
-"data_in_width" = 8
-"data_in_frac_width" = 4
-"weight_width" = 8
-"weight_frac_width" = 4
-"bias_width" = 8
-"bias_frac_width" = 4
-
-[transform]
-style = "graph"
-)");
+  // MASE's configs/examples/jsc_toy_by_type.toml up to its search tables (basics + passes).
+  const auto path = write_toml(qdse::testing::mase_jsc_toy_passes());
   const auto cfg = io::load_run_config(path);
   EXPECT_EQ(cfg.model, "jsc-tiny");
   EXPECT_EQ(cfg.seed, 42u);
