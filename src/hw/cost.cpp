@@ -42,26 +42,43 @@ Error layer_error(const LayerShape& layer, const std::string& message) {
   return Error(ErrorKind::InvalidArgument, "layer `" + layer.name + "`: " + message);
 }
 
-void check_layer(const LayerShape& layer, const LayerFormats& formats) {
-  auto positive = [&](const char* what, int64_t v) {
-    if (v < 1) throw layer_error(layer, std::string(what) + " must be >= 1, got " + std::to_string(v));
+void check_shape(const LayerShape& layer) {
+  auto in_range = [&](const char* what, int64_t v) {
+    if (v < 1 || v > kMaxDimension)
+      throw layer_error(layer, std::string(what) + " must be in [1, " + std::to_string(kMaxDimension) + "], got " +
+                                   std::to_string(v));
   };
   if (layer.kind == LayerKind::Dense) {
-    positive("in_features", layer.in_features);
-    positive("out_features", layer.out_features);
+    in_range("in_features", layer.in_features);
+    in_range("out_features", layer.out_features);
   } else {
-    positive("in_channels", layer.in_channels);
-    positive("out_channels", layer.out_channels);
-    positive("kernel_h", layer.kernel_h);
-    positive("kernel_w", layer.kernel_w);
-    positive("out_h", layer.out_h);
-    positive("out_w", layer.out_w);
+    in_range("in_channels", layer.in_channels);
+    in_range("out_channels", layer.out_channels);
+    in_range("kernel_h", layer.kernel_h);
+    in_range("kernel_w", layer.kernel_w);
+    in_range("out_h", layer.out_h);
+    in_range("out_w", layer.out_w);
+    in_range("in_channels * kernel_h * kernel_w", layer.dot_length());
+    in_range("out_h * out_w", layer.output_pixels());
   }
-  positive("data width", formats.data.width);
-  positive("weight width", formats.weight.width);
-  positive("output width", formats.output.width);
-  if (formats.has_bias) positive("bias width", formats.bias.width);
-  if (formats.accumulator) positive("accumulator width", formats.accumulator->width);
+  const int64_t macs = layer.dot_length() * layer.dot_count() * layer.output_pixels();
+  if (macs > kMaxMacs)
+    throw layer_error(layer, std::to_string(macs) + " multiply-accumulates exceed the cost models' range of " +
+                                 std::to_string(kMaxMacs));
+}
+
+void check_layer(const LayerShape& layer, const LayerFormats& formats) {
+  check_shape(layer);
+  auto width_ok = [&](const char* what, int v) {
+    if (v < 1 || v > kMaxWidth)
+      throw layer_error(layer, std::string(what) + " must be in [1, " + std::to_string(kMaxWidth) + "], got " +
+                                   std::to_string(v));
+  };
+  width_ok("data width", formats.data.width);
+  width_ok("weight width", formats.weight.width);
+  width_ok("output width", formats.output.width);
+  if (formats.has_bias) width_ok("bias width", formats.bias.width);
+  if (formats.accumulator) width_ok("accumulator width", formats.accumulator->width);
 }
 
 }  // namespace detail

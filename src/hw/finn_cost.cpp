@@ -36,6 +36,7 @@ MvauShape finn_mvau_shape(const LayerShape& layer) {
 }
 
 void check_finn_impl(const LayerShape& layer, const FinnImpl& impl, const Device& device) {
+  detail::check_shape(layer);
   const MvauShape m = finn_mvau_shape(layer);
   if (impl.pe < 1) throw detail::layer_error(layer, "pe must be >= 1, got " + std::to_string(impl.pe));
   if (impl.simd < 1) throw detail::layer_error(layer, "simd must be >= 1, got " + std::to_string(impl.simd));

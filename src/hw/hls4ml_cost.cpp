@@ -45,7 +45,7 @@ std::vector<int64_t> divisors_of(int64_t n) {
 }  // namespace
 
 bool hls4ml_reuse_factor_valid(int64_t n_in, int64_t n_out, int64_t rf) {
-  if (n_in < 1 || n_out < 1 || rf < 1) return false;
+  if (n_in < 1 || n_out < 1 || rf < 1 || n_in > detail::kMaxDimension || n_out > detail::kMaxDimension) return false;
   const int64_t multfactor = std::min(n_in, rf);
   const int64_t multiplier_limit = ceil_div(n_in * n_out, multfactor);
   bool ok = multiplier_limit % n_out == 0 || rf >= n_in;  // functional correctness of dense_resource
@@ -57,13 +57,14 @@ bool hls4ml_reuse_factor_valid(int64_t n_in, int64_t n_out, int64_t rf) {
 std::vector<int64_t> hls4ml_valid_reuse_factors(int64_t n_in, int64_t n_out) {
   // The rule requires rf | n_in*n_out, so only divisors need testing.
   std::vector<int64_t> out;
-  if (n_in < 1 || n_out < 1) return out;
+  if (n_in < 1 || n_out < 1 || n_in > detail::kMaxDimension || n_out > detail::kMaxDimension) return out;
   for (int64_t rf : divisors_of(n_in * n_out))
     if (hls4ml_reuse_factor_valid(n_in, n_out, rf)) out.push_back(rf);
   return out;
 }
 
 void check_hls4ml_impl(const LayerShape& layer, const Hls4mlImpl& impl) {
+  detail::check_shape(layer);
   const int64_t n_in = layer.dot_length();
   const int64_t n_out = layer.dot_count();
   const int64_t rf = impl.reuse_factor;

@@ -98,9 +98,10 @@ TEST(FinnCost, BramTableRows) {
   EXPECT_EQ(bram(big, 18, 1, 1), 32);  // 18 bits: 1K x 18
   // 6 bits (SIMD 2 x 3-bit weights), 128 x 64 / 2 = 4096 deep: 2K x 9 rows, ceil(4096/2048).
   EXPECT_EQ(bram(dense_shape("mid", 128, 64), 3, 1, 2), 2);
-  // 36 bits (PE 2 x SIMD 2 x 9 bits): 64 deep -> one 512 x 36; 1024 deep (> 512) -> 1K x 18 columns.
+  // 36 bits (PE 2 x SIMD 2 x 9 bits): 64 deep -> one 512 x 36; 1536 deep (> 512) -> 1K x 18
+  // columns, ceil(1536/1024) * ceil(36/18) = 4 (512 x 36 blocks would give 3).
   EXPECT_EQ(bram(dense_shape("s", 16, 16), 9, 2, 2), 1);
-  EXPECT_EQ(bram(dense_shape("d", 64, 64), 9, 2, 2), 2);
+  EXPECT_EQ(bram(dense_shape("d", 96, 64), 9, 2, 2), 4);
 }
 
 TEST(FinnCost, AccumulatorBoundAndCap) {
@@ -147,6 +148,8 @@ TEST(FinnCost, FoldingFinnRefuses) {
   EXPECT_CONTAINS(error_of([] { finn_mvau_cost(kFc, ints(4, 4), fold(0, 8), kNoUram); }), "pe must be >= 1");
   EXPECT_CONTAINS(error_of([] { finn_mvau_cost(dense_shape("wide", 2048, 4), ints(4, 4), fold(1, 1), kNoUram); }),
                   "layer `wide`: simd 1 is below MW/1024 = 2048/1024");
+  EXPECT_CONTAINS(error_of([] { check_finn_impl(dense_shape("huge", 4, int64_t{1} << 30), fold(1, 1), kNoUram); }),
+                  "layer `huge`: out_features must be in [1, 1048576]");
   FinnImpl bad = fold(4, 8);
   bad.activation_bits = 31;
   EXPECT_CONTAINS(error_of([&] { finn_mvau_cost(kFc, ints(4, 4), bad, kNoUram); }), "activation_bits must be in [0, 30]");

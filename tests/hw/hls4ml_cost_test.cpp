@@ -195,17 +195,23 @@ TEST(Hls4mlCost, Conv2dRefusesWhatHls4mlCannotBuild) {
                   "layer `fc1`: parallelization_factor applies to conv2d layers only");
 }
 
-TEST(Hls4mlCost, ShapesAndWidthsMustBePositive) {
-  EXPECT_CONTAINS(error_of([] {
-                    hls4ml_layer_cost(dense_shape("fc0", 0, 4), formats(8), impl(Hls4mlStrategy::Latency, 1),
-                                      kUltraScale);
-                  }),
-                  "layer `fc0`: in_features must be >= 1, got 0");
-  EXPECT_CONTAINS(error_of([] {
-                    hls4ml_layer_cost(dense_shape("fc0", 4, 4), formats(0), impl(Hls4mlStrategy::Latency, 1),
-                                      kUltraScale);
-                  }),
-                  "layer `fc0`: weight width must be >= 1, got 0");
+TEST(Hls4mlCost, ShapesAndWidthsMustBeInRange) {
+  auto latency_cost = [](const LayerShape& l, const LayerFormats& f) {
+    return error_of([&] { hls4ml_layer_cost(l, f, impl(Hls4mlStrategy::Latency, 1), kUltraScale); });
+  };
+  EXPECT_CONTAINS(latency_cost(dense_shape("fc0", 0, 4), formats(8)),
+                  "layer `fc0`: in_features must be in [1, 1048576], got 0");
+  EXPECT_CONTAINS(latency_cost(dense_shape("fc0", 4, 4), formats(0)), "layer `fc0`: weight width must be in [1, 128], got 0");
+  EXPECT_CONTAINS(latency_cost(dense_shape("fc0", 4, 4), formats(129)), "weight width must be in [1, 128], got 129");
+  EXPECT_CONTAINS(latency_cost(dense_shape("huge", int64_t{1} << 21, 4), formats(8)),
+                  "layer `huge`: in_features must be in [1, 1048576], got 2097152");
+  // 9216 * 1024 * 65536 multiply-accumulates: beyond 2^36, refused rather than overflowed.
+  EXPECT_CONTAINS(latency_cost(conv2d_shape("big", 1024, 1024, 3, 3, 256, 256), formats(8)),
+                  "layer `big`: 618475290624 multiply-accumulates exceed the cost models' range");
+  EXPECT_CONTAINS(latency_cost(conv2d_shape("deep", 1 << 20, 4, 3, 3, 1, 1), formats(8)),
+                  "layer `deep`: in_channels * kernel_h * kernel_w must be in [1, 1048576]");
+  EXPECT_FALSE(hls4ml_reuse_factor_valid(int64_t{1} << 40, 4, 1));
+  EXPECT_TRUE(hls4ml_valid_reuse_factors(int64_t{1} << 40, 4).empty());
 }
 
 TEST(Hls4mlCost, ExplicitAccumulatorOverridesAuto) {
