@@ -1,4 +1,5 @@
-// make_sampler: builds a sampler from its name, for the CLI and config files.
+// make_sampler: builds a sampler from its kind or its name, for the CLI and config files.
+// The samplers, their names and aliases are one table: sampler_kind.hpp.
 //
 // Ownership: returns a fresh sampler owned by the caller. Thread-safe (no shared state).
 #pragma once
@@ -11,10 +12,10 @@
 
 #include "qdse/search/nsgaii_sampler.hpp"
 #include "qdse/search/sampler.hpp"
+#include "qdse/search/sampler_kind.hpp"
 #include "qdse/search/tpe_sampler.hpp"
 
 namespace qdse::search {
-
 
 // Options for make_sampler. `seed` seeds whichever sampler is built (it overrides
 // tpe.seed / nsgaii.seed); the other fields are read only by their sampler.
@@ -24,11 +25,14 @@ struct SamplerOptions {
   NsgaIIOptions nsgaii;
 };
 
-// "random", "bruteforce", "tpe", "nsgaii" (case-insensitive; "brute_force"/"nsga2"
-// accepted). Throws qdse::Error listing the valid names for anything else.
+std::unique_ptr<Sampler> make_sampler(SamplerKind kind, const SamplerOptions& options = {});
+
+// By name: parse_sampler_kind(name) ("random", "bruteforce", "tpe", "nsgaii"; case and
+// `_`/`-`/space ignored, "nsga2" accepted). Throws qdse::Error listing the valid names
+// for anything else.
 std::unique_ptr<Sampler> make_sampler(std::string_view name, const SamplerOptions& options = {});
 
-// The names make_sampler accepts, for help texts.
+// The canonical names in table order, for help texts.
 std::vector<std::string> sampler_names();
 
 }  // namespace qdse::search
