@@ -43,7 +43,7 @@ void add_compare_command(CLI::App& app, GlobalOptions& global) {
   static std::string out, load, strategies = "bruteforce,random,tpe,nsgaii";
   static pipeline::CompareOptions options;
   cfg.add_to(cmd);
-  cmd->add_option("--strategies", strategies, "comma-separated samplers: bruteforce, random, tpe, nsgaii")
+  cmd->add_option("--strategies", strategies, "comma-separated samplers: " + search::sampler_name_list())
       ->capture_default_str();
   cmd->add_option("--repeats", options.repeats, "runs per strategy, seeds 0..R-1 (brute force runs once)")
       ->check(whole_number(1))

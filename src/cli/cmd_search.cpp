@@ -59,6 +59,7 @@ int run_search_command(const GlobalOptions& global, const ConfigOptions& cfg, co
   const auto out = report::write_search_outputs(session, summary);
   if (!out.report_error.empty()) std::fprintf(stderr, "warning: no report written: %s\n", out.report_error.c_str());
   else if (!global.json) std::fprintf(stderr, "report: %s\n", out.report_index.c_str());
+  if (!out.hls4ml_error.empty()) std::fprintf(stderr, "warning: %s\n", out.hls4ml_error.c_str());
   for (const auto& e : summary.errors) std::fprintf(stderr, "failed %s\n", e.c_str());
   if (global.json) std::printf("%s\n", out.best.dump(2).c_str());
   else std::printf("%s", report::search_summary_text(session, summary, out).c_str());
@@ -77,7 +78,8 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
                   "directory needs --force");
   cmd->add_flag("--force", o.force, "write into an existing --out directory that is not a qdse run directory");
   cmd->add_option("--load", o.load, "weights: a qdse checkpoint or a state-dict JSON (overrides `load_name`)");
-  cmd->add_option("--sampler", o.sampler, "overrides search.strategy.setup.sampler (tpe, random, nsgaii, bruteforce)");
+  cmd->add_option("--sampler", o.sampler,
+                  "overrides search.strategy.setup.sampler (" + search::sampler_name_list() + ")");
   cmd->add_option("--n-trials", o.n_trials, "overrides search.strategy.setup.n_trials")->check(whole_number(1));
   cmd->add_option("--timeout", o.timeout, "seconds; overrides search.strategy.setup.timeout")->check(finite_number(0));
   cmd->add_option("--seed", o.seed, "sampler seed; overrides search.strategy.setup.seed")

@@ -3,7 +3,6 @@
 #include "qdse/pipeline/compare_runs.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <memory>
 
@@ -15,12 +14,7 @@
 namespace qdse::pipeline {
 
 std::string canonical_strategy(const std::string& name) {
-  std::string s;
-  for (char c : name)
-    if (c != '_' && c != '-' && c != ' ') s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (s == "nsga2") s = "nsgaii";
-  search::make_sampler(s);  // throws qdse::Error listing the valid names
-  return s;
+  return std::string(search::name_of(search::parse_sampler_kind(name)));  // throws, listing the valid names
 }
 
 CompareRuns run_compare(SearchSession& session, const CompareOptions& options, const std::atomic<bool>* stop,
@@ -33,42 +27,45 @@ CompareRuns run_compare(SearchSession& session, const CompareOptions& options, c
     throw Error(ErrorKind::Config, "compare: --tolerance must be >= 0, got " + std::to_string(options.tolerance));
   const int n_trials = options.n_trials > 0 ? options.n_trials : base.n_trials;
   if (n_trials < 1) throw Error(ErrorKind::Config, "compare: trials per run must be at least 1");
-  std::vector<std::string> names;
+  std::vector<search::SamplerKind> kinds;
   for (const auto& raw : options.strategies) {
-    const std::string n = canonical_strategy(raw);
-    if (std::find(names.begin(), names.end(), n) != names.end())
+    const auto kind = search::parse_sampler_kind(raw);
+    if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end())
       throw Error(ErrorKind::Config, "compare: strategy `" + raw + "` is listed twice");
-    names.push_back(n);
+    kinds.push_back(kind);
   }
+  // An exhaustive sampler (brute force) runs once over every cell; the rest `repeats` times.
+  const auto exhaustive = [](search::SamplerKind k) { return search::info_of(k).exhaustive; };
   CompareRuns out;
   const auto size = session.space().space().size();
   out.space_size = size;
-  if (auto it = std::find(names.begin(), names.end(), "bruteforce"); it != names.end()) {
+  if (std::any_of(kinds.begin(), kinds.end(), exhaustive)) {
     if (!size || *size > options.max_bruteforce) {
       out.notes.push_back("brute force skipped: the space has " +
                           (size ? std::to_string(*size) : std::string("more than 2^64")) + " configurations (limit " +
                           std::to_string(options.max_bruteforce) + "); the optimum is the best value any run found");
-      names.erase(it);
+      kinds.erase(std::remove_if(kinds.begin(), kinds.end(), exhaustive), kinds.end());
     } else {
       out.bruteforce = true;
     }
   }
-  if (names.empty()) throw Error(ErrorKind::Config, "compare: nothing to run (" + out.notes.front() + ")");
+  if (kinds.empty()) throw Error(ErrorKind::Config, "compare: nothing to run (" + out.notes.front() + ")");
 
   int total = 0;
-  for (const auto& n : names) total += n == "bruteforce" ? static_cast<int>(*size) : options.repeats * n_trials;
+  for (auto k : kinds) total += exhaustive(k) ? static_cast<int>(*size) : options.repeats * n_trials;
   const auto t0 = std::chrono::steady_clock::now();
   int done = 0;
-  for (const auto& name : names) {
-    const int repeats = name == "bruteforce" ? 1 : options.repeats;
+  for (auto kind : kinds) {
+    const std::string name(search::name_of(kind));
+    const int repeats = exhaustive(kind) ? 1 : options.repeats;
     for (int r = 0; r < repeats; ++r) {
       StrategyConfig s = base;
       s.sampler = name;
-      s.n_trials = name == "bruteforce" ? static_cast<int>(*size) : n_trials;
+      s.n_trials = exhaustive(kind) ? static_cast<int>(*size) : n_trials;
       s.timeout_seconds = 0;
       s.sampler_options.seed = static_cast<std::uint64_t>(r);
       search::Study study(session.space().space(), s.directions(), std::make_shared<search::InMemoryStorage>(),
-                          search::make_sampler(name, s.sampler_options), name + "-" + std::to_string(r));
+                          search::make_sampler(kind, s.sampler_options), name + "-" + std::to_string(r));
       const int before = done;
       const auto summary = session.run_on(study, s, stop, [&](const SearchProgress& p) {
         done = before + p.finished;

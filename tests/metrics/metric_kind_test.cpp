@@ -1,0 +1,93 @@
+// The metric table (metrics/metric_kind.hpp): rows, lookups, errors, documentation.
+#include "qdse/metrics/metric_kind.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../support/errors.hpp"
+#include "qdse/core/error.hpp"
+
+namespace qdse::metrics {
+namespace {
+
+using qdse::testing::error_of;
+
+std::vector<MetricKind> every_metric_kind() {
+  std::vector<MetricKind> out;
+  for (std::size_t k = 0; k < kMetricKindCount; ++k) out.push_back(static_cast<MetricKind>(k));
+  return out;
+}
+
+TEST(MetricKindTable, OneRowPerKindWithUniqueNames) {
+  ASSERT_EQ(metric_table().size(), kMetricKindCount);
+  std::set<std::string_view> names;
+  for (auto kind : every_metric_kind()) {
+    const auto& row = info_of(kind);
+    EXPECT_EQ(row.kind, kind);
+    EXPECT_TRUE(names.insert(row.name).second) << "duplicate name " << row.name;
+    EXPECT_FALSE(row.description.empty()) << row.name;
+    EXPECT_EQ(name_of(kind), row.name);
+    EXPECT_EQ(find_metric(row.name), kind);
+    EXPECT_EQ(parse_metric_kind(row.name), kind);
+  }
+}
+
+// The order configs' error messages and TrialEvaluator::metric_names() have always used;
+// new rows go at the end.
+TEST(MetricKindTable, NamesKeepTheirHistoricOrder) {
+  const std::vector<std::string> before = {
+      "accuracy",        "macro_accuracy",   "loss",             "latency",        "latency_per_sample_us",
+      "model_size",      "model_size_bits",  "model_size_bytes", "average_bitwidth", "memory_density",
+      "bitops",          "macs",             "flops"};
+  ASSERT_GE(metric_names().size(), before.size());
+  EXPECT_EQ(std::vector<std::string>(metric_names().begin(), metric_names().begin() + before.size()), before);
+  EXPECT_EQ(metric_name_list().rfind("accuracy, macro_accuracy, loss, latency, ", 0), 0u) << metric_name_list();
+}
+
+// Bad names: each is a qdse::Error(Config) naming the input and listing every metric.
+TEST(MetricKindTable, UnknownNamesListEveryMetric) {
+  for (const std::string bad : {"acuracy", "", "Accuracy", "accuracy ", "latency_ms", "lut"}) {
+    EXPECT_FALSE(find_metric(bad).has_value()) << bad;
+    const std::string msg = error_of([&] { parse_metric_kind(bad); });
+    EXPECT_CONTAINS(msg, "metric `" + bad + "` is not computed by qdse; available metrics: ");
+    for (const auto& name : metric_names()) EXPECT_CONTAINS(msg, name);
+  }
+  try {
+    parse_metric_kind("acuracy");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Config);
+  }
+}
+
+TEST(MetricKindTable, TraitColumns) {
+  std::set<std::string_view> timed, summed;
+  for (const auto& row : metric_table()) {
+    if (row.needs_latency) timed.insert(row.name);
+    if (row.sum_over_layers) summed.insert(row.name);
+  }
+  EXPECT_EQ(timed, (std::set<std::string_view>{"latency", "latency_per_sample_us"}));
+  EXPECT_EQ(summed, (std::set<std::string_view>{"model_size", "model_size_bits", "model_size_bytes", "bitops",
+                                                "macs", "flops"}));
+  EXPECT_EQ(info_of(MetricKind::Accuracy).better, Better::Higher);
+  EXPECT_EQ(info_of(MetricKind::MemoryDensity).better, Better::Higher);
+  EXPECT_EQ(info_of(MetricKind::Bitops).better, Better::Lower);
+  EXPECT_EQ(info_of(MetricKind::Latency).unit, "ms");
+}
+
+// A row added without its definition in docs/metrics.md fails here.
+TEST(MetricKindTable, EveryMetricIsDocumented) {
+  std::ifstream in(std::string(QDSE_SOURCE_DIR) + "/docs/metrics.md");
+  ASSERT_TRUE(in) << "docs/metrics.md";
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const auto& name : metric_names()) EXPECT_CONTAINS(text.str(), "`" + name + "`");
+}
+
+}  // namespace
+}  // namespace qdse::metrics
