@@ -4,89 +4,25 @@
 // Neither needs the config: `qdse search` stores each study's params (names and
 // choices) in its space description, which names the values here. Read-only: nothing
 // is written to the storage.
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "commands.hpp"
 #include "qdse/core/error.hpp"
 #include "qdse/core/file_write.hpp"
 #include "qdse/report/trial_table.hpp"
-#include "qdse/search/pareto.hpp"
+#include "qdse/search/best_trials.hpp"
 #include "qdse/storage/open_storage.hpp"
 #include "qdse/storage/postgres_storage.hpp"
 
 namespace qdse::cli {
 namespace {
 
-using search::FrozenTrial;
-using report::state_name;
-using report::value_label;
-
-// The best trial of a single-objective study, as Study::best_trial: feasible first, then
-// the objective; without a feasible one, the least violation.
-std::optional<FrozenTrial> best_single(const std::vector<FrozenTrial>& trials, search::Direction dir) {
-  std::optional<FrozenTrial> best;
-  auto better = [&](const FrozenTrial& a, const FrozenTrial& b) {  // a better than b?
-    const bool fa = search::is_feasible(a), fb = search::is_feasible(b);
-    if (fa != fb) return fa;
-    if (!fa) {
-      const double va = search::constraint_violation(a), vb = search::constraint_violation(b);
-      if (va != vb) return va < vb;
-    }
-    return dir == search::Direction::Maximize ? a.values[0] > b.values[0] : a.values[0] < b.values[0];
-  };
-  for (const auto& t : trials)
-    if (t.state == search::TrialState::Complete && t.values.size() == 1 && (!best || better(t, *best))) best = t;
-  return best;
-}
-
-std::vector<FrozenTrial> pareto_front(const std::vector<FrozenTrial>& trials,
-                                      const std::vector<search::Direction>& dirs) {
-  std::vector<FrozenTrial> feasible;
-  for (const auto& t : trials)
-    if (t.state == search::TrialState::Complete && t.values.size() == dirs.size() && search::is_feasible(t))
-      feasible.push_back(t);
-  search::PointList points;
-  for (const auto& t : feasible) points.push_back(t.values);
-  std::vector<FrozenTrial> front;
-  for (auto i : search::pareto_front_indices(points, dirs)) front.push_back(feasible[i]);
-  return front;
-}
-
 std::string directions_text(const std::vector<search::Direction>& dirs) {
   std::string out;
   for (auto d : dirs) out += (out.empty() ? "" : ",") + std::string(search::to_string(d));
   return out;
-}
-
-std::string trials_table(const std::vector<FrozenTrial>& trials, const report::TrialParams& names) {
-  std::ostringstream out;
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%6s  %-9s  %-12s  ", "trial", "state", "value");
-  out << buf << "params\n";
-  for (const auto& t : trials) {
-    std::string values;
-    for (double v : t.values) {
-      char vb[32];
-      std::snprintf(vb, sizeof vb, "%.6g", v);
-      values += (values.empty() ? "" : ",") + std::string(vb);
-    }
-    std::snprintf(buf, sizeof buf, "%6d  %-9s  %-12s  ", t.number, state_name(t.state).c_str(), values.c_str());
-    std::string params;
-    const auto labels = names.values(t);
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-      const auto& v = labels[i];
-      if (v.is_string() && names.named() > 0) continue;  // format names, "auto"/"NA": the widths tell the story
-      std::string n = names.name(i);
-      if (const auto a = n.find('/'), b = n.rfind('/'); a != std::string::npos) n = n.substr(0, a) + "." + n.substr(b + 1);
-      params += (params.empty() ? "" : " ") + n + "=" + (v.is_null() ? "null" : value_label(v));
-    }
-    out << buf << params << "\n";
-  }
-  return out.str();
 }
 
 const storage::StudySummary& find_study(const std::vector<storage::StudySummary>& studies, const std::string& name,
@@ -137,13 +73,13 @@ void add_studies_command(CLI::App& app, GlobalOptions& global) {
                           {"best_trial", nullptr}};
       for (auto d : s.directions) j["directions"].push_back(std::string(search::to_string(d)));
       if (s.directions.size() == 1) {
-        if (const auto best = best_single(trials, s.directions[0])) {
-          j["best_value"] = best->values[0];
-          j["best_trial"] = best->number;
-          j["best_feasible"] = search::is_feasible(*best);
+        if (const auto best = search::single_objective_best(trials, s.directions[0])) {
+          j["best_value"] = best->trial.values[0];
+          j["best_trial"] = best->trial.number;
+          j["best_feasible"] = best->feasible;
         }
       } else {
-        j["pareto_front_size"] = pareto_front(trials, s.directions).size();
+        j["pareto_front_size"] = search::feasible_pareto_front(trials, s.directions).size();
       }
       all.push_back(j);
     }
@@ -200,7 +136,7 @@ void add_trials_command(CLI::App& app, GlobalOptions& global) {
     } else if (fmt == "csv") {
       text = report::trials_csv(trials, names, summary.directions.size(), retry_of);
     } else {
-      text = trials_table(trials, names);
+      text = report::trials_text(trials, names);
     }
     write_output(out, text);
     if (!out.empty() && !global.json && !global.quiet)

@@ -27,20 +27,25 @@ std::string mode_of(const quant::IntegerFormat& f) {
   return q == "TRN" && o == "WRAP" ? "" : q + "," + o;
 }
 
+// Why one slot's format has no ap_fixed equivalent; "" when it has one (or is float).
+std::string hls4ml_slot_problem(const std::string& layer, quant::Slot slot, const std::optional<quant::SlotFormat>& sf) {
+  if (!sf || sf->format.is<quant::FloatFormat>()) return "";
+  const std::string what = "hls4ml export: layer '" + layer + "' " + std::string(quant::to_string(slot));
+  if (!sf->format.is<quant::IntegerFormat>())
+    return what + " has format " + quant::describe(sf->format) + "; only fixed-point (integer) formats map to ap_fixed";
+  if (sf->auto_frac) return what + " has an unresolved \"auto\" frac width";
+  if (!sf->format.as<quant::IntegerFormat>().is_signed)
+    return what + " is an unsigned integer format; only signed formats (ap_fixed) are exported";
+  return "";
+}
+
 // One slot's fixed-point precision; false for a float (unquantized) slot.
 bool slot_precision(const std::string& layer, quant::Slot slot, const std::optional<quant::SlotFormat>& sf,
                     int& width, int& frac, std::string& mode) {
   if (!sf || sf->format.is<quant::FloatFormat>()) return false;
-  const std::string what = "hls4ml export: layer '" + layer + "' " + std::string(quant::to_string(slot));
-  if (!sf->format.is<quant::IntegerFormat>())
-    throw Error(ErrorKind::InvalidArgument, what + " has format " + quant::describe(sf->format) +
-                                                "; only fixed-point (integer) formats map to ap_fixed");
-  if (sf->auto_frac)
-    throw Error(ErrorKind::InvalidArgument, what + " has an unresolved \"auto\" frac width");
+  if (auto problem = hls4ml_slot_problem(layer, slot, sf); !problem.empty())
+    throw Error(ErrorKind::InvalidArgument, problem);
   const auto& f = sf->format.as<quant::IntegerFormat>();
-  if (!f.is_signed)
-    throw Error(ErrorKind::InvalidArgument, what + " is an unsigned integer format; only signed "
-                                                "formats (ap_fixed) are exported");
   width = f.width;
   frac = quant::resolved_frac_width(f);
   mode = mode_of(f);
@@ -71,6 +76,16 @@ std::vector<LayerPrecision> layer_precisions(const ir::Graph& graph, const quant
     if (any) out.push_back(std::move(p));
   }
   return out;
+}
+
+std::string hls4ml_unsupported(const ir::Graph& graph, const quant::QuantConfig& config) {
+  for (const auto& node : graph.nodes()) {
+    const quant::NodeQuantConfig* c = config.find(node.name);
+    if (!c || !c->quantized()) continue;
+    for (const auto slot : {quant::Slot::DataIn, quant::Slot::Weight, quant::Slot::Bias})
+      if (auto problem = hls4ml_slot_problem(node.name, slot, c->slot(slot)); !problem.empty()) return problem;
+  }
+  return "";
 }
 
 std::string hls4ml_precision_table(const ir::Graph& graph, const std::vector<LayerPrecision>& layers,

@@ -123,18 +123,16 @@ RunExport export_run_hls4ml(const RunExportOptions& options) {
 }
 
 std::string write_run_hls4ml(const std::string& dir, const ir::Graph& graph, const QuantSpace& space,
-                             const quant::RangeStats& stats, const nlohmann::json& best) {
-  const auto& trials = best.value("trials", nlohmann::json::array());
-  if (trials.size() != 1) return "";
-  try {
-    const auto params = params_from_json(space, trials.front().value("params", nlohmann::json::object()),
-                                         dir + "/best.json");
-    const std::string path = dir + "/hls4ml.yml";
-    write_file_atomic(path, hls4ml_table(graph, space, params, &stats));
-    return path;
-  } catch (const Error&) {
-    return "";  // formats without an ap_fixed equivalent: nothing to export
-  }
+                             const quant::RangeStats& stats, const search::ParamVector& params) {
+  if (params.size() != space.space().n_params())
+    throw Error(ErrorKind::InvalidArgument, "hls4ml export: the trial has " + std::to_string(params.size()) +
+                                                " params, the search space " + std::to_string(space.space().n_params()));
+  const quant::QuantConfig config = quant::resolve_auto_frac(graph, space.decode(params), &stats);
+  // Formats without an ap_fixed equivalent: nothing to export, by design.
+  if (!io::hls4ml_unsupported(graph, config).empty()) return "";
+  const std::string path = dir + "/hls4ml.yml";
+  write_file_atomic(path, io::hls4ml_precision_table(graph, io::layer_precisions(graph, config)));
+  return path;
 }
 
 }  // namespace qdse::pipeline

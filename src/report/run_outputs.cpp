@@ -7,6 +7,7 @@
 
 #include "qdse/core/error.hpp"
 #include "qdse/report/trial_table.hpp"
+#include "qdse/search/best_trials.hpp"
 
 namespace qdse::report {
 
@@ -14,7 +15,7 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
                                  const pipeline::QuantSpace& space,
                                  const pipeline::StrategyConfig& strategy,
                                  const pipeline::SearchSummary& summary, const nlohmann::json& provenance,
-                                 nlohmann::json* trials_json) {
+                                 nlohmann::json* trials_json, std::vector<search::FrozenTrial>* best_trials) {
   std::filesystem::create_directories(dir);
   const auto trials = study.trials();
   const auto params = TrialParams::from_space(space);
@@ -51,20 +52,23 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
   best["constraints"] = constraints;
   best["params"] = space.space().names();  // in space order (graph order), for the report
   best["trials"] = nlohmann::json::array();
+  // The one rule (search/best_trials.hpp) over the trials just written.
+  std::vector<search::FrozenTrial> winners;
   if (n_values == 1) {
-    if (auto b = study.best_trial()) {
+    if (auto b = search::single_objective_best(trials, study.directions()[0])) {
       best["feasible"] = b->feasible;
-      best["trials"].push_back(trial_json(b->trial, params, retry_of_number(b->trial.number)));
       if (!b->feasible)
         best["message"] = "no trial met every constraint; this is the one that violates them least";
+      winners.push_back(std::move(b->trial));
     }
   } else {
     best["feasible"] = true;
-    for (const auto& t : study.best_trials())
-      best["trials"].push_back(trial_json(t, params, retry_of_number(t.number)));
+    winners = search::feasible_pareto_front(trials, study.directions());
   }
+  for (const auto& t : winners) best["trials"].push_back(trial_json(t, params, retry_of_number(t.number)));
   write_file_atomic(dir + "/best.json", best.dump(2));
   if (trials_json) *trials_json = std::move(all);
+  if (best_trials) *best_trials = std::move(winners);
   return best;
 }
 
@@ -95,11 +99,8 @@ std::string format_best_table(const nlohmann::json& best, const pipeline::Strate
       out << buf;
     }
     std::string cfg;
-    for (const auto& [k, v] : t.at("params").items()) {
-      if (v.is_string()) continue;  // format names, "auto"/"NA": the widths tell the story
-      cfg += (cfg.empty() ? "" : " ") + k.substr(0, k.find('/')) + "." + k.substr(k.rfind('/') + 1) + "=" +
-             (v.is_string() ? v.get<std::string>() : v.dump());
-    }
+    for (const auto& [k, v] : t.at("params").items())
+      if (const auto cell = compact_param(k, v); !cell.empty()) cfg += (cfg.empty() ? "" : " ") + cell;
     out << "  " << cfg << "\n";
   }
   return out.str();

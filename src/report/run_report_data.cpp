@@ -8,6 +8,7 @@
 #include <set>
 
 #include "qdse/report/run_report.hpp"
+#include "qdse/search/best_trials.hpp"
 #include "qdse/search/pareto.hpp"
 #include "qdse/search/trial.hpp"
 
@@ -219,7 +220,7 @@ bool natural_less(const std::string& a, const std::string& b) {
 }
 
 // Best trials, best first: the Pareto front (by number) or the feasible trials by
-// objective value, then the infeasible ones by violation (constraint sum).
+// objective value, then the infeasible ones by violation (constraint sum), then value.
 std::vector<const Trial*> ranked(const std::vector<Trial>& trials, const std::vector<Direction>& dirs,
                                  const json& best, std::size_t limit) {
   std::vector<const Trial*> out;
@@ -229,17 +230,17 @@ std::vector<const Trial*> ranked(const std::vector<Trial>& trials, const std::ve
     for (const auto& t : trials)
       if (front.count(t.number)) out.push_back(&t);
   } else {
-    for (const auto& t : trials) out.push_back(&t);
-    auto violation = [](const Trial& t) {
-      double s = 0;
+    // best.json's order (search/best_trials.hpp), so the table's first row is its best trial.
+    std::vector<search::Standing> standing(trials.size());
+    for (std::size_t i = 0; i < trials.size(); ++i) {
+      const Trial& t = trials[i];
+      standing[i] = {t.feasible, 0.0, t.values[0]};
       for (const auto& c : t.record->value("constraints", json::array()))
-        if (c.is_number()) s += std::max(0.0, c.get<double>());
-      return s;
-    };
+        if (c.is_number()) standing[i].violation += std::max(0.0, c.get<double>());
+      out.push_back(&t);
+    }
     std::stable_sort(out.begin(), out.end(), [&](const Trial* a, const Trial* b) {
-      if (a->feasible != b->feasible) return a->feasible;
-      if (!a->feasible) return violation(*a) < violation(*b);
-      return better(a->values[0], b->values[0], dirs[0]);
+      return search::ranks_before(standing[a - trials.data()], standing[b - trials.data()], dirs[0]);
     });
   }
   if (out.size() > limit) out.resize(limit);

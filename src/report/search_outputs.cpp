@@ -21,8 +21,9 @@ SearchOutputs write_search_outputs(const pipeline::SearchSession& session, const
   const std::string& dir = session.run_dir();
   const auto t_outputs = Clock::now();
   nlohmann::json trials_json;
+  std::vector<search::FrozenTrial> best_trials;
   out.best = write_run_outputs(dir, session.study(), session.space(), session.strategy(), summary,
-                               session.provenance(), &trials_json);
+                               session.provenance(), &trials_json, &best_trials);
   out.outputs_seconds = since(t_outputs);
   const auto t_report = Clock::now();
   try {
@@ -30,7 +31,15 @@ SearchOutputs write_search_outputs(const pipeline::SearchSession& session, const
   } catch (const std::exception& e) {
     out.report_error = e.what();
   }
-  pipeline::write_run_hls4ml(dir, session.workspace().graph, session.space(), session.stats(), out.best);
+  if (best_trials.size() == 1) {  // one best trial: single objective, or a front of one
+    try {
+      pipeline::write_run_hls4ml(dir, session.workspace().graph, session.space(), session.stats(),
+                                 best_trials.front().params);
+    } catch (const std::exception& e) {
+      out.hls4ml_error = "no hls4ml.yml written for trial " + std::to_string(best_trials.front().number) + ": " +
+                         e.what();
+    }
+  }
   out.report_seconds = since(t_report);
   return out;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <sstream>
 
@@ -147,6 +148,36 @@ std::string trials_csv(const std::vector<search::FrozenTrial>& trials, const Tri
         << (retry ? std::to_string(*retry) : "") << "\n";
   }
   return csv.str();
+}
+
+std::string compact_param(const std::string& name, const nlohmann::json& value) {
+  if (value.is_string()) return "";
+  std::string n = name;
+  if (const auto a = n.find('/'), b = n.rfind('/'); a != std::string::npos) n = n.substr(0, a) + "." + n.substr(b + 1);
+  return n + "=" + (value.is_null() ? "null" : value_label(value));
+}
+
+std::string trials_text(const std::vector<search::FrozenTrial>& trials, const TrialParams& params) {
+  std::ostringstream out;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%6s  %-9s  %-12s  ", "trial", "state", "value");
+  out << buf << "params\n";
+  for (const auto& t : trials) {
+    std::string values;
+    for (double v : t.values) {
+      char vb[32];
+      std::snprintf(vb, sizeof vb, "%.6g", v);
+      values += (values.empty() ? "" : ",") + std::string(vb);
+    }
+    std::snprintf(buf, sizeof buf, "%6d  %-9s  %-12s  ", t.number, state_name(t.state).c_str(), values.c_str());
+    std::string cells;
+    const auto labels = params.values(t);
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (const auto cell = compact_param(params.name(i), labels[i]); !cell.empty())
+        cells += (cells.empty() ? "" : " ") + cell;
+    out << buf << cells << "\n";
+  }
+  return out.str();
 }
 
 }  // namespace qdse::report

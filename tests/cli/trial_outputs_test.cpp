@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/errors.hpp"
 #include "cli_runner.hpp"
 
 namespace {
@@ -37,6 +38,8 @@ std::string repeat(int n, const std::string& v) {
 struct SearchedRun {
   fs::path dir, run;
 };
+
+CliResult search_into(const fs::path& dir, const fs::path& run, const std::string& extra);
 
 const SearchedRun& searched_run() {
   static const SearchedRun r = [] {
@@ -84,14 +87,18 @@ average_bitwidth.scale = -0.001
 average_bitwidth.direction = "minimize"
 )");
     r.run = r.dir / "run";
-    const CliResult s = run_qdse("-q search --config '" + (r.dir / "space.toml").string() + "' --data '" +
-                                     (r.dir / "data.csv").string() + "' --load '" + (r.dir / "weights.json").string() +
-                                     "' --out '" + r.run.string() + "'",
-                                 r.dir / "search-io");
+    const CliResult s = search_into(r.dir, r.run, "");
     EXPECT_EQ(s.status, 0) << s.err;
     return r;
   }();
   return r;
+}
+
+// Searches the test dataset of `dir` with jsc-tiny into `run` (`extra`: more flags).
+CliResult search_into(const fs::path& dir, const fs::path& run, const std::string& extra) {
+  return run_qdse("-q search --config '" + (dir / "space.toml").string() + "' --data '" + (dir / "data.csv").string() +
+                      "' --load '" + (dir / "weights.json").string() + "' --out '" + run.string() + "' " + extra,
+                  dir / (run.filename().string() + "-io"));
 }
 
 TEST(TrialOutputs, RunFilesAreWhatQdseTrialsExports) {
@@ -185,6 +192,30 @@ TEST(TrialOutputs, ReportInterruptedByAFullDiskLeavesNoTemporariesOrTruncatedIma
                                             << before.at(name).size();
     }
   }
+}
+
+// hls4ml.yml is exported from the best trial the search holds; when it cannot be written
+// (here a directory holds its name) the search says so on stderr in one line naming the
+// file, exits 0 and keeps its other outputs. It used to be swallowed without a word.
+TEST(TrialOutputs, FailedHls4mlExportIsAWarningNamingTheFile) {
+  const SearchedRun& r = searched_run();
+  ASSERT_TRUE(fs::exists(r.run / "hls4ml.yml"));  // this run exports (all fixed point)
+  const auto best = nlohmann::json::parse(read_text(r.run / "best.json"));
+  const std::string trial = std::to_string(best.at("trials").at(0).at("number").get<int>());
+  const fs::path run = r.dir / "blocked-run";
+  fs::create_directories(run / "hls4ml.yml");
+  const CliResult s = search_into(r.dir, run, "--force");
+  EXPECT_EQ(s.status, 0) << s.err;
+  const std::string warning = "warning: no hls4ml.yml written for trial " + trial + ": ";
+  const auto at = s.err.find(warning);
+  ASSERT_NE(at, std::string::npos) << s.err;
+  const std::string line = s.err.substr(at, s.err.find('\n', at) - at);
+  EXPECT_CONTAINS(line, (run / "hls4ml.yml").string());
+  EXPECT_TRUE(fs::is_directory(run / "hls4ml.yml"));
+  EXPECT_FALSE(fs::exists(run / "hls4ml.yml.tmp"));
+  EXPECT_EQ(nlohmann::json::parse(read_text(run / "best.json")).at("trials").at(0).at("number"),
+            best.at("trials").at(0).at("number"));
+  EXPECT_TRUE(fs::exists(run / "trials.csv"));
 }
 
 }  // namespace

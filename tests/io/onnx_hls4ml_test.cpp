@@ -1,6 +1,7 @@
 // hls4ml precision table: W = width, I = width - frac, data_in -> producer's result.
 #include <gtest/gtest.h>
 
+#include "../support/errors.hpp"
 #include "qdse/core/error.hpp"
 #include "qdse/io/hls4ml_export.hpp"
 #include "qdse/ir/zoo.hpp"
@@ -111,6 +112,32 @@ TEST(Hls4mlExport, FormatsWithoutApFixedAreErrors) {
   a.auto_frac = true;
   unresolved.nodes["seq_blocks_3"].weight = a;
   EXPECT_THROW(layer_precisions(g, unresolved), Error);
+}
+
+// hls4ml_unsupported says "not applicable" without a throw, with the message
+// layer_precisions throws, and "" exactly when layer_precisions succeeds.
+TEST(Hls4mlExport, UnsupportedNamesWhatLayerPrecisionsRefuses) {
+  const auto g = ir::build_zoo_model("fmnist-mlp");
+  quant::QuantConfig ok;
+  ok.nodes["seq_blocks_1"].weight = fixed(6, 5);
+  ok.nodes["seq_blocks_1"].bias = quant::SlotFormat{quant::Format{quant::FloatFormat{}}, false};
+  EXPECT_EQ(hls4ml_unsupported(g, ok), "");
+  EXPECT_EQ(qdse::testing::error_of([&] { layer_precisions(g, ok); }), "");
+  quant::QuantConfig mini = ok;
+  mini.nodes["seq_blocks_3"].weight = quant::SlotFormat{quant::Format{quant::MinifloatFormat{}}, false};
+  quant::QuantConfig uns = ok;
+  auto f = fixed(8, 4);
+  std::get<quant::IntegerFormat>(f.format.params).is_signed = false;
+  uns.nodes["seq_blocks_3"].data_in = f;
+  quant::QuantConfig unresolved = ok;
+  auto a = fixed(8, std::nullopt);
+  a.auto_frac = true;
+  unresolved.nodes["seq_blocks_3"].bias = a;
+  for (const auto* c : {&mini, &uns, &unresolved}) {
+    const std::string why = hls4ml_unsupported(g, *c);
+    EXPECT_CONTAINS(why, "seq_blocks_3");
+    EXPECT_CONTAINS(qdse::testing::error_of([&] { layer_precisions(g, *c); }), why);
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // numbers in CSV, labels from a stored space description.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "qdse/report/trial_table.hpp"
@@ -78,6 +80,42 @@ TEST(TrialTable, CsvNumbersRoundTripAndLabelsComeFromTheDescription) {
   EXPECT_EQ(j.at("params").at("p2"), 2.5);  // beyond the description: the raw number
   EXPECT_TRUE(j.at("retry_of").is_null());
   EXPECT_EQ(j.at("state"), "COMPLETE");
+}
+
+// One trial with categorical labels and non-finite numbers, through every format of the
+// writer: JSON writes null, CSV an empty cell, the human table what printf writes.
+TEST(TrialTable, NonFiniteNumbersAndCategoricalLabelsInEveryFormat) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  search::FrozenTrial t;
+  t.number = 3;
+  t.state = TrialState::Complete;
+  t.params = {0, 1};
+  t.values = {kInf, std::nan("")};
+  t.constraints = {-kInf};
+  t.metrics = {{"accuracy", 0.5}, {"bitops", kInf}, {"loss", std::nan("")}};
+  t.worker = "w";
+  const auto params = TrialParams::from_description(
+      R"({"params": [{"name": "fc/config/name", "choices": ["integer", "minifloat"]},
+                     {"name": "fc/config/weight_width", "choices": [2, 8]}]})");
+  const auto j = trial_json(t, params, std::nullopt);
+  EXPECT_EQ(j.at("params").dump(), R"({"fc/config/name":"integer","fc/config/weight_width":8})");
+  EXPECT_EQ(j.at("values").dump(), "[null,null]");
+  EXPECT_EQ(j.at("constraints").dump(), "[null]");
+  EXPECT_EQ(j.at("metrics").dump(), R"({"accuracy":0.5,"bitops":null,"loss":null})");
+  EXPECT_EQ(j.at("feasible"), true);  // -inf satisfies the constraint
+
+  const std::string csv = trials_csv({t}, params, 2, {});
+  EXPECT_EQ(csv,
+            "number,state,feasible,value_0,value_1,fc/config/name,fc/config/weight_width,accuracy,bitops,loss,"
+            "sample_seconds,eval_seconds,start_time,end_time,worker,retry_of\n"
+            "3,COMPLETE,1,,,integer,8,0.5,,,0.0,0.0,,,w,\n");
+
+  EXPECT_EQ(trials_text({t}, params),
+            " trial  state      value         params\n"
+            "     3  COMPLETE   inf,nan       fc.weight_width=8\n");
+  EXPECT_EQ(compact_param("fc/config/name", "integer"), "");  // a label: the widths tell the story
+  EXPECT_EQ(compact_param("a/b/c", nullptr), "a.c=null");
+  EXPECT_EQ(compact_param("plain", 2.5), "plain=2.5");
 }
 
 }  // namespace

@@ -48,6 +48,12 @@ std::string ap_fixed(int width, int frac, const std::string& mode = "");
 // the layer and slot.
 std::vector<LayerPrecision> layer_precisions(const ir::Graph& graph, const quant::QuantConfig& config);
 
+// Why `config` has no hls4ml table: the message layer_precisions would throw for its
+// first slot in graph order that is not a signed fixed-point format with a resolved
+// frac width; "" when every quantized slot maps to ap_fixed. Lets a caller tell "not
+// applicable" from a failure without catching.
+std::string hls4ml_unsupported(const ir::Graph& graph, const quant::QuantConfig& config);
+
 // YAML text: "LayerName:\n  <layer>:\n    Precision:\n      weight: ap_fixed<8,3>\n ...".
 // Unknown layer names and widths above 64 are Error(InvalidArgument).
 std::string hls4ml_precision_table(const ir::Graph& graph, const std::vector<LayerPrecision>& layers,

@@ -50,10 +50,12 @@ struct RunExport {
 // the run searched (provenance.model, provenance.dataset). Errors name the file.
 RunExport export_run_hls4ml(const RunExportOptions& options);
 
-// After a search: writes <dir>/hls4ml.yml for the best trial when there is exactly
-// one (single objective) and its formats are all fixed point; returns the path
-// written, or "" when not applicable (the search's own outputs are unaffected).
+// After a search: writes <dir>/hls4ml.yml for `params` (the best trial's configuration,
+// as the caller holds it; `stats` resolves "auto" widths). Returns the path written, or
+// "" when a format of the configuration has no ap_fixed equivalent (not applicable).
+// A failure (params not of this space, the file cannot be written) is qdse::Error; the
+// caller reports it.
 std::string write_run_hls4ml(const std::string& dir, const ir::Graph& graph, const QuantSpace& space,
-                             const quant::RangeStats& stats, const nlohmann::json& best);
+                             const quant::RangeStats& stats, const search::ParamVector& params);
 
 }  // namespace qdse::pipeline

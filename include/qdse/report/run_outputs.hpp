@@ -28,12 +28,14 @@ namespace qdse::report {
 
 // Writes trials.json, trials.csv and best.json into dir; returns best.json's content.
 // With `trials_json`, also hands back trials.json's content (so the report need not
-// parse the file again: ~1 s for 27,000 trials).
+// parse the file again: ~1 s for 27,000 trials); with `best_trials`, the trials of
+// best.json as the study holds them (the export takes them from there, not from JSON).
 nlohmann::json write_run_outputs(const std::string& dir, const search::Study& study,
                                  const pipeline::QuantSpace& space,
                                  const pipeline::StrategyConfig& strategy,
                                  const pipeline::SearchSummary& summary, const nlohmann::json& provenance,
-                                 nlohmann::json* trials_json = nullptr);
+                                 nlohmann::json* trials_json = nullptr,
+                                 std::vector<search::FrozenTrial>* best_trials = nullptr);
 
 // Human table of best.json's trials (objective values and the metrics in the objective).
 std::string format_best_table(const nlohmann::json& best, const pipeline::StrategyConfig& strategy);

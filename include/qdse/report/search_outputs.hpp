@@ -1,7 +1,9 @@
 // The outputs of a finished (or interrupted) `qdse search`, written from its session:
 // trials.json, trials.csv and best.json (run_outputs.hpp), the HTML report
 // (run_report.hpp; without gnuplot, or on any report error, the search still succeeds
-// and `report_error` says why) and hls4ml.yml when the best trial is all fixed point.
+// and `report_error` says why) and hls4ml.yml when the best trial is all fixed point
+// (from the study's trial, not from best.json; a failure to write it leaves the other
+// outputs and `hls4ml_error` says why).
 // Thread-safety: call after SearchSession::run returned.
 #pragma once
 
@@ -17,6 +19,7 @@ struct SearchOutputs {
   nlohmann::json best;         // best.json's content
   std::string report_index;    // the report's index.html ("" when none was written)
   std::string report_error;    // why no report was written
+  std::string hls4ml_error;    // why hls4ml.yml could not be written ("" when written or not applicable)
   double outputs_seconds = 0;  // trials.json/csv and best.json
   double report_seconds = 0;   // report and hls4ml.yml
 };

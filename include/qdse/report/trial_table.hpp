@@ -1,7 +1,7 @@
 // The one trial record writer: the JSON object of a trial (trials.json, best.json and
-// `qdse trials --format json`) and the CSV table (trials.csv and `qdse trials --format
-// csv`), so that a run's files and a study's export agree on columns, state names and
-// numbers.
+// `qdse trials --format json`), the CSV table (trials.csv and `qdse trials --format
+// csv`) and the human table (`qdse trials`), so that a run's files and a study's export
+// agree on columns, state names and numbers.
 //
 // JSON: {number, state, params: {name: value}, values, constraints, feasible, metrics,
 //        start_time, end_time, sample_seconds, eval_seconds, worker, retry_of}
@@ -73,5 +73,15 @@ nlohmann::json trial_json(const search::FrozenTrial& t, const TrialParams& param
 // with n_values objective columns.
 std::string trials_csv(const std::vector<search::FrozenTrial>& trials, const TrialParams& params,
                        std::size_t n_values, const std::vector<std::optional<int>>& retry_of);
+
+// A param as the human tables show it (`qdse trials`, the best trials `qdse search`
+// prints): "<layer>.<key>=<value>" from the first and last '/'-separated parts of the
+// name; "" for a string value (format names, "auto"/"NA": the widths tell the story).
+std::string compact_param(const std::string& name, const nlohmann::json& value);
+
+// The human table of `qdse trials` (--format table): trial, state, objective values
+// with 6 significant digits (a table for reading; csv/json keep every digit) and the
+// compact params.
+std::string trials_text(const std::vector<search::FrozenTrial>& trials, const TrialParams& params);
 
 }  // namespace qdse::report
