@@ -1,4 +1,8 @@
-// Activations: Relu, LeakyRelu, Clip (-> clamp), Sigmoid, Tanh, Softmax.
+// Activations: Relu, LeakyRelu, Clip (-> clamp), Sigmoid, Tanh, Softmax, and the mobile
+// nets' HardSigmoid / HardSwish, lowered to the ops they are made of:
+//   HardSigmoid(x) = clamp(alpha * x + beta, 0, 1)   (mul, add, clamp)
+//   HardSwish(x)   = x * HardSigmoid(x; 1/6, 1/2)   (mul, add, clamp, mul)
+// so that each part is a node the quantizer and executor already know.
 #include <torch/torch.h>
 
 #include <limits>
@@ -62,6 +66,37 @@ void softmax(ImportContext& c, const onnx::NodeProto& n) {
   c.emit(n, std::move(node), {n.input(0)});
 }
 
+// Emits x * alpha + beta, clamped to [0, 1], bound to n's output; returns nothing.
+void emit_hard_sigmoid(ImportContext& c, const onnx::NodeProto& n, double alpha, double beta) {
+  c.data_input(n, 0);
+  ir::Node scale;
+  scale.op = ir::OpKind::Mul;
+  scale.params["operand"] = torch::tensor(static_cast<float>(alpha));
+  scale.attrs.const_operand = 1;
+  c.emit(n, std::move(scale), {n.input(0)});
+  ir::Node shift;
+  shift.op = ir::OpKind::Add;
+  shift.params["operand"] = torch::tensor(static_cast<float>(beta));
+  shift.attrs.const_operand = 1;
+  c.emit(n, std::move(shift), {n.output(0)});
+  ir::Node clamp;
+  clamp.op = ir::OpKind::Clamp;
+  clamp.attrs.clamp_min = 0;
+  clamp.attrs.clamp_max = 1;
+  c.emit(n, std::move(clamp), {n.output(0)});
+}
+
+void hard_sigmoid(ImportContext& c, const onnx::NodeProto& n) {
+  emit_hard_sigmoid(c, n, attr_float(c, n, "alpha", 0.2), attr_float(c, n, "beta", 0.5));
+}
+
+void hard_swish(ImportContext& c, const onnx::NodeProto& n) {
+  emit_hard_sigmoid(c, n, 1.0 / 6.0, 0.5);
+  ir::Node gate;
+  gate.op = ir::OpKind::Mul;
+  c.emit(n, std::move(gate), {n.input(0), n.output(0)});
+}
+
 }  // namespace
 
 void register_activation_handlers(HandlerTable& t) {
@@ -71,6 +106,8 @@ void register_activation_handlers(HandlerTable& t) {
   t["LeakyRelu"] = leaky_relu;
   t["Clip"] = clip;
   t["Softmax"] = softmax;
+  t["HardSigmoid"] = hard_sigmoid;
+  t["HardSwish"] = hard_swish;
 }
 
 }  // namespace qdse::io::onnx_detail

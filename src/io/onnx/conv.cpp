@@ -1,4 +1,5 @@
-// Conv (2-D) -> conv2d, with groups, strides, dilations and symmetric pads.
+// Conv (2-D) -> conv2d, with groups, strides, dilations and symmetric pads (its own, plus
+// those of a zero Pad before it).
 #include <torch/torch.h>
 
 #include "qdse/io/onnx/import_context.hpp"
@@ -20,7 +21,8 @@ void conv(ImportContext& c, const onnx::NodeProto& n) {
   const std::vector<int64_t> kernel = {w.size(2), w.size(3)};
   if (attr_ints(c, n, "kernel_shape", kernel) != kernel)
     c.fail(n, "kernel_shape disagrees with the weight's shape " + c10::str(w.sizes()));
-  const Window2d win = window_2d(c, n, x.sample, kernel, w.size(0), false, true);
+  Window2d win = window_2d(c, n, x.sample, kernel, w.size(0), false, true);
+  absorb_padding(c, n, win);
   ir::Node node;
   node.op = ir::OpKind::Conv2d;
   node.attrs.in_channels = w.size(1) * group;

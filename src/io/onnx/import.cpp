@@ -24,6 +24,7 @@ const HandlerTable& handler_table() {
     register_pooling_handlers(t);
     register_shape_handlers(t);
     register_elementwise_handlers(t);
+    register_pad_handlers(t);
     return t;
   }();
   return table;
@@ -166,6 +167,7 @@ ir::Graph convert(const onnx::ModelProto& model, const OnnxImportOptions& option
     }
   }
 
+  ctx.check_padding_absorbed();
   const std::string& out_name = g.output(0).name();
   if (!ctx.has(out_name)) fail(source, "graph output '" + out_name + "' is not produced by any node");
   onnx::NodeProto none;

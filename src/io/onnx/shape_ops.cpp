@@ -1,5 +1,6 @@
 // Shape ops: Flatten, Reshape, Transpose, Squeeze, Unsqueeze, Concat, plus the
-// pass-throughs Identity, Dropout and Constant. qdse runs batches, so the batch
+// pass-throughs Identity, Dropout and Constant, and Shape / Gather / Cast for the shape
+// arithmetic of dynamic-batch exports. qdse runs batches, so the batch
 // axis (0) must stay first: an op that moves or merges it is an error. Ops on
 // constants only (shape arithmetic in exported graphs) are evaluated at import.
 #include <torch/torch.h>
@@ -171,6 +172,59 @@ void concat(ImportContext& c, const onnx::NodeProto& n) {
   c.emit(n, std::move(node), inputs);
 }
 
+// Shape of a data value is known at import except for the batch, which the sample holds
+// as 1: dynamic-batch exports compute view/reshape sizes from it (Shape -> Gather ->
+// Unsqueeze -> Concat -> Reshape), and Reshape takes a leading 1 as the batch.
+void shape(ImportContext& c, const onnx::NodeProto& n) {
+  const bool constant = c.is_constant_input(n, 0);
+  const at::Tensor in = constant ? c.constant_input(n, 0) : c.data_input(n, 0).sample;
+  const int64_t rank = in.dim();
+  int64_t start = attr_int(c, n, "start", 0), end = attr_int(c, n, "end", rank);
+  if (start < 0) start += rank;
+  if (end < 0) end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  std::vector<int64_t> dims(in.sizes().begin() + start, in.sizes().begin() + end);
+  c.define_constant(n.output(0), torch::tensor(dims, at::kLong));
+}
+
+// Gather on constants (shape arithmetic); gathering from data (embeddings) is refused.
+void gather(ImportContext& c, const onnx::NodeProto& n) {
+  if (!c.is_constant_input(n, 0) || !c.is_constant_input(n, 1))
+    c.fail(n, "gathering from data is not supported (only shape arithmetic on constants)");
+  const at::Tensor& data = c.constant_input(n, 0);
+  at::Tensor index = c.constant_input(n, 1).to(at::kLong);
+  if (data.dim() == 0) c.fail(n, "data must have rank >= 1");
+  const int64_t axis = normalize_axis(c, n, attr_int(c, n, "axis", 0), data.dim());
+  const int64_t size = data.size(axis);
+  if ((index < -size).any().item<bool>() || (index >= size).any().item<bool>())
+    c.fail(n, "an index is out of range for axis size " + std::to_string(size));
+  index = torch::where(index < 0, index + size, index);
+  // Output shape: data.shape[:axis] + index.shape + data.shape[axis+1:].
+  std::vector<int64_t> out_shape(data.sizes().begin(), data.sizes().begin() + axis);
+  out_shape.insert(out_shape.end(), index.sizes().begin(), index.sizes().end());
+  out_shape.insert(out_shape.end(), data.sizes().begin() + axis + 1, data.sizes().end());
+  c.define_constant(n.output(0), data.index_select(axis, index.reshape({-1})).reshape(out_shape));
+}
+
+// Cast of constants only (shape arithmetic); a cast of data is refused.
+void cast(ImportContext& c, const onnx::NodeProto& n) {
+  if (!c.is_constant_input(n, 0)) c.fail(n, "casting data is not supported (only constants)");
+  const int64_t to = attr_int(c, n, "to", 0);
+  const at::Tensor& t = c.constant_input(n, 0);
+  switch (to) {
+    case onnx::TensorProto::FLOAT:
+    case onnx::TensorProto::DOUBLE:
+    case onnx::TensorProto::FLOAT16: c.define_constant(n.output(0), t.to(at::kFloat)); return;
+    case onnx::TensorProto::INT64:
+    case onnx::TensorProto::INT32:
+    case onnx::TensorProto::INT16:
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT8: c.define_constant(n.output(0), t.to(at::kLong)); return;
+    default: c.fail(n, "cast to element type " + std::to_string(to) + " is not supported");
+  }
+}
+
 void identity(ImportContext& c, const onnx::NodeProto& n) {
   if (!c.has_input(n, 0)) c.fail(n, "input 0 is missing");
   c.alias_output(n, c.value(n, n.input(0)));
@@ -235,6 +289,9 @@ void register_shape_handlers(HandlerTable& t) {
   t["Identity"] = identity;
   t["Dropout"] = dropout;
   t["Constant"] = constant;
+  t["Shape"] = shape;
+  t["Gather"] = gather;
+  t["Cast"] = cast;
 }
 
 }  // namespace qdse::io::onnx_detail

@@ -64,6 +64,15 @@ class ImportContext {
   // Binds n's first output to an existing value (Identity, folded ops).
   void alias_output(const onnx::NodeProto& n, const Value& v);
 
+  // Zero padding of a Pad node that the window op reading its output absorbs (torch.onnx
+  // exports F.avg_pool2d(padding=p) as Pad + AveragePool, and users pad before a Conv).
+  // The Pad's output is an alias of its input until then; `pads` = {top, left, bottom, right}.
+  void defer_padding(const onnx::NodeProto& pad, std::vector<int64_t> pads);
+  // The deferred padding of value `name` (and forgets it), or nullopt.
+  std::optional<std::vector<int64_t>> take_padding(const std::string& name);
+  // Error naming the first Pad whose padding no window op absorbed.
+  void check_padding_absorbed() const;
+
   // How many node inputs and graph outputs read a value name.
   int consumers(const std::string& name) const;
   // Sample output of graph node `node`.
@@ -83,6 +92,7 @@ class ImportContext {
   std::vector<at::Tensor> samples_;   // per graph node
   at::Tensor graph_input_sample_;
   std::set<std::string> used_names_;
+  std::map<std::string, std::pair<onnx::NodeProto, std::vector<int64_t>>> deferred_pads_;
 };
 
 // Describes a node for messages: `Gemm node '/fc/Gemm' (opset 13)`.
@@ -140,6 +150,11 @@ void register_activation_handlers(HandlerTable& table);  // Relu, LeakyRelu, Cli
 void register_pooling_handlers(HandlerTable& table);     // MaxPool, AveragePool, GlobalAveragePool
 void register_shape_handlers(HandlerTable& table);       // Flatten, Reshape, Transpose, (Un)Squeeze, Concat, Identity, Dropout, Constant
 void register_elementwise_handlers(HandlerTable& table); // Add, Sub, Mul, Div
+void register_pad_handlers(HandlerTable& table);         // Pad (constant zero, absorbed by Conv/AveragePool)
+
+// Extra zero padding {top, left, bottom, right} deferred by a Pad before window op n
+// (ImportContext::defer_padding) added to `w`; begin and end must match.
+void absorb_padding(ImportContext& c, const onnx::NodeProto& n, Window2d& w);
 
 const HandlerTable& handler_table();
 
