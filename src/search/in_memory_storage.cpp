@@ -1,4 +1,5 @@
 #include "qdse/core/error.hpp"
+#include "qdse/search/finish_rule.hpp"
 #include "qdse/search/storage.hpp"
 
 #include <algorithm>
@@ -72,11 +73,7 @@ std::vector<StaleTrial> InMemoryStorage::fail_stale_trials(double timeout_second
 }
 
 void InMemoryStorage::finish_trial(int number, const TrialResult& result) {
-  if (result.state == TrialState::Running) {
-    throw Error(ErrorKind::InvalidArgument,
-                "finish_trial: the new state must be complete, failed or pruned, got running (trial " +
-                    std::to_string(number) + ")");
-  }
+  require_finishing_state(number, result.state);
   std::lock_guard lock(mutex_);
   if (number < 0 || number >= static_cast<int>(trials_.size())) {
     throw Error(ErrorKind::InvalidArgument, "finish_trial: no trial " + std::to_string(number) + " (the study has " +

@@ -9,8 +9,10 @@
 #include <pqxx/pqxx>
 
 #include "qdse/core/error.hpp"
+#include "qdse/search/finish_rule.hpp"
 #include "qdse/storage/process_identity.hpp"
 #include "qdse/storage/row_codec.hpp"
+#include "schema_sql.hpp"
 #include "trial_cache.hpp"
 
 namespace qdse::storage {
@@ -22,40 +24,9 @@ using search::TrialState;
 
 namespace {
 
-constexpr const char* kCreateSchema = R"sql(
-CREATE TABLE qdse_meta(
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL);
-CREATE TABLE studies(
-  study_id BIGSERIAL PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
-  space_json TEXT NOT NULL,
-  directions_json TEXT NOT NULL,
-  created_time TEXT NOT NULL,
-  next_trial_number BIGINT NOT NULL DEFAULT 0);
-CREATE TABLE trials(
-  study_id BIGINT NOT NULL REFERENCES studies(study_id),
-  number BIGINT NOT NULL,
-  state TEXT NOT NULL,
-  params_json TEXT NOT NULL,
-  claim_key TEXT,
-  values_json TEXT NOT NULL DEFAULT '[]',
-  constraints_json TEXT NOT NULL DEFAULT '[]',
-  metrics_json TEXT NOT NULL DEFAULT '{}',
-  sample_seconds DOUBLE PRECISION NOT NULL DEFAULT 0,
-  eval_seconds DOUBLE PRECISION NOT NULL DEFAULT 0,
-  start_time TEXT NOT NULL,
-  end_time TEXT NOT NULL DEFAULT '',
-  worker TEXT NOT NULL DEFAULT '',
-  heartbeat DOUBLE PRECISION NOT NULL,
-  retry_of BIGINT,
-  host TEXT NOT NULL DEFAULT '',
-  pid BIGINT NOT NULL DEFAULT 0,
-  process_start TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY(study_id, number),
-  UNIQUE(study_id, claim_key));
-CREATE INDEX trials_by_state ON trials(study_id, state);
-)sql";
+// PostgreSQL's column types: 64-bit integers and doubles, study ids from a sequence.
+const std::string kCreateSchema =
+    detail::create_schema_sql({"TEXT PRIMARY KEY", "BIGSERIAL PRIMARY KEY", "BIGINT", "DOUBLE PRECISION"});
 
 // Serialises schema creation between processes (any constant works; "qdse" in ASCII).
 constexpr long long kSchemaLockKey = 0x71647365;
@@ -417,11 +388,7 @@ std::optional<int> PostgresStorage::try_create_trial(const ParamVector& params, 
 }
 
 void PostgresStorage::finish_trial(int number, const search::TrialResult& result) {
-  if (result.state == TrialState::Running) {
-    throw Error(ErrorKind::InvalidArgument,
-                "finish_trial: the new state must be complete, failed or pruned, got running (trial " +
-                    std::to_string(number) + ")");
-  }
+  search::require_finishing_state(number, result.state);
   std::lock_guard lock(db_->mutex);
   db_->guarded("finishing a trial", [&] {
     // One statement in autocommit: atomic, exactly once (state = 'running'), one round trip.

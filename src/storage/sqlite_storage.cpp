@@ -14,8 +14,10 @@
 #include <unordered_map>
 
 #include "qdse/core/error.hpp"
+#include "qdse/search/finish_rule.hpp"
 #include "qdse/storage/process_identity.hpp"
 #include "qdse/storage/row_codec.hpp"
+#include "schema_sql.hpp"
 #include "trial_cache.hpp"
 
 namespace qdse::storage {
@@ -26,40 +28,9 @@ using search::FrozenTrial;
 using search::ParamVector;
 using search::TrialState;
 
-constexpr const char* kCreateSchema = R"sql(
-CREATE TABLE qdse_meta(
-  key TEXT PRIMARY KEY NOT NULL,
-  value TEXT NOT NULL);
-CREATE TABLE studies(
-  study_id INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
-  space_json TEXT NOT NULL,
-  directions_json TEXT NOT NULL,
-  created_time TEXT NOT NULL,
-  next_trial_number INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE trials(
-  study_id INTEGER NOT NULL REFERENCES studies(study_id),
-  number INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  params_json TEXT NOT NULL,
-  claim_key TEXT,
-  values_json TEXT NOT NULL DEFAULT '[]',
-  constraints_json TEXT NOT NULL DEFAULT '[]',
-  metrics_json TEXT NOT NULL DEFAULT '{}',
-  sample_seconds REAL NOT NULL DEFAULT 0,
-  eval_seconds REAL NOT NULL DEFAULT 0,
-  start_time TEXT NOT NULL,
-  end_time TEXT NOT NULL DEFAULT '',
-  worker TEXT NOT NULL DEFAULT '',
-  heartbeat REAL NOT NULL,
-  retry_of INTEGER,
-  host TEXT NOT NULL DEFAULT '',
-  pid INTEGER NOT NULL DEFAULT 0,
-  process_start TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY(study_id, number),
-  UNIQUE(study_id, claim_key));
-CREATE INDEX trials_by_state ON trials(study_id, state);
-)sql";
+// SQLite's column types; the key of qdse_meta is NOT NULL, as SQLite allows NULL keys otherwise.
+const std::string kCreateSchema =
+    detail::create_schema_sql({"TEXT PRIMARY KEY NOT NULL", "INTEGER PRIMARY KEY", "INTEGER", "REAL"});
 
 constexpr const char* kTrialColumns =
     "number, state, params_json, values_json, constraints_json, metrics_json, sample_seconds, eval_seconds, "
@@ -381,7 +352,7 @@ void set_pragmas(Db& db) {
 void create_schema(Db& db) {
   Db::WriteTxn txn(db);
   if (validate_schema(db)) return;  // another process created it meanwhile
-  db.exec(kCreateSchema, "creating the qdse schema");
+  db.exec(kCreateSchema.c_str(), "creating the qdse schema");
   auto s = db.prepare("INSERT INTO qdse_meta(key, value) VALUES ('application', ?), ('schema_version', ?), ('created_time', ?)");
   s.bind(1, std::string(kApplicationName)).bind(2, std::to_string(kSchemaVersion)).bind(3, search::iso8601_now());
   s.step("writing qdse_meta");
@@ -568,6 +539,23 @@ static void bind_process(const detail::SqliteDb& db, detail::SqliteDb::Stmt& s) 
   s.bind(10, self.host).bind(11, self.pid).bind(12, self.start);
 }
 
+// Whether a trial of the study holds claim key `key` already (its configuration is
+// claimed). Runs inside the caller's write transaction.
+static bool claim_held(detail::SqliteDb& db, const std::string& key) {
+  auto s = db.prepare("SELECT 1 FROM trials WHERE study_id = ? AND claim_key = ?");
+  s.bind(1, db.study_id).bind(2, key);
+  return s.step("checking the claim");
+}
+
+// Takes the study's next trial number. Runs inside the caller's write transaction.
+static long long take_trial_number(detail::SqliteDb& db) {
+  auto s = db.prepare(
+      "UPDATE studies SET next_trial_number = next_trial_number + 1 WHERE study_id = ? RETURNING next_trial_number - 1");
+  s.bind(1, db.study_id);
+  if (!s.step("numbering the trial")) db.fail("the study row vanished");
+  return s.integer(0);
+}
+
 SqliteStorage::SqliteStorage(const std::string& path, const std::string& study, const std::string& space_json,
                              const std::vector<Direction>& directions, SqliteOptions options)
     : db_(std::make_unique<detail::SqliteDb>()) {
@@ -590,21 +578,9 @@ int SqliteStorage::create_trial(const ParamVector& params, double sample_seconds
   detail::SqliteDb& db = *db_;
   const std::string key = params_key(params);
   detail::SqliteDb::WriteTxn txn(db);
-  bool held;
-  {
-    auto s = db.prepare("SELECT 1 FROM trials WHERE study_id = ? AND claim_key = ?");
-    s.bind(1, db.study_id).bind(2, key);
-    held = s.step("checking the claim");
-  }
+  const bool held = claim_held(db, key);
   const std::string start_time = search::iso8601_now();
-  long long number;
-  {
-    auto s = db.prepare(
-        "UPDATE studies SET next_trial_number = next_trial_number + 1 WHERE study_id = ? RETURNING next_trial_number - 1");
-    s.bind(1, db.study_id);
-    if (!s.step("numbering the trial")) db.fail("the study row vanished");
-    number = s.integer(0);
-  }
+  const long long number = take_trial_number(db);
   {
     auto s = db.prepare(insert_sql(db));
     s.bind(1, db.study_id).bind(2, number).bind(3, encode_doubles(params));
@@ -628,20 +604,9 @@ std::optional<int> SqliteStorage::try_create_trial(const ParamVector& params, do
   detail::SqliteDb& db = *db_;
   const std::string key = params_key(params);
   Db::WriteTxn txn(db);
-  {
-    auto s = db.prepare("SELECT 1 FROM trials WHERE study_id = ? AND claim_key = ?");
-    s.bind(1, db.study_id).bind(2, key);
-    if (s.step("checking the claim")) return std::nullopt;  // rolled back: nothing written
-  }
+  if (claim_held(db, key)) return std::nullopt;  // rolled back: nothing written
   const std::string start_time = search::iso8601_now();
-  long long number;
-  {
-    auto s = db.prepare(
-        "UPDATE studies SET next_trial_number = next_trial_number + 1 WHERE study_id = ? RETURNING next_trial_number - 1");
-    s.bind(1, db.study_id);
-    if (!s.step("numbering the trial")) db.fail("the study row vanished");
-    number = s.integer(0);
-  }
+  const long long number = take_trial_number(db);
   {
     auto s = db.prepare(insert_sql(db));
     s.bind(1, db.study_id).bind(2, number).bind(3, encode_doubles(params)).bind(4, key);
@@ -660,11 +625,7 @@ std::optional<int> SqliteStorage::try_create_trial(const ParamVector& params, do
 }
 
 void SqliteStorage::finish_trial(int number, const search::TrialResult& result) {
-  if (result.state == TrialState::Running) {
-    throw Error(ErrorKind::InvalidArgument,
-                "finish_trial: the new state must be complete, failed or pruned, got running (trial " +
-                    std::to_string(number) + ")");
-  }
+  search::require_finishing_state(number, result.state);
   std::lock_guard lock(db_->mutex);
   detail::SqliteDb& db = *db_;
   // One statement = one transaction; `state = 'running'` makes finishing exactly-once.

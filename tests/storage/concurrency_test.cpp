@@ -22,8 +22,6 @@ using search::Storage;
 using search::TrialState;
 using Opener = std::function<std::shared_ptr<Storage>()>;
 
-const std::vector<search::Direction> kMin = {search::Direction::Minimize};
-
 void threads_finish_space(const Opener& open) {
   const auto space = space_3x4x5();
   std::vector<std::thread> threads;

@@ -15,8 +15,6 @@
 namespace qdse::storage::testing {
 namespace {
 
-const std::vector<search::Direction> kMin = {search::Direction::Minimize};
-
 struct InMemoryFactory {
   static std::shared_ptr<search::Storage> make() { return std::make_shared<search::InMemoryStorage>(); }
 };

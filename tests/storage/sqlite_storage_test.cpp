@@ -20,8 +20,6 @@ using search::Direction;
 using search::TrialResult;
 using search::TrialState;
 
-const std::vector<Direction> kMin = {Direction::Minimize};
-
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -37,14 +35,9 @@ void raw_sql(const std::string& path, const std::string& sql) { sqlite_exec(path
 
 // Expects opening `path` to throw a Storage error naming the file and containing `needle`.
 void expect_refused(const std::string& path, const std::string& needle) {
-  try {
-    SqliteStorage s(path, "study", kSpaceJson, kMin);
-    FAIL() << "opening " << path << " should have failed";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::Storage) << e.what();
-    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
+  const std::string err = storage_error_of([&] { SqliteStorage s(path, "study", kSpaceJson, kMin); });
+  EXPECT_NE(err.find(path), std::string::npos) << "opening " << path << ": " << err;
+  EXPECT_NE(err.find(needle), std::string::npos) << "opening " << path << ": " << err;
 }
 
 TEST(SqliteStorage, TrialsSurviveReopening) {
@@ -92,28 +85,18 @@ TEST(SqliteStorage, LoadOnlyNeedsAnExistingStudy) {
   { SqliteStorage s(path, "first", kSpaceJson, kMin); }
   SqliteStorage loaded(path, "first");
   EXPECT_EQ(loaded.space_json(), R"({"a":["x","y","z"],"b":[0,3],"c":[10,14]})");
-  try {
-    SqliteStorage missing(path, "second");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::Storage);
-    EXPECT_NE(std::string(e.what()).find("no study `second`"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("first"), std::string::npos) << e.what();  // lists what exists
-  }
+  const std::string err = storage_error_of([&] { SqliteStorage missing(path, "second"); });
+  EXPECT_NE(err.find("no study `second`"), std::string::npos) << err;
+  EXPECT_NE(err.find("first"), std::string::npos) << err;  // lists what exists
 }
 
 TEST(SqliteStorage, AnotherSpaceOrDirectionIsAClearError) {
   TempDir dir;
   const auto path = dir.file("s.db");
   { SqliteStorage s(path, "study", kSpaceJson, kMin); }
-  try {
-    SqliteStorage s(path, "study", R"({"a": ["x"]})", kMin);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::Storage);
-    EXPECT_NE(std::string(e.what()).find("another search space"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-  }
+  const std::string err = storage_error_of([&] { SqliteStorage s(path, "study", R"({"a": ["x"]})", kMin); });
+  EXPECT_NE(err.find("another search space"), std::string::npos) << err;
+  EXPECT_NE(err.find(path), std::string::npos) << err;
   try {
     SqliteStorage s(path, "study", kSpaceJson, {Direction::Maximize});
     FAIL();
@@ -219,16 +202,10 @@ TEST(SqliteStorage, DamagedRowsAreStorageErrorsNamingStudyAndTrial) {
   s.create_trial({1});
   s.create_trial({2});
   raw_sql(path, "UPDATE trials SET state = 'exploded' WHERE number = 1;");
-  try {
-    s.trials();
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::Storage);
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("study `study`"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("trial 1"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("exploded"), std::string::npos) << msg;
-  }
+  const std::string msg = storage_error_of([&] { s.trials(); });
+  EXPECT_NE(msg.find("study `study`"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("trial 1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("exploded"), std::string::npos) << msg;
   EXPECT_NO_THROW(s.trial(0));
   raw_sql(path, "UPDATE trials SET state = 'running', params_json = '[1,' WHERE number = 1;");
   EXPECT_THROW(s.trial(1), Error);

@@ -16,6 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "qdse/core/error.hpp"
 #include "qdse/search/brute_force_sampler.hpp"
 #include "qdse/search/space.hpp"
 #include "qdse/search/storage.hpp"
@@ -50,6 +53,21 @@ inline search::SearchSpace space_3x4x5() {
                       {"b", IntDistribution{0, 3, 1}},
                       {"c", IntDistribution{10, 14, 1}}});
 }
+// The message of the qdse::Error that `fn` throws, expected to be a Storage error; a test
+// failure and "" when it throws none (another exception propagates and fails the test).
+inline std::string storage_error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Storage) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no qdse::Error was thrown";
+  return "";
+}
+
+// One objective, minimized: the directions of every study these tests create.
+inline const std::vector<search::Direction> kMin = {search::Direction::Minimize};
 // The space description stored with the study (any JSON; qdse's CLI writes its own).
 inline const char* kSpaceJson = R"({"a": ["x", "y", "z"], "b": [0, 3], "c": [10, 14]})";
 
