@@ -4,17 +4,14 @@
 #include <torch/torch.h>
 
 #include "onnx_builder.hpp"
+#include "run_graph.hpp"
 #include "qdse/exec/executor.hpp"
 
 namespace qdse::io {
 namespace {
 
 using test::OnnxBuilder;
-
-at::Tensor run(const ir::Graph& g, const at::Tensor& x) {
-  torch::NoGradGuard no_grad;
-  return exec::Executor(g).forward(x);
-}
+using test::run_graph;
 
 TEST(OnnxFold, MatMulPlusConstantAddIsOneLinearWithBias) {
   const auto w = torch::randn({4, 3}), bias = torch::randn({3});
@@ -28,8 +25,8 @@ TEST(OnnxFold, MatMulPlusConstantAddIsOneLinearWithBias) {
   EXPECT_EQ(g.node(0).op, ir::OpKind::Linear);
   EXPECT_TRUE(g.node(0).attrs.bias);
   const auto x = torch::randn({5, 4});
-  EXPECT_TRUE(torch::equal(run(g, x), torch::linear(x, w.t(), bias)));
-  EXPECT_TRUE(torch::allclose(run(g, x), torch::matmul(x, w) + bias, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::equal(run_graph(g, x), torch::linear(x, w.t(), bias)));
+  EXPECT_TRUE(torch::allclose(run_graph(g, x), torch::matmul(x, w) + bias, 1e-6, 1e-6));
 }
 
 TEST(OnnxFold, GemmWithoutBiasPlusAddFolds) {
@@ -42,7 +39,7 @@ TEST(OnnxFold, GemmWithoutBiasPlusAddFolds) {
   const auto g = b.import();
   ASSERT_EQ(g.size(), 1u);
   const auto x = torch::randn({5, 4});
-  EXPECT_TRUE(torch::equal(run(g, x), torch::linear(x, w, bias.reshape({3}))));
+  EXPECT_TRUE(torch::equal(run_graph(g, x), torch::linear(x, w, bias.reshape({3}))));
 }
 
 TEST(OnnxFold, AddIsNotFoldedWhenTheProductIsReadTwice) {
@@ -83,8 +80,8 @@ TEST(OnnxFold, ConvBatchNormFoldingEqualsUnfolded) {
     EXPECT_EQ(folded.node(0).name, "conv");
     EXPECT_EQ(folded.node(1).name, "act");
     const auto x = torch::randn({16, 4, 6, 6});
-    const auto want = run(plain, x);
-    const auto diff = (run(folded, x) - want).abs().max().item<double>();
+    const auto want = run_graph(plain, x);
+    const auto diff = (run_graph(folded, x) - want).abs().max().item<double>();
     // The fold rounds w*s once in float32; relative to the output's scale (here up
     // to ~100: random weights, gamma/sqrt(var) up to ~10) that is float32 noise.
     const double scale = std::max(1.0, want.abs().max().item<double>());
@@ -105,7 +102,7 @@ TEST(OnnxFold, GemmBatchNormFoldingEqualsUnfolded) {
   const auto folded = b.import(opts);
   ASSERT_EQ(folded.size(), 1u);
   const auto x = torch::randn({7, 5});
-  EXPECT_LT((run(folded, x) - run(b.import(), x)).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((run_graph(folded, x) - run_graph(b.import(), x)).abs().max().item<double>(), 1e-5);
 }
 
 }  // namespace
