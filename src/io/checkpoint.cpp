@@ -60,10 +60,10 @@ std::string shape_str(const std::vector<int64_t>& s) {
   return out + "]";
 }
 
-// Copies named float data into the graph, checking names and shapes both ways.
-template <typename Lookup>
+// Copies the tensors read from `path` (`names`: in file order) into the graph, checking
+// names and shapes both ways.
 void assign_params(ir::Graph& graph, const std::string& path, const std::vector<std::string>& names,
-                   Lookup&& lookup) {
+                   const std::map<std::string, at::Tensor>& tensors) {
   std::map<std::string, std::pair<ir::Node*, std::string>> wanted;
   for (auto& node : graph.nodes())
     for (auto& [key, t] : node.params)
@@ -75,7 +75,8 @@ void assign_params(ir::Graph& graph, const std::string& path, const std::vector<
   for (auto& [name, where] : wanted) {
     auto [node, key] = where;
     at::Tensor& dst = node->params[key];
-    at::Tensor src = lookup(name);
+    const auto found = tensors.find(name);
+    const at::Tensor src = found == tensors.end() ? at::Tensor() : found->second;
     if (!src.defined())
       throw ckpt_error(path, "has no tensor '" + name + "' needed by model '" + graph.name() + "'");
     if (src.sizes() != dst.sizes())
@@ -188,10 +189,7 @@ nlohmann::json load_checkpoint(const std::string& path, ir::Graph& graph) {
       tensors[name] = v;
       names.push_back(name);
     }
-    assign_params(graph, path, names, [&](const std::string& n) {
-      auto it = tensors.find(n);
-      return it == tensors.end() ? at::Tensor() : it->second;
-    });
+    assign_params(graph, path, names, tensors);
   } catch (const nlohmann::json::exception& e) {
     throw ckpt_error(path, std::string("malformed header: ") + e.what());
   }
@@ -234,10 +232,7 @@ nlohmann::json load_state_dict_json(const std::string& path, ir::Graph& graph) {
       tensors[name] = torch::tensor(std::vector<float>(values.begin(), values.end()), torch::kFloat32).reshape(shape);
       names.push_back(name);
     }
-    assign_params(graph, path, names, [&](const std::string& n) {
-      auto it = tensors.find(n);
-      return it == tensors.end() ? at::Tensor() : it->second;
-    });
+    assign_params(graph, path, names, tensors);
   } catch (const nlohmann::json::exception& e) {
     throw ckpt_error(path, std::string("malformed weights JSON: ") + e.what());
   }
