@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "../support/csv_rows.hpp"
 #include "report_fixture.hpp"
 
 namespace qdse::report_test {
@@ -15,20 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
-  std::vector<std::vector<std::string>> rows;
-  std::stringstream in(slurp(p));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ls(line);
-    std::string cell;
-    while (std::getline(ls, cell, ',')) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.push_back("");
-    rows.push_back(cells);
-  }
-  return rows;
-}
+std::vector<std::vector<std::string>> read_csv(const fs::path& p) { return qdse::testing::csv_rows(slurp(p)); }
 
 struct CompareRun {
   fs::path dir;

@@ -130,21 +130,21 @@ struct Report {
   json data;
 };
 
+// The report of a synthetic run `name` with `n` trials.
+Report report_of(const std::string& name, int n) {
+  const auto dir = make_run(name, n);
+  write_run_report(dir.string());
+  return Report{dir / "report", json::parse(slurp(dir / "report" / "report.json"))};
+}
+
+// Made once for the tests of this file.
 const Report& large() {
-  static const Report r = [] {
-    const auto dir = make_run("large", 6000);
-    write_run_report(dir.string());
-    return Report{dir / "report", json::parse(slurp(dir / "report" / "report.json"))};
-  }();
+  static const Report r = report_of("large", 6000);
   return r;
 }
 
 const Report& small() {
-  static const Report r = [] {
-    const auto dir = make_run("small", 300);
-    write_run_report(dir.string());
-    return Report{dir / "report", json::parse(slurp(dir / "report" / "report.json"))};
-  }();
+  static const Report r = report_of("small", 300);
   return r;
 }
 
