@@ -5,11 +5,12 @@
 #include <fstream>
 #include <set>
 
+#include "../support/search_toml.hpp"
 #include "qdse/core/error.hpp"
 #include "qdse/ir/zoo.hpp"
 #include "qdse/pipeline/quant_space.hpp"
 #include "qdse/pipeline/search_runner.hpp"
-#include "qdse/pipeline/strategy_config.hpp"
+#include "qdse/pipeline/search_config.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"
 #include "qdse/report/run_outputs.hpp"
 #include "qdse/search/sampler_factory.hpp"
@@ -18,6 +19,11 @@
 namespace qdse::pipeline {
 namespace {
 
+using qdse::testing::accuracy_metric;
+using qdse::testing::integer_layer;
+using qdse::testing::minimized_metric;
+using qdse::testing::SearchToml;
+
 std::string write_toml(const std::string& name, const std::string& body) {
   const auto dir = std::filesystem::temp_directory_path() / ("qdse_pipe_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -25,34 +31,13 @@ std::string write_toml(const std::string& name, const std::string& body) {
   return (dir / name).string();
 }
 
-const char* kSpace = R"(model = "jsc-toy"
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_2.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA", "auto"]
-[search.search_space.seed.seq_blocks_5.config]
-name = ["integer"]
-data_in_width = [8]
-weight_width = [4, 8]
-[search.search_space.seed.seq_blocks_8.config]
-name = ["integer", "NA"]
-data_in_width = [8]
-weight_width = [8]
-[search.strategy.setup]
-sampler = "bruteforce"
-n_trials = 1000
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-bitops.scale = -1e-6
-bitops.direction = "minimize"
-)";
+const std::string kSpace =
+    SearchToml{.model = "jsc-toy",
+               .layers = {{"seq_blocks_2", integer_layer("[4, 8]", "[2, 4, 8]", "weight_frac_width = [\"NA\", \"auto\"]\n")},
+                          {"seq_blocks_5", integer_layer("[8]", "[4, 8]")},
+                          {"seq_blocks_8", "name = [\"integer\", \"NA\"]\ndata_in_width = [8]\nweight_width = [8]\n"}},
+               .metrics = accuracy_metric() + minimized_metric("bitops", "-1e-6")}
+        .toml();
 
 TEST(QuantSpace, FlattensLikeMaseInGraphOrder) {
   const auto cfg = io::load_run_config(write_toml("space.toml", kSpace));
@@ -102,7 +87,7 @@ TEST(StrategyConfig, UnknownMetricIsAnErrorNotAConstant) {
   s.replace(s.find("bitops.direction"), 6, "flopz");
   const auto cfg = io::load_run_config(write_toml("metric.toml", s));
   try {
-    parse_strategy(cfg);
+    parse_search_config(cfg);
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("metric `flopz` is not computed"), std::string::npos) << e.what();
@@ -116,7 +101,7 @@ TEST(StrategyConfig, ConstraintsParseAndMeasureViolation) {
 accuracy = ">= 0.99 * float"
 model_size_bytes = "<= 1000"
 )"));
-  const auto st = parse_strategy(cfg);
+  const auto st = parse_search_config(cfg).strategy;
   ASSERT_EQ(st.constraints.size(), 2u);
   EXPECT_NEAR(st.constraints[0].violation(0.80, 0.90), 0.891 - 0.80, 1e-12);
   EXPECT_NEAR(st.constraints[1].violation(900, 0), -100, 1e-12);
@@ -183,28 +168,12 @@ TEST(TrialEvaluator, PrefixMemoAndCacheGiveTheUncachedResults) {
 
 // The peer's small space on fmnist-mlp (3 linear layers, frac = width // 2): every
 // configuration through the integer kernels equals the plain float path.
-const char* kPeerSmall = R"(model = "fmnist-mlp"
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_1.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = [2, 4, 8]
-[search.search_space.seed.seq_blocks_3.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = [2, 4, 8]
-[search.search_space.seed.seq_blocks_5.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = [2, 4, 8]
-[search.strategy.setup]
-sampler = "bruteforce"
-n_trials = 216
-)";
+const std::string kPeerSmall = [] {
+  const std::string widths = integer_layer("[4, 8]", "[2, 4, 8]");
+  return SearchToml{.layers = {{"seq_blocks_1", widths}, {"seq_blocks_3", widths}, {"seq_blocks_5", widths}},
+                    .n_trials = 216, .metrics = std::nullopt}
+      .toml();
+}();
 
 TEST(TrialEvaluator, IntegerKernelsEqualThePlainPathOnTheMlpSpace) {
   const auto cfg = io::load_run_config(write_toml("mlp.toml", kPeerSmall));
@@ -238,7 +207,7 @@ TEST(SearchRunner, BruteForceVisitsEveryConfigurationOnceAndWritesOutputs) {
   const auto cfg = io::load_run_config(write_toml("bf.toml", kSpace));
   const auto g = ir::build_zoo_model("jsc-toy", 1);
   const QuantSpace qs(cfg, g);
-  const auto st = parse_strategy(cfg);
+  const auto st = parse_search_config(cfg).strategy;
   auto [x, y] = data(200);
   TrialEvaluator ev(g, x, y, st.eval, quant::calibrate(g, x, {}));
   search::Study study(qs.space(), st.directions(), std::make_shared<search::InMemoryStorage>(),

@@ -9,10 +9,11 @@
 #include <new>
 #include <stdexcept>
 
+#include "../support/search_toml.hpp"
 #include "qdse/ir/zoo.hpp"
 #include "qdse/pipeline/quant_space.hpp"
 #include "qdse/pipeline/search_runner.hpp"
-#include "qdse/pipeline/strategy_config.hpp"
+#include "qdse/pipeline/search_config.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"
 #include "qdse/search/sampler_factory.hpp"
 #include "qdse/search/storage.hpp"
@@ -21,23 +22,9 @@ namespace qdse::pipeline {
 namespace {
 
 // Six configurations of jsc-toy, every one evaluated once by brute force.
-const char* kSixConfigs = R"(model = "jsc-toy"
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_5.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = [2, 4, 8]
-[search.strategy.setup]
-sampler = "bruteforce"
-n_trials = 100
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-)";
+const std::string kSixConfigs = qdse::testing::SearchToml{
+    .model = "jsc-toy", .layers = {{"seq_blocks_5", qdse::testing::integer_layer("[4, 8]", "[2, 4, 8]")}},
+    .n_trials = 100}.toml();
 
 // Real evaluations, except that the 2nd, 4th and 6th throw what libtorch and the
 // standard library throw (and a non-exception) before evaluating.
@@ -64,7 +51,7 @@ TEST(TrialFailure, AnyExceptionFailsOnlyItsTrial) {
   const auto cfg = io::load_run_config((dir / "six.toml").string());
   const auto g = ir::build_zoo_model("jsc-toy", 1);
   const QuantSpace space(cfg, g);
-  const auto strategy = parse_strategy(cfg);
+  const auto strategy = parse_search_config(cfg).strategy;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
   const at::Tensor x = torch::randn({64, 16}, gen), y = torch::randint(0, 5, {64}, gen, torch::kLong);
   ThrowingEvaluator evaluator(g, x, y, strategy.eval, std::nullopt);
