@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "qdse/quant/formats/format_traits.hpp"
 #include "qdse/quant/formats/integer_codes.hpp"
 #include "qdse/quant/formats/integer_reference.hpp"
 #include "qdse/quant/formats/quantize.hpp"
@@ -14,8 +15,10 @@
 namespace qdse::exec {
 namespace {
 
+// A slot the integer kernels may run: its format's row says so (format_traits.cpp).
 const quant::IntegerFormat* integer_slot(const std::optional<quant::SlotFormat>& s) {
-  return s && !s->auto_frac ? std::get_if<quant::IntegerFormat>(&s->format.params) : nullptr;
+  if (!s || s->auto_frac || !quant::format_traits(s->format.kind()).integer_kernels) return nullptr;
+  return std::get_if<quant::IntegerFormat>(&s->format.params);
 }
 
 // Width of the signed format whose bound 2^(w-1) covers every code of f.

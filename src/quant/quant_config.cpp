@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "qdse/core/error.hpp"
+#include "qdse/quant/formats/format_traits.hpp"
 
 namespace qdse::quant {
 namespace {
@@ -90,93 +91,54 @@ class DictReader {
   std::vector<std::string> valid_;
 };
 
-int require_width(DictReader& r, const std::string& key) {
-  auto w = r.integer(key);
-  if (!w) throw r.fail(key, "is required for this format");
-  if (*w < 1 || *w > 32) throw r.fail(key, "must be in [1, 32], got " + std::to_string(*w));
-  return static_cast<int>(*w);
-}
+// One slot's keys ("<slot>_<suffix>") as a format's row reads them. A row may read
+// only the suffixes it lists, so its `keys` are exactly what the config accepts.
+class DictSlotKeys final : public SlotKeys {
+ public:
+  DictSlotKeys(DictReader& r, const FormatTraits& t, const std::string& slot, const std::string& where)
+      : r_(r), traits_(t), slot_(slot), where_(where) {}
+
+  bool has(std::string_view s) override { return r_.get(key(s)) != nullptr; }
+  std::optional<int64_t> integer(std::string_view s) override { return r_.integer(key(s)); }
+  std::optional<bool> boolean(std::string_view s) override { return r_.boolean(key(s)); }
+  std::optional<double> number(std::string_view s) override { return r_.number(key(s)); }
+  std::optional<std::string> string(std::string_view s) override { return r_.string(key(s)); }
+  std::optional<int> int_na_auto(std::string_view s, bool* is_auto) override {
+    return r_.int_na_auto(key(s), is_auto);
+  }
+  std::optional<std::string> layer_string(std::string_view k) override { return r_.string(std::string(k)); }
+  [[noreturn]] void fail(std::string_view s, const std::string& rule) override { throw r_.fail(key(s), rule); }
+  const std::string& where() const override { return where_; }
+
+ private:
+  std::string key(std::string_view suffix) const {
+    bool listed = false;
+    for (std::string_view k : traits_.keys) listed = listed || k == suffix;
+    QDSE_ASSERT(listed, "format " + std::string(traits_.name) + " reads unlisted key suffix " +
+                            std::string(suffix));
+    return slot_ + "_" + std::string(suffix);
+  }
+
+  DictReader& r_;
+  const FormatTraits& traits_;
+  const std::string& slot_;
+  const std::string& where_;
+};
 
 std::optional<SlotFormat> parse_slot(DictReader& r, FormatKind kind, const std::string& p,
                                      bool required, const std::string& where,
                                      const std::optional<SlotFormat>& fallback) {
-  SlotFormat out{Format{FloatFormat{}}, false};
-  const bool width_optional = kind == FormatKind::Binary || kind == FormatKind::Ternary;
-  if (!required && !width_optional && kind != FormatKind::Integer && !r.get(p + "_width"))
-    return fallback;  // e.g. no bias keys: the bias follows the weight's format
-  switch (kind) {
-    case FormatKind::Integer: {
-      IntegerFormat f;
-      const bool has_width = r.get(p + "_width") != nullptr;
-      if (!has_width && !required) {
-        // MASE configs may omit the bias: it follows the weight's format.
-        r.get(p + "_frac_width");
-        r.get(p + "_rounding");
-        r.get(p + "_overflow");
-        r.get(p + "_signed");
-        return fallback;
-      }
-      f.width = require_width(r, p + "_width");
-      f.frac_width = r.int_na_auto(p + "_frac_width", &out.auto_frac);
-      const auto rounding = r.string(p + "_rounding");
-      const auto overflow = r.string(p + "_overflow");
-      if (rounding) f.rounding = parse_rounding(*rounding, where);
-      else if (auto lr = r.string("rounding")) f.rounding = parse_rounding(*lr, where);
-      if (overflow) f.overflow = parse_overflow(*overflow, where);
-      else if (auto lo = r.string("overflow")) f.overflow = parse_overflow(*lo, where);
-      f.is_signed = r.boolean(p + "_signed").value_or(true);
-      out.format = Format{f};
-      break;
-    }
-    case FormatKind::Minifloat: {
-      MinifloatFormat f;
-      const int width = require_width(r, p + "_width");
-      f.exponent_width = static_cast<int>(r.integer(p + "_exponent_width").value_or(4));
-      f.mantissa_width = width - 1 - f.exponent_width;
-      f.exponent_bias = r.int_na_auto(p + "_exponent_bias", nullptr);
-      f.denormals = r.boolean(p + "_denormals").value_or(true);
-      f.ieee_like = r.boolean(p + "_ieee_like").value_or(false);
-      if (f.mantissa_width < 0)
-        throw r.fail(p + "_exponent_width", "leaves no room for the sign in " + std::to_string(width) + " bits");
-      out.format = Format{f};
-      break;
-    }
-    case FormatKind::BlockFp: {
-      BlockFpFormat f;
-      f.mantissa_width = require_width(r, p + "_width") - 1;  // width includes the sign
-      f.exponent_width = static_cast<int>(r.integer(p + "_exponent_width").value_or(8));
-      f.exponent_bias = r.int_na_auto(p + "_exponent_bias", nullptr);
-      f.block_size = static_cast<int>(r.integer(p + "_block_size").value_or(16));
-      f.block_dim = static_cast<int>(r.integer(p + "_block_dim").value_or(-1));
-      out.format = Format{f};
-      break;
-    }
-    case FormatKind::Log: {
-      LogFormat f;
-      f.exponent_width = require_width(r, p + "_width") - 1;  // width includes the sign
-      f.exponent_bias = r.int_na_auto(p + "_exponent_bias", nullptr);
-      f.has_zero = r.boolean(p + "_has_zero").value_or(false);
-      out.format = Format{f};
-      break;
-    }
-    case FormatKind::Binary: {
-      BinaryFormat f;
-      if (auto w = r.integer(p + "_width"); w && *w != 1) throw r.fail(p + "_width", "must be 1 for binary");
-      f.scaled = r.boolean(p + "_scaled").value_or(false);
-      out.format = Format{f};
-      break;
-    }
-    case FormatKind::Ternary: {
-      TernaryFormat f;
-      if (auto w = r.integer(p + "_width"); w && *w != 2) throw r.fail(p + "_width", "must be 2 for ternary");
-      if (auto t = r.number(p + "_threshold")) f.threshold = *t;
-      f.scaled = r.boolean(p + "_scaled").value_or(false);
-      out.format = Format{f};
-      break;
-    }
-    case FormatKind::Float:
-      return std::nullopt;
+  const FormatTraits& t = format_traits(kind);
+  if (!t.parse_keys) return std::nullopt;  // float: nothing to read
+  DictSlotKeys keys(r, t, p, where);
+  if (!required && t.omitted_slot != OmittedSlot::NeverOmitted && !keys.has("width")) {
+    // MASE configs may omit the bias: it follows the weight's format.
+    if (t.omitted_slot == OmittedSlot::KeysIgnored)
+      for (std::string_view k : t.keys) keys.has(k);
+    return fallback;
   }
+  SlotFormat out{Format{FloatFormat{}}, false};
+  out.format = t.parse_keys(keys, out.auto_frac);
   validate(out.format, where, p + "_");
   return out;
 }

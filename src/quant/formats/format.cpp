@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "qdse/core/error.hpp"
+#include "qdse/quant/formats/format_traits.hpp"
 
 namespace qdse::quant {
 namespace {
@@ -90,24 +91,10 @@ void validate_ternary(const TernaryFormat& f, const Checker& c) {
   }
 }
 
-std::string bias_text(const std::optional<int>& bias, int resolved) {
-  return std::to_string(bias ? *bias : resolved);
-}
-
 }  // namespace
 
-FormatKind Format::kind() const {
-  return std::visit(Overloaded{
-                        [](const FloatFormat&) { return FormatKind::Float; },
-                        [](const IntegerFormat&) { return FormatKind::Integer; },
-                        [](const MinifloatFormat&) { return FormatKind::Minifloat; },
-                        [](const BlockFpFormat&) { return FormatKind::BlockFp; },
-                        [](const LogFormat&) { return FormatKind::Log; },
-                        [](const BinaryFormat&) { return FormatKind::Binary; },
-                        [](const TernaryFormat&) { return FormatKind::Ternary; },
-                    },
-                    params);
-}
+// FormatKind follows FormatParams' alternatives (static_asserted in format_traits.cpp).
+FormatKind Format::kind() const { return static_cast<FormatKind>(params.index()); }
 
 void validate(const Format& format, std::string_view where, std::string_view field_prefix) {
   const Checker c{where, field_prefix};
@@ -123,52 +110,7 @@ void validate(const Format& format, std::string_view where, std::string_view fie
              format.params);
 }
 
-std::string describe(const Format& format) {
-  return std::visit(
-      Overloaded{
-          [](const FloatFormat&) -> std::string { return "float"; },
-          [](const IntegerFormat& f) {
-            std::string s = "integer<" + std::to_string(f.width) + "," +
-                            (f.frac_width ? std::to_string(*f.frac_width) : "NA");
-            if (!f.is_signed) s += ",unsigned";
-            if (f.rounding != Rounding::NearestEven) s += "," + std::string(to_string(f.rounding));
-            if (f.overflow != Overflow::Saturate) s += "," + std::string(to_string(f.overflow));
-            return s + ">";
-          },
-          [](const MinifloatFormat& f) {
-            std::string s = "minifloat<e" + std::to_string(f.exponent_width) + ",m" +
-                            std::to_string(f.mantissa_width) + ",b" +
-                            bias_text(f.exponent_bias, resolved_exponent_bias(f));
-            if (f.ieee_like) s += ",ieee";
-            if (!f.denormals) s += ",no_denormals";
-            return s + ">";
-          },
-          [](const BlockFpFormat& f) {
-            return "block_fp<m" + std::to_string(f.mantissa_width) + ",e" +
-                   std::to_string(f.exponent_width) + ",b" +
-                   bias_text(f.exponent_bias, resolved_exponent_bias(f)) + "," +
-                   std::to_string(f.block_size) + "@" + std::to_string(f.block_dim) + ">";
-          },
-          [](const LogFormat& f) {
-            std::string s = "log<e" + std::to_string(f.exponent_width) + ",b" +
-                            bias_text(f.exponent_bias, resolved_exponent_bias(f));
-            if (f.has_zero) s += ",zero";
-            return s + ">";
-          },
-          [](const BinaryFormat& f) -> std::string { return f.scaled ? "binary<scaled>" : "binary"; },
-          [](const TernaryFormat& f) {
-            std::string inner;
-            if (f.threshold) {
-              std::ostringstream os;
-              os << "t=" << *f.threshold;
-              inner = os.str();
-            }
-            if (f.scaled) inner += inner.empty() ? "scaled" : ",scaled";
-            return inner.empty() ? std::string("ternary") : "ternary<" + inner + ">";
-          },
-      },
-      format.params);
-}
+std::string describe(const Format& format) { return format_traits(format.kind()).describe(format); }
 
 double bits_per_element(const Format& format) {
   if (const auto* f = std::get_if<BlockFpFormat>(&format.params)) {
@@ -249,16 +191,7 @@ double minifloat_min_normal(const MinifloatFormat& f) {
 }
 
 std::string_view to_string(FormatKind kind) {
-  switch (kind) {
-    case FormatKind::Float: return "float";
-    case FormatKind::Integer: return "integer";
-    case FormatKind::Minifloat: return "minifloat";
-    case FormatKind::BlockFp: return "block_fp";
-    case FormatKind::Log: return "log";
-    case FormatKind::Binary: return "binary";
-    case FormatKind::Ternary: return "ternary";
-  }
-  return "?";
+  return kind == FormatKind::kCount ? "?" : format_traits(kind).name;
 }
 
 std::string_view to_string(Rounding rounding) {
@@ -286,16 +219,14 @@ namespace {
 }  // namespace
 
 FormatKind parse_format_kind(std::string_view name, std::string_view where) {
-  for (FormatKind k : {FormatKind::Float, FormatKind::Integer, FormatKind::Minifloat,
-                       FormatKind::BlockFp, FormatKind::Log, FormatKind::Binary,
-                       FormatKind::Ternary}) {
-    if (name == to_string(k)) return k;
+  std::string accepted;  // the canonical names; aliases (MASE spellings) are accepted unlisted
+  for (const FormatTraits& t : all_format_traits()) {
+    if (name == t.name) return t.kind;
+    for (std::string_view alias : t.aliases)
+      if (name == alias) return t.kind;
+    accepted += (accepted.empty() ? "" : ", ") + std::string(t.name);
   }
-  // MASE spellings that map onto the same formats.
-  if (name == "fixed" || name == "int") return FormatKind::Integer;
-  if (name == "minifloat_ieee") return FormatKind::Minifloat;
-  fail_name("format name", name,
-            "float, integer, minifloat, block_fp, log, binary, ternary", where);
+  fail_name("format name", name, accepted, where);
 }
 
 Rounding parse_rounding(std::string_view name, std::string_view where) {

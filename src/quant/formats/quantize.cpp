@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "qdse/core/error.hpp"
-#include "qdse/quant/formats/kernels.hpp"
+#include "qdse/quant/formats/format_traits.hpp"
 
 namespace qdse::quant {
 namespace {
@@ -20,36 +20,10 @@ void check_input(const torch::Tensor& x, const char* fn) {
   }
 }
 
+// Each format's row holds its fast and reference kernels (format_traits.cpp).
 torch::Tensor dispatch(const torch::Tensor& x, const Format& format, bool reference) {
-  using namespace detail;
-  switch (format.kind()) {
-    case FormatKind::Float: return x.clone();
-    case FormatKind::Integer: {
-      const auto& f = format.as<IntegerFormat>();
-      return reference ? quantize_integer_ref(x, f) : quantize_integer(x, f);
-    }
-    case FormatKind::Minifloat: {
-      const auto& f = format.as<MinifloatFormat>();
-      return reference ? quantize_minifloat_ref(x, f) : quantize_minifloat(x, f);
-    }
-    case FormatKind::BlockFp: {
-      const auto& f = format.as<BlockFpFormat>();
-      return reference ? quantize_block_fp_ref(x, f) : quantize_block_fp(x, f);
-    }
-    case FormatKind::Log: {
-      const auto& f = format.as<LogFormat>();
-      return reference ? quantize_log_ref(x, f) : quantize_log(x, f);
-    }
-    case FormatKind::Binary: {
-      const auto& f = format.as<BinaryFormat>();
-      return reference ? quantize_binary_ref(x, f) : quantize_binary(x, f);
-    }
-    case FormatKind::Ternary: {
-      const auto& f = format.as<TernaryFormat>();
-      return reference ? quantize_ternary_ref(x, f) : quantize_ternary(x, f);
-    }
-  }
-  QDSE_ASSERT(false, "unknown format kind");
+  const FormatTraits& t = format_traits(format.kind());
+  return reference ? t.quantize_ref(x, format) : t.quantize(x, format);
 }
 
 // Forward: the fast quantizer. Backward: the incoming gradient, optionally zeroed

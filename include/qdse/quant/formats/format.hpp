@@ -10,6 +10,7 @@
 // Ownership/thread-safety: plain value types; all functions here are pure.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -19,7 +20,11 @@
 
 namespace qdse::quant {
 
-enum class FormatKind { Float, Integer, Minifloat, BlockFp, Log, Binary, Ternary };
+// In the order of FormatParams' alternatives (Format::kind() is the variant index);
+// each kind has one row in the traits table (format_traits.hpp: name, key grammar,
+// kernels), checked by static_asserts there.
+enum class FormatKind { Float, Integer, Minifloat, BlockFp, Log, Binary, Ternary, kCount };
+inline constexpr std::size_t kFormatKindCount = static_cast<std::size_t>(FormatKind::kCount);
 
 // How a value between two representable neighbours is resolved (hls4ml names in
 // brackets). NearestEven is MASE's (torch.round).

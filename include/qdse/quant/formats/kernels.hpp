@@ -1,8 +1,8 @@
 // Per-format entry points behind quantize() / quantize_ref() (quantize.hpp).
 //
 // One fast (tensor ops) and one reference (loops) function per format, each in its
-// own .cpp. Callers normally use quantize(); these exist so the dispatch stays a
-// switch and tests can reach one format directly. Inputs are float32 or float64
+// own .cpp. Callers normally use quantize(), which reaches them through the format's
+// row in format_traits.cpp; tests may call one format directly. Inputs are float32 or float64
 // and contiguity is handled inside. Thread-safety: pure functions.
 #pragma once
 
