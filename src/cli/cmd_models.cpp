@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "qdse/exec/executor.hpp"
+#include "qdse/ir/op_shape.hpp"
 #include "qdse/ir/zoo.hpp"
 
 namespace qdse::cli {
@@ -15,7 +15,7 @@ void add_models_command(CLI::App& app, GlobalOptions& global) {
     for (const auto& e : ir::zoo_models()) {
       const ir::Graph g = ir::build_zoo_model(e.name);
       int64_t macs = 0, quantizable = 0;
-      for (auto m : exec::node_macs(g)) macs += m;
+      for (auto m : ir::node_macs(g)) macs += m;
       for (const auto& n : g.nodes()) quantizable += ir::traits(n.op).has_weight ? 1 : 0;
       out.push_back({{"name", e.name},
                      {"dataset", e.dataset},

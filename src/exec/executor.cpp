@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "qdse/core/error.hpp"
+#include "qdse/ir/op_shape.hpp"
 
 namespace qdse::exec {
 namespace {
@@ -153,39 +154,10 @@ void Executor::forward_range(std::vector<at::Tensor>& values, const at::Tensor& 
   }
 }
 
-std::vector<std::vector<int64_t>> infer_shapes(const ir::Graph& graph) {
-  torch::NoGradGuard no_grad;
-  std::vector<int64_t> shape = {2};  // 2 samples: batch norm in any mode accepts it
-  shape.insert(shape.end(), graph.input_shape().begin(), graph.input_shape().end());
-  std::vector<at::Tensor> values(graph.size());
-  Executor(graph).forward_range(values, torch::zeros(shape), 0, static_cast<int>(graph.size()),
-                                nullptr, false);
-  std::vector<std::vector<int64_t>> out;
-  for (const auto& v : values) {
-    auto s = v.sizes().vec();
-    out.emplace_back(s.begin() + 1, s.end());
-  }
-  return out;
-}
+// Shapes and MACs come from the op table's rules (ir/op_shape.cpp), not from a
+// forward pass: one definition for the interpreter's callers and the metrics.
+std::vector<std::vector<int64_t>> infer_shapes(const ir::Graph& graph) { return ir::infer_shapes(graph); }
 
-std::vector<int64_t> node_macs(const ir::Graph& graph) {
-  const auto shapes = infer_shapes(graph);
-  std::vector<int64_t> macs(graph.size(), 0);
-  for (std::size_t i = 0; i < graph.size(); ++i) {
-    const auto& node = graph.node(static_cast<int>(i));
-    const at::Tensor* w = node.param("weight");
-    if (!w) continue;
-    if (node.op == ir::OpKind::Linear) {
-      int64_t rows = 1;  // leading dims beyond the batch (e.g. a sequence) repeat the GEMV
-      for (std::size_t d = 0; d + 1 < shapes[i].size(); ++d) rows *= shapes[i][d];
-      macs[i] = rows * w->numel();
-    } else if (node.op == ir::OpKind::Conv2d) {
-      const auto& s = shapes[i];  // [C_out, H, W]
-      // Each output element needs C_in/groups * kh * kw MACs = w.numel() / C_out.
-      macs[i] = (s.size() == 3 ? s[1] * s[2] : 1) * w->numel();
-    }
-  }
-  return macs;
-}
+std::vector<int64_t> node_macs(const ir::Graph& graph) { return ir::node_macs(graph); }
 
 }  // namespace qdse::exec

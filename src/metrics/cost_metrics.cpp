@@ -1,6 +1,6 @@
 #include "qdse/metrics/cost_metrics.hpp"
 
-#include "qdse/exec/executor.hpp"
+#include "qdse/ir/op_shape.hpp"
 #include "qdse/quant/formats/format.hpp"
 
 namespace qdse::metrics {
@@ -13,7 +13,7 @@ double slot_bits(const std::optional<quant::SlotFormat>& f) {
 }  // namespace
 
 CostModel::CostModel(const ir::Graph& graph) {
-  const auto macs = exec::node_macs(graph);
+  const auto macs = ir::node_macs(graph);
   num_params_ = graph.num_params();
   for (std::size_t i = 0; i < graph.size(); ++i) {
     const auto& node = graph.node(static_cast<int>(i));

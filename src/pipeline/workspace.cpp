@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "qdse/core/error.hpp"
-#include "qdse/exec/executor.hpp"
+#include "qdse/ir/op_shape.hpp"
 #include "qdse/io/checkpoint.hpp"
 #include "qdse/io/onnx/import.hpp"
 #include "qdse/ir/zoo.hpp"
@@ -50,7 +50,7 @@ void fit_dataset_to_model(data::Dataset& ds, const ir::Graph& graph, const io::R
 // An imported model's logits must cover the dataset's classes.
 void check_classes(const data::Dataset& ds, const ir::Graph& graph, const io::RunConfig& config) {
   if (ds.num_classes <= 0 || graph.size() == 0) return;
-  const auto shapes = exec::infer_shapes(graph);
+  const auto shapes = ir::infer_shapes(graph);
   const auto& out = shapes.at(static_cast<std::size_t>(graph.output()));
   if (out.size() != 1 || out[0] < ds.num_classes)
     throw Error(ErrorKind::Config, "model '" + config.model + "' outputs shape " + shape_str(out) +

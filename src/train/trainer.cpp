@@ -7,6 +7,7 @@
 #include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/exec/executor.hpp"
+#include "qdse/ir/op_shape.hpp"
 
 namespace qdse::train {
 
@@ -20,7 +21,7 @@ std::vector<EpochStats> train(ir::Graph& graph, const at::Tensor& x, const at::T
     throw Error(ErrorKind::InvalidArgument, "training set is empty or has mismatched labels");
   // Labels the logits cannot index would fail inside the loss ("Target 6 is out of
   // bounds") after the first batches; say so before training.
-  const auto shapes = exec::infer_shapes(graph);
+  const auto shapes = ir::infer_shapes(graph);
   const auto& out = shapes.at(static_cast<std::size_t>(graph.output()));
   for (const at::Tensor* labels : {&y, &y_val}) {
     if (!labels->defined() || labels->numel() == 0 || out.size() != 1) continue;

@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <sstream>
 
-#include "qdse/exec/executor.hpp"
+#include "qdse/ir/op_shape.hpp"
 
 namespace qdse::io {
 
 std::vector<LayerRow> describe_layers(const ir::Graph& graph) {
-  const auto shapes = exec::infer_shapes(graph);
+  const auto shapes = ir::infer_shapes(graph);
   std::vector<LayerRow> rows;
   for (std::size_t i = 0; i < graph.size(); ++i) {
     const ir::Node& node = graph.node(static_cast<int>(i));
