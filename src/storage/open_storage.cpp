@@ -1,6 +1,7 @@
 #include "qdse/storage/open_storage.hpp"
 
 #include "qdse/core/error.hpp"
+#include "qdse/storage/journal_storage.hpp"
 #include "qdse/storage/postgres_storage.hpp"
 #include "qdse/storage/sqlite_storage.hpp"
 
@@ -15,7 +16,8 @@ bool ends_with(const std::string& s, std::string_view p) {
 [[noreturn]] void reject(const std::string& url, const std::string& why) {
   throw Error(ErrorKind::Config, "storage `" + redact_url(url) + "`: " + why +
                                      "; accepted forms: sqlite:///relative/path.db, sqlite:////absolute/path.db, a "
-                                     "path ending in .db/.sqlite/.sqlite3, postgresql://user@host:port/db, memory:");
+                                     "path ending in .db/.sqlite/.sqlite3, postgresql://user@host:port/db, journal:path.log, "
+                                     "memory:");
 }
 
 }  // namespace
@@ -23,6 +25,11 @@ bool ends_with(const std::string& s, std::string_view p) {
 StorageUrl parse_storage_url(const std::string& url) {
   if (url == "memory:" || url == "memory://") return {StorageKind::Memory, ""};
   if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) return {StorageKind::Postgres, url};
+  if (starts_with(url, "journal:")) {  // Optuna's journal file; the rest is the path as given
+    std::string path = url.substr(std::string_view("journal:").size());
+    if (path.empty()) reject(url, "the journal URL has no file path");
+    return {StorageKind::Journal, path};
+  }
   // SQLite: an optional `?synchronous=full|normal` suffix, then the path forms.
   std::string body = url;
   bool full = false;
@@ -57,6 +64,7 @@ std::shared_ptr<search::Storage> open_storage(const std::string& url, const std:
       return std::make_shared<SqliteStorage>(parsed.target, study, space_json, directions,
                                              SqliteOptions{parsed.synchronous_full});
     case StorageKind::Postgres: return std::make_shared<PostgresStorage>(parsed.target, study, space_json, directions);
+    case StorageKind::Journal: return std::make_shared<JournalStorage>(parsed.target, study, space_json, directions);
   }
   reject(url, "unknown kind");
 }
@@ -72,6 +80,8 @@ std::shared_ptr<search::Storage> open_storage_read_only(const std::string& url, 
     }
     case StorageKind::Postgres:
       return std::make_shared<PostgresStorage>(parsed.target, study, "", std::vector<search::Direction>{}, true);
+    case StorageKind::Journal:
+      return std::make_shared<JournalStorage>(parsed.target, study, "", std::vector<search::Direction>{}, true);
   }
   reject(url, "unknown kind");
 }
@@ -82,6 +92,7 @@ std::vector<StudySummary> list_studies(const std::string& url) {
     case StorageKind::Memory: return {};
     case StorageKind::Sqlite: return SqliteStorage::list_studies(parsed.target);
     case StorageKind::Postgres: return PostgresStorage::list_studies(parsed.target);
+    case StorageKind::Journal: return JournalStorage::list_studies(parsed.target);
   }
   reject(url, "unknown kind");
 }

@@ -6,6 +6,7 @@
 //   runs/study.db, x.sqlite   SQLite: a plain path ending in .db, .sqlite or .sqlite3
 //   postgresql://user@host:5432/db   PostgreSQL (postgres:// too)
 //   memory:                   in-memory, a fresh study for each call (nothing persists)
+//   journal:runs/study.log    Optuna's journal file (JSON lines; journal_storage.hpp)
 // An SQLite URL or path may end in `?synchronous=full` (fsync every commit: survives
 // power loss, ~6 ms per commit) or `?synchronous=normal` (the default; survives a killed
 // process, see sqlite_storage.hpp).
@@ -24,11 +25,11 @@
 
 namespace qdse::storage {
 
-enum class StorageKind { Memory, Sqlite, Postgres };
+enum class StorageKind { Memory, Sqlite, Postgres, Journal };
 
 struct StorageUrl {
   StorageKind kind = StorageKind::Memory;
-  std::string target;  // file path for SQLite, the URL itself for PostgreSQL, "" for memory
+  std::string target;  // file path for SQLite and journal, the URL itself for PostgreSQL, "" for memory
   bool synchronous_full = false;  // SQLite: `?synchronous=full`
 };
 

@@ -1,0 +1,72 @@
+// The mapping between qdse's study/trial model and Optuna's, for the journal back end
+// (docs/storage.md, "Optuna journal"): params as Optuna params with Optuna distribution
+// JSON, qdse's extra per-trial fields as attributes under the keys below, times in
+// Python's isoformat.
+// Internal to qdse_storage. Thread-safety: free functions without shared state.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "journal_replay.hpp"
+#include "qdse/search/trial.hpp"
+
+namespace qdse::storage::detail {
+
+// Study system attributes.
+inline constexpr const char* kAttrSpace = "qdse:space";          // qdse's space description (JSON)
+inline constexpr const char* kAttrCreated = "qdse:created_time";  // ISO-8601 UTC
+// Trial system attributes.
+inline constexpr const char* kAttrConstraints = "constraints";  // Optuna's own key: <= 0 feasible
+inline constexpr const char* kAttrParams = "qdse:params";       // internal values, when the space is not mappable
+inline constexpr const char* kAttrWorker = "qdse:worker";
+inline constexpr const char* kAttrSampleSeconds = "qdse:sample_seconds";
+inline constexpr const char* kAttrEvalSeconds = "qdse:eval_seconds";
+inline constexpr const char* kAttrHeartbeat = "qdse:heartbeat";  // Unix seconds
+inline constexpr const char* kAttrHost = "qdse:host";
+inline constexpr const char* kAttrPid = "qdse:pid";
+inline constexpr const char* kAttrProcessStart = "qdse:process_start";
+inline constexpr const char* kAttrRetryOf = "qdse:retry_of";
+inline constexpr const char* kAttrReleased = "qdse:released";  // a failed stale trial gave up its claim
+inline constexpr const char* kAttrValues = "qdse:values";      // values of a trial that is not Complete
+// Trial user attributes: one per qdse metric, under the metric's name.
+
+// How the study's params appear in Optuna: known when the space description has
+// `qdse search`'s form and every param maps to an Optuna distribution.
+struct JournalParam {
+  std::string name;
+  nlohmann::json distribution;  // {"name": "...Distribution", "attributes": {...}}
+  std::string text;             // the same as Optuna's distribution_to_json writes it
+};
+struct JournalSpace {
+  bool known = false;
+  std::vector<JournalParam> params;
+};
+JournalSpace journal_space_of(const std::string& space_json);
+
+// A space description in `qdse search`'s form built from the distributions of a study's
+// trials (a study Optuna wrote; params in name order). Throws naming the param when a
+// distribution has no qdse equivalent.
+std::string describe_trials_space(const JournalReplay& replay, const JournalStudy& study, const std::string& context);
+
+// The trial's params as qdse's internal vector; nullopt while params are missing.
+std::optional<search::ParamVector> params_of(const JournalTrial& t, const JournalSpace& space);
+
+// The qdse view of a trial. `context` names the study for errors.
+search::FrozenTrial to_frozen(const JournalTrial& t, const JournalSpace& space, const std::string& context);
+
+// Times: Optuna writes local time without zone, to the microsecond ("2024-05-01T14:34:56.789012").
+std::string optuna_time_now();
+// An Optuna time (naive = local time, or with a zone) as qdse's "...Z" UTC text; "" for "".
+std::string qdse_time(const std::string& optuna_time);
+// Unix seconds of an Optuna time (0 when empty or unreadable).
+double unix_time(const std::string& optuna_time);
+
+// Optuna's direction code for a qdse direction and back (throws for NOT_SET).
+int direction_code(search::Direction d);
+search::Direction direction_of(int code, const std::string& context);
+
+}  // namespace qdse::storage::detail
