@@ -30,122 +30,15 @@
 namespace {
 
 namespace fs = std::filesystem;
-using qdse::testing::read_text;
-using qdse::testing::scratch_dir;
-using qdse::testing::write_text;
+using namespace qdse::testing;
 
 // ---- base configs (valid), one line per entry -------------------------------------
+// The seed corpus, checked in under tests/data/fuzz: a search of fmnist-mlp that uses
+// most keys (search.toml), MASE's lab-3 layout on jsc-tiny, which `qdse space` reads
+// without data (mase_jsc_tiny.toml), and fmnist-cnn by type with block_fp and log
+// formats (cnn_by_type.toml).
 
-const char* kSearchBase = R"(model = "fmnist-mlp"
-dataset = "fashion_mnist"
-preprocess = "normalize"
-eval_batch_size = 256
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_1.config]
-name = ["integer"]
-data_in_width = [4, 8]
-data_in_frac_width = ["NA"]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA"]
-[search.search_space.seed.seq_blocks_2.config]
-name = ["integer"]
-data_in_width = [8]
-[search.search_space.calibration]
-num_samples = 32
-[search.strategy]
-name = "optuna"
-eval_mode = true
-memo_budget_mb = 16
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "test_dataloader"
-num_samples = 32
-[search.strategy.hw_runner.average_bitwidth]
-compare_to = 32
-[search.strategy.setup]
-sampler = "tpe"
-n_trials = 3
-timeout = 60
-sum_scaled_metrics = true
-direction = "maximize"
-seed = 1
-[search.strategy.tpe]
-n_startup_trials = 2
-n_ei_candidates = 8
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-average_bitwidth.scale = -0.01
-average_bitwidth.direction = "minimize"
-[search.strategy.constraints]
-accuracy = ">= 0.5 * float"
-)";
-
-// MASE's lab-3 layout on jsc-tiny (no data needed by `qdse space`).
-const char* kMaseBase = R"(model = "jsc-tiny"
-dataset = "jsc"
-task = "cls"
-max_epochs = 5
-batch_size = 512
-accelerator = "gpu"
-[passes.quantize]
-by = "type"
-[passes.quantize.default.config]
-name = "NA"
-[passes.quantize.linear.config]
-name = "integer"
-data_in_width = 8
-data_in_frac_width = 4
-weight_width = 8
-weight_frac_width = 4
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-[search.search_space.setup]
-by = "type"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.linear.config]
-name = ["integer", "minifloat"]
-data_in_width = [4, 8]
-data_in_frac_width = ["NA"]
-weight_width = [4, 8]
-weight_exponent_width = [2, 3]
-bias_width = [8]
-[search.search_space.seed.seq_blocks_2.config]
-name = ["ternary"]
-weight_threshold = [0.5, 0.75]
-data_in_width = [2]
-[search.strategy.setup]
-sampler = "nsgaii"
-sum_scaled_metrics = false
-[search.strategy.nsgaii]
-population_size = 4
-crossover_prob = 0.9
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-)";
-
-// fmnist-cnn by type with block_fp and log formats.
-const char* kCnnBase = R"(model = "fmnist-cnn"
-[search.search_space]
-setup.by = "type"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.conv2d.config]
-name = ["block_fp", "log"]
-data_in_width = [4, 6]
-weight_width = [4, 6]
-data_in_block_size = [16]
-weight_block_size = [16, 8]
-[search.search_space.seed.relu.config]
-name = ["integer"]
-data_in_width = [8]
-data_in_frac_width = ["auto"]
-)";
+std::string fuzz_base(const std::string& file) { return read_text(fs::path(QDSE_TEST_DATA_DIR) / "fuzz" / file); }
 
 // ---- mutation ----------------------------------------------------------------------
 
@@ -401,7 +294,7 @@ void run_all(std::vector<Case>& cases, const fs::path& dir, const std::string& w
   }
 }
 
-std::vector<Case> make_cases(const fs::path& dir, const std::string& command, const std::vector<const char*>& bases,
+std::vector<Case> make_cases(const fs::path& dir, const std::string& command, const std::vector<std::string>& bases,
                              int count, Rng& rng, const std::string& prefix) {
   std::vector<Case> cases;
   for (int n = 0; n < count; ++n) {
@@ -438,15 +331,18 @@ TEST(ConfigFuzz, MutatedConfigsGiveOneLineErrorsNeverSignals) {
   Tally tally;
   // `qdse space` builds the graph and the search space only: cheap, so most inputs go here.
   const int scale = fuzz_scale();
-  auto space_cases = make_cases(dir, "space", {kSearchBase, kMaseBase, kCnnBase}, 200 * scale, rng, "space-");
+  const std::string search_base = fuzz_base("search.toml");
+  const std::vector<std::string> space_bases = {search_base, fuzz_base("mase_jsc_tiny.toml"),
+                                                fuzz_base("cnn_by_type.toml")};
+  auto space_cases = make_cases(dir, "space", space_bases, 200 * scale, rng, "space-");
   run_all(space_cases, dir, "", parallelism(), std::chrono::seconds(60), tally);
   // `qdse search --n-trials 1` also parses the strategy, loads weights and data and runs a
   // trial (and the report); fewer, on the config that can actually search.
-  const std::string weights = qdse::testing::peer_model("fmnist-mlp.json");
+  const std::string weights = peer_model("fmnist-mlp.json");
   const bool can_search =
-      fs::exists(weights) && fs::exists(qdse::testing::fashion_mnist_dir());
+      fs::exists(weights) && fs::exists(fashion_mnist_dir());
   if (can_search) {
-    auto search_cases = make_cases(dir, "search", {kSearchBase}, 20 * scale, rng, "search-");
+    auto search_cases = make_cases(dir, "search", {search_base}, 20 * scale, rng, "search-");
     run_all(search_cases, dir, weights, parallelism(), std::chrono::seconds(120), tally);
   }
   std::printf("[ config fuzz ] %d inputs: %d accepted, %d clean one-line errors, %zu broke the contract%s\n",

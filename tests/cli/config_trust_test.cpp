@@ -1,5 +1,5 @@
 // Configs a user can trust (issue 13, items 1, 2, 12, 16), through the `qdse` binary:
-// MASE's lab-3 example with seed tables for both `by` modes runs with one warning;
+// MASE's lab-3 example (tests/data/mase) with seed tables for both `by` modes runs with one warning;
 // dead weight dimensions of ReLUs leave the space; NaN/inf/zero settings, duplicate
 // choices and bad sampler options are refused with file, line and key; layer key
 // errors point at the key's line; `--config DIR` says it is a directory; failed trials
@@ -13,15 +13,14 @@
 #include <vector>
 
 #include "../support/prerequisites.hpp"
+#include "../support/mase_example.hpp"
+#include "../support/search_toml.hpp"
 #include "cli_runner.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using qdse::testing::read_text;
-using qdse::testing::run_qdse;
-using qdse::testing::scratch_dir;
-using qdse::testing::write_text;
+using namespace qdse::testing;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -40,97 +39,14 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// MASE's configs/examples/jsc_toy_by_type.toml (lab 3), key for key: one seed table per
-// `by` mode (`linear` for "type", `seq_blocks_2` for "name"), setup.by = "name".
-std::string mase_jsc_toy(const std::string& by) {
-  return R"(model = "jsc-tiny"
-dataset = "jsc"
-task = "cls"
-max_epochs = 5
-batch_size = 512
-learning_rate = 1e-2
-accelerator = "gpu"
-project = "jsc-tiny"
-seed = 42
-log_every_n_steps = 5
-
-[passes.quantize]
-by = "type"
-[passes.quantize.default.config]
-name = "NA"
-[passes.quantize.linear.config]
-name = "integer"
-"data_in_width" = 8
-"data_in_frac_width" = 4
-"weight_width" = 8
-"weight_frac_width" = 4
-"bias_width" = 8
-"bias_frac_width" = 4
-
-[transform]
-style = "graph"
-
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-
-[search.search_space.setup]
-by = ")" + by + R"("
-
-[search.search_space.seed.default.config]
-name = ["NA"]
-
-[search.search_space.seed.linear.config]
-name = ["integer"]
-data_in_width = [4, 8]
-data_in_frac_width = ["NA"]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA"]
-bias_width = [2, 4, 8]
-bias_frac_width = ["NA"]
-
-[search.search_space.seed.seq_blocks_2.config]
-name = ["integer"]
-data_in_width = [4, 8]
-data_in_frac_width = ["NA"]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA"]
-bias_width = [2, 4, 8]
-bias_frac_width = ["NA"]
-
-[search.strategy]
-name = "optuna"
-eval_mode = true
-
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "val_dataloader"
-num_samples = 512
-
-[search.strategy.hw_runner.average_bitwidth]
-compare_to = 32
-
-[search.strategy.setup]
-n_jobs = 1
-n_trials = 5
-timeout = 20000
-sampler = "tpe"
-sum_scaled_metrics = false
-
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-average_bitwidth.scale = 0.2
-average_bitwidth.direction = "minimize"
-)";
-}
-
 // `qdse --json space` on `text` written to <scratch>/<file>.
-qdse::testing::CliResult space_of(const std::string& text, const std::string& name, const std::string& file = "c.toml") {
+CliResult space_of(const std::string& text, const std::string& name, const std::string& file = "c.toml") {
   const auto dir = scratch_dir(name);
   write_text(dir / file, text);
   return run_qdse("--json space --config '" + (dir / file).string() + "'", dir / "out");
 }
 
-uint64_t size_of(const qdse::testing::CliResult& r) {
+uint64_t size_of(const CliResult& r) {
   return nlohmann::json::parse(r.out).at("size").get<uint64_t>();
 }
 
@@ -179,12 +95,11 @@ TEST(ConfigTrust, ByTypeWarnsAboutATypeTheModelLacks) {
 }
 
 // fmnist-mlp searched by name, every layer float unless a table below says otherwise (5 lines).
-const std::string kFmnistByName = R"(model = "fmnist-mlp"
-[search.search_space]
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-)";
+const std::string kFmnistByName = [] {
+  SearchToml t;
+  t.space_name.clear();
+  return t.space_only().toml();
+}();
 
 TEST(ConfigTrust, WeightKeysOfAReluAreNotSearchDimensions) {
   // fmnist-mlp: seq_blocks_2 is a ReLU. Its weight/bias choices would make 9 identical copies
@@ -250,33 +165,16 @@ TEST(ConfigTrust, ConfigDirectoryIsNamedAsSuch) {
   EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
 }
 
-const std::string kWeights = qdse::testing::peer_model("fmnist-mlp.json");
+const std::string kWeights = peer_model("fmnist-mlp.json");
 
 // A small fmnist-mlp search (64 test samples); `strategy`, `setup` and `metrics` are
 // lines added to those tables (on lines 13, 20 and 22).
 std::string search_config(const std::string& strategy, const std::string& setup, const std::string& metrics) {
-  return R"(model = "fmnist-mlp"
-dataset = "fashion_mnist"
-preprocess = "normalize"
-[search.search_space]
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_1.config]
-name = ["integer"]
-data_in_width = [8]
-weight_width = [2, 4, 8]
-[search.strategy]
-)" + strategy + R"(
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "test_dataloader"
-num_samples = 64
-[search.strategy.setup]
-sampler = "random"
-n_trials = 2
-)" + setup + R"(
-[search.strategy.metrics]
-)" + metrics + "\n";
+  return SearchToml{.dataset = "fashion_mnist", .preprocess = "normalize", .space_name = "",
+                    .layers = {{"seq_blocks_1", integer_layer("[8]", "[2, 4, 8]")}}, .strategy = strategy + "\n",
+                    .data_loader = "test_dataloader", .num_samples = 64, .sampler = "random", .n_trials = 2,
+                    .setup = setup + "\n", .metrics = metrics + "\n"}
+      .toml();
 }
 
 TEST(ConfigTrust, NonFiniteZeroAndOutOfRangeStrategySettingsAreRefused) {
@@ -284,23 +182,19 @@ TEST(ConfigTrust, NonFiniteZeroAndOutOfRangeStrategySettingsAreRefused) {
     std::string strategy, setup, metrics, key, line;
   };
   const std::string ok = "accuracy.scale = 1.0";
-  const std::vector<Case> cases = {
-      {"", "", "accuracy.scale = nan", "metrics.accuracy.scale", ":22"},
-      {"", "", "accuracy.scale = inf", "metrics.accuracy.scale", ":22"},
-      {"", "", "accuracy.scale = -inf", "metrics.accuracy.scale", ":22"},
-      {"", "timeout = nan", ok, "setup.timeout", ":20"},
-      {"", "timeout = inf", ok, "setup.timeout", ":20"},
-      {"", "timeout = -5", ok, "setup.timeout", ":20"},
-      {"", "seed = -1", ok, "setup.seed", ":20"},
-      {"hw_runner.average_bitwidth.compare_to = 0", "", ok, "average_bitwidth.compare_to", ":13"},
-      {"hw_runner.average_bitwidth.compare_to = nan", "", ok, "average_bitwidth.compare_to", ":13"},
-      {"tpe.n_ei_candidates = 0", "", ok, "tpe.n_ei_candidates", ":13"},
-      {"tpe.n_startup_trials = 10000000000000", "", ok, "tpe.n_startup_trials", ":13"},
-      {"tpe.prior_weight = nan", "", ok, "tpe.prior_weight", ":13"},
-      {"nsgaii.population_size = 1", "", ok, "nsgaii.population_size", ":13"},
-      {"nsgaii.crossover_prob = nan", "", ok, "nsgaii.crossover_prob", ":13"},
-      {"latency_repeats = 0", "", ok, "latency_repeats", ":13"},
-  };
+  std::vector<Case> cases;
+  for (const std::string v : {"nan", "inf", "-inf"})
+    cases.push_back({"", "", "accuracy.scale = " + v, "metrics.accuracy.scale", ":22"});
+  for (const std::string v : {"nan", "inf", "-5"}) cases.push_back({"", "timeout = " + v, ok, "setup.timeout", ":20"});
+  cases.push_back({"", "seed = -1", ok, "setup.seed", ":20"});
+  // Lines of [search.strategy]: the error names the key (a runner's without `hw_runner.`).
+  for (const std::string line :
+       {"hw_runner.average_bitwidth.compare_to = 0", "hw_runner.average_bitwidth.compare_to = nan",
+        "tpe.n_ei_candidates = 0", "tpe.n_startup_trials = 10000000000000", "tpe.prior_weight = nan",
+        "nsgaii.population_size = 1", "nsgaii.crossover_prob = nan", "latency_repeats = 0"}) {
+    const std::string key = line.substr(0, line.find(" = "));
+    cases.push_back({line, "", ok, key.rfind("hw_runner.", 0) == 0 ? key.substr(10) : key, ":13"});
+  }
   const auto dir = scratch_dir("strategy");
   for (const auto& c : cases) {
     write_text(dir / "s.toml", search_config(c.strategy, c.setup, c.metrics));
@@ -319,7 +213,7 @@ TEST(ConfigTrust, NonFiniteZeroAndOutOfRangeStrategySettingsAreRefused) {
 
 TEST(ConfigTrust, FailedTrialsAreCountedAndTheReportRenders) {
   QDSE_REQUIRE(fs::exists(kWeights), "peer weights at " << kWeights);
-  QDSE_REQUIRE(fs::exists(qdse::testing::fashion_mnist_dir()), "Fashion-MNIST");
+  QDSE_REQUIRE(fs::exists(fashion_mnist_dir()), "Fashion-MNIST");
   // bitops (~1e5) x 1e308 overflows to inf: every objective is non-finite, so every
   // trial is recorded FAILED by the study (as Optuna does).
   const auto dir = scratch_dir("failed");

@@ -17,10 +17,7 @@
 
 namespace {
 
-using qdse::testing::CliResult;
-using qdse::testing::run_qdse;
-using qdse::testing::scratch_dir;
-using qdse::testing::write_text;
+using namespace qdse::testing;
 namespace fs = std::filesystem;
 
 // jsc-tiny's shape: 16 features, labels `label_of(row)`.

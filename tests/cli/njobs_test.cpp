@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../support/prerequisites.hpp"
+#include "../support/search_toml.hpp"
 #include "cli_runner.hpp"
 #include "qdse/pipeline/thread_budget.hpp"
 
@@ -19,36 +20,14 @@ namespace qdse::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using qdse::testing::read_text;
-using qdse::testing::run_qdse;
-using qdse::testing::scratch_dir;
-using qdse::testing::write_text;
+using namespace qdse::testing;
 
 // fmnist-mlp, 4 configurations, 32 validation samples; `n_jobs_line` goes into [setup].
 std::string config_text(const std::string& n_jobs_line) {
-  return R"(model = "fmnist-mlp"
-dataset = "fashion_mnist"
-preprocess = "normalize"
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_5.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = [4, 8]
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "test_dataloader"
-num_samples = 32
-[search.strategy.setup]
-sampler = "bruteforce"
-n_trials = 100
-)" + n_jobs_line + R"(
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-)";
+  return SearchToml{.dataset = "fashion_mnist", .preprocess = "normalize",
+                    .layers = {{"seq_blocks_5", integer_layer("[4, 8]", "[4, 8]")}},
+                    .data_loader = "test_dataloader", .num_samples = 32, .n_trials = 100, .setup = n_jobs_line + "\n"}
+      .toml();
 }
 
 int lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
@@ -90,9 +69,9 @@ TEST(NJobs, FlagValuesAboveTheBoundAreOneLine) {
 }
 
 TEST(NJobs, TheBoundItselfRuns) {
-  const std::string weights = qdse::testing::peer_model("fmnist-mlp.json");
+  const std::string weights = peer_model("fmnist-mlp.json");
   QDSE_REQUIRE(fs::exists(weights), "peer weights at " << weights);
-  QDSE_REQUIRE(fs::exists(qdse::testing::fashion_mnist_dir()), "Fashion-MNIST");
+  QDSE_REQUIRE(fs::exists(fashion_mnist_dir()), "Fashion-MNIST");
   const auto dir = scratch_dir("njobs-max");
   const auto cfg = dir / "c.toml";
   const int most = pipeline::max_n_jobs();

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "../io/onnx_builder.hpp"
+#include "../support/search_toml.hpp"
 #include "cli_runner.hpp"
 #include "qdse/io/hls4ml_export.hpp"
 #include "qdse/io/onnx/import.hpp"
@@ -22,12 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using qdse::test::OnnxBuilder;
-using qdse::testing::read_text;
-using qdse::testing::run_qdse;
-using qdse::testing::scratch_dir;
-using qdse::testing::write_text;
+using namespace qdse::testing;
 
-const std::string kPeerMlp = qdse::testing::peer_model("fmnist-mlp.onnx");
+const std::string kPeerMlp = peer_model("fmnist-mlp.onnx");
 const std::string kFmnist = "/usr/share/datasets/fashion-mnist";
 
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
@@ -166,20 +164,18 @@ TEST(OnnxCli, FlatInputModelTakesFlattenedImages) {
   EXPECT_LE(acc, 1.0);
 }
 
+// The space of tiny.onnx searched by name: `layer` integer (data_in 8, weight 4 or 8).
+std::string tiny_by_name(const std::string& dataset, const std::string& layer) {
+  return SearchToml{.model = "tiny.onnx", .dataset = dataset, .space_name = "",
+                    .layers = {{layer, integer_layer("[8]", "[4, 8]")}}}
+      .space_only()
+      .toml();
+}
+
 TEST(OnnxCli, ByNameConfigWithUnknownNameListsImportedNames) {
   const auto dir = scratch_dir("onnx-byname");
   write_tiny_model(dir / "tiny.onnx", {1, 8, 8}, 5);
-  write_text(dir / "c.toml", R"(model = "tiny.onnx"
-dataset = "fashion_mnist"
-[search.search_space]
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_1.config]
-name = ["integer"]
-data_in_width = [8]
-weight_width = [4, 8]
-)");
+  write_text(dir / "c.toml", tiny_by_name("fashion_mnist", "seq_blocks_1"));
   const auto r = run_qdse("space --config " + q(dir / "c.toml"), dir);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("seq_blocks_1"), std::string::npos) << r.err;
@@ -187,16 +183,7 @@ weight_width = [4, 8]
   EXPECT_NE(r.err.find("fc2"), std::string::npos) << r.err;
 
   // The importer's names work (path relative to the config's directory).
-  write_text(dir / "ok.toml", R"(model = "tiny.onnx"
-[search.search_space]
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.fc1.config]
-name = ["integer"]
-data_in_width = [8]
-weight_width = [4, 8]
-)");
+  write_text(dir / "ok.toml", tiny_by_name("", "fc1"));
   const auto ok = run_qdse("--json space --config " + q(dir / "ok.toml"), dir);
   ASSERT_EQ(ok.status, 0) << ok.err;
   EXPECT_EQ(nlohmann::json::parse(ok.out).at("size"), 2);
@@ -229,41 +216,31 @@ TEST(OnnxCli, PeerModelEvaluatesToPyTorchAccuracy) {
   EXPECT_EQ(j.at("model"), (dir / "models/fmnist-mlp.onnx").string());
 }
 
-const char* kFixedSearch = R"(
-[search.search_space]
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_1.config]
-name = ["integer"]
-data_in_width = [8]
-data_in_frac_width = [4]
-weight_width = [4, 8]
-weight_frac_width = [3]
-bias_width = [8]
-bias_frac_width = [5]
-[search.search_space.seed.seq_blocks_5.config]
-name = ["integer"]
-data_in_width = [6]
-data_in_frac_width = [2]
-weight_width = [8]
-weight_frac_width = [6]
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "val_dataloader"
-num_samples = 300
-[search.strategy.setup]
-sampler = "bruteforce"
-n_trials = 2
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-)";
+// A brute-force search of the peer model (2 trials) with the keys of peer_config().
+SearchToml peer_search() {
+  return SearchToml{.model = "models/fmnist-mlp.onnx", .dataset = "fashion_mnist", .preprocess = "normalize",
+                    .top = "validation_fraction = 0.1\n\n", .space_name = "", .n_trials = 2};
+}
+
+// Fixed fractional widths: seq_blocks_1's weight width (4 or 8) is the only choice.
+const std::string kFixedSearch = [] {
+  SearchToml t = peer_search();
+  t.layers = {{"seq_blocks_1",
+               "name = [\"integer\"]\ndata_in_width = [8]\ndata_in_frac_width = [4]\nweight_width = [4, 8]\n"
+               "weight_frac_width = [3]\nbias_width = [8]\nbias_frac_width = [5]\n"},
+              {"seq_blocks_5",
+               "name = [\"integer\"]\ndata_in_width = [6]\ndata_in_frac_width = [2]\nweight_width = [8]\n"
+               "weight_frac_width = [6]\n"}};
+  t.data_loader = "val_dataloader";
+  t.num_samples = 300;
+  return t.toml();
+}();
 
 TEST(OnnxCli, PeerModelSearchesAndExportsHls4ml) {
   QDSE_REQUIRE(fs::exists(kPeerMlp), kPeerMlp << " is absent");
   QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto dir = peer_dir("onnx-peer-search");
-  write_text(dir / "c.toml", peer_config(kFixedSearch));
+  write_text(dir / "c.toml", kFixedSearch);
   const auto run = dir / "run";
   const auto r = run_qdse("-q search --config " + q(dir / "c.toml") + " --out " + q(run), dir);
   ASSERT_EQ(r.status, 0) << r.err << r.out;
@@ -309,30 +286,14 @@ TEST(OnnxCli, AutoWidthsExportLikeTheSearchResolvedThem) {
   QDSE_REQUIRE(fs::exists(kPeerMlp), kPeerMlp << " is absent");
   QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto dir = peer_dir("onnx-peer-auto");
-  write_text(dir / "c.toml", peer_config(R"(
-[search.search_space]
-setup.by = "type"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.linear.config]
-name = ["integer"]
-data_in_width = [8]
-data_in_frac_width = ["auto"]
-weight_width = [4, 6]
-weight_frac_width = ["auto"]
-bias_width = [8]
-bias_frac_width = ["auto"]
-[search.search_space.calibration]
-num_samples = 256
-[search.strategy.sw_runner.basic_evaluation]
-num_samples = 300
-[search.strategy.setup]
-sampler = "bruteforce"
-n_trials = 2
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-)"));
+  SearchToml t = peer_search();
+  t.by = "type";
+  t.layers = {{"linear",
+               "name = [\"integer\"]\ndata_in_width = [8]\ndata_in_frac_width = [\"auto\"]\nweight_width = [4, 6]\n"
+               "weight_frac_width = [\"auto\"]\nbias_width = [8]\nbias_frac_width = [\"auto\"]\n"}};
+  t.calibration_samples = 256;
+  t.num_samples = 300;
+  write_text(dir / "c.toml", t.toml());
   const auto run = dir / "run";
   const auto r = run_qdse("-q search --config " + q(dir / "c.toml") + " --out " + q(run), dir);
   ASSERT_EQ(r.status, 0) << r.err << r.out;

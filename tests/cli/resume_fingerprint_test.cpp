@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -53,6 +54,16 @@ void expect_refused(const Resume& r, const std::string& item) {
   EXPECT_EQ(stored_trials(r), 3);
 }
 
+// Resuming the small search with one setting changed by `change` is refused naming `item`.
+void expect_change_refused(const std::string& name, const std::function<void(SmallSearch&)>& change,
+                           const std::string& item) {
+  SmallSearch after;
+  change(after);
+  const auto r = resume_with(name, SmallSearch{}, after);
+  expect_refused(r, item);
+  fs::remove_all(r.dir);
+}
+
 TEST(ResumeFingerprint, OtherWeightsAreRefusedNamingTheWeights) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const auto dir = scratch_dir("fingerprint-weights-file");
@@ -83,29 +94,19 @@ TEST(ResumeFingerprint, SameWeightsFromAnotherFileResume) {
 
 TEST(ResumeFingerprint, OtherNumSamplesShowsBothValues) {
   QDSE_REQUIRE_SMALL_SEARCH();
-  SmallSearch after;
-  after.num_samples = 128;
-  const auto r = resume_with("num-samples", SmallSearch{}, after);
-  expect_refused(r, "num_samples: stored 256, now 128");
-  fs::remove_all(r.dir);
+  expect_change_refused("num-samples", [](SmallSearch& s) { s.num_samples = 128; }, "num_samples: stored 256, now 128");
 }
 
 TEST(ResumeFingerprint, OtherPreprocessingIsRefused) {
   QDSE_REQUIRE_SMALL_SEARCH();
-  SmallSearch after;
-  after.preprocess = "scale";
-  const auto r = resume_with("preprocess", SmallSearch{}, after);
-  expect_refused(r, "preprocessing.kind: stored \"normalize\", now \"scale\"");
-  fs::remove_all(r.dir);
+  expect_change_refused("preprocess", [](SmallSearch& s) { s.preprocess = "scale"; },
+                        "preprocessing.kind: stored \"normalize\", now \"scale\"");
 }
 
 TEST(ResumeFingerprint, OtherValidationSplitIsRefused) {
   QDSE_REQUIRE_SMALL_SEARCH();
-  SmallSearch after;
-  after.extra = "seed = 1\n";  // another shuffle: other samples in the validation split
-  const auto r = resume_with("split", SmallSearch{}, after);
-  expect_refused(r, "dataset.samples: stored \"fnv1a64w:");
-  fs::remove_all(r.dir);
+  // Another shuffle: other samples in the validation split.
+  expect_change_refused("split", [](SmallSearch& s) { s.head = "seed = 1\n"; }, "dataset.samples: stored \"fnv1a64w:");
 }
 
 TEST(ResumeFingerprint, OtherCalibrationIsRefusedWhenTrialsUseIt) {

@@ -22,13 +22,10 @@ namespace qdse::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using qdse::testing::read_text;
-using qdse::testing::run_qdse;
-using qdse::testing::scratch_dir;
-using qdse::testing::write_text;
+using namespace qdse::testing;
 
-const std::string kWeights = qdse::testing::peer_model("fmnist-mlp.json");
-const std::string kData = qdse::testing::fashion_mnist_dir();
+const std::string kWeights = peer_model("fmnist-mlp.json");
+const std::string kData = fashion_mnist_dir();
 const std::string kGolden = QDSE_TEST_DATA_DIR "/golden";
 
 // Drops what differs between two runs of the same search: times, memory, worker names, paths.
@@ -83,28 +80,27 @@ void expect_golden(const fs::path& dir, const std::string& file, const std::stri
 
 bool have_inputs() { return fs::exists(kWeights) && fs::exists(kData); }
 
-TEST(SearchGolden, DefaultExampleTpeSeed0) {
-  QDSE_REQUIRE(have_inputs(), "needs " << kWeights << " and " << kData);
-  const auto dir = scratch_dir("golden-default");
-  const auto r = run_qdse("--threads 1 -q search --config configs/fmnist_mlp.toml --load '" + kWeights +
-                              "' --seed 0 --out '" + (dir / "run").string() + "'",
+// `qdse search` of `config` with seed 0 on one thread: its trials.json and best.json
+// against the golden files `name`.
+void expect_search_golden(const std::string& config, const std::string& name) {
+  const auto dir = scratch_dir("golden-" + name);
+  const auto r = run_qdse("--threads 1 -q search --config " + config + " --load '" + kWeights + "' --seed 0 --out '" +
+                              (dir / "run").string() + "'",
                           dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  expect_golden(dir / "run", "trials.json", "search_default_example");
-  expect_golden(dir / "run", "best.json", "search_default_example");
+  expect_golden(dir / "run", "trials.json", name);
+  expect_golden(dir / "run", "best.json", name);
   fs::remove_all(dir);
+}
+
+TEST(SearchGolden, DefaultExampleTpeSeed0) {
+  QDSE_REQUIRE(have_inputs(), "needs " << kWeights << " and " << kData);
+  expect_search_golden("configs/fmnist_mlp.toml", "search_default_example");
 }
 
 TEST(SearchGolden, PeerSmallSpaceBruteForce) {
   QDSE_REQUIRE(have_inputs(), "needs " << kWeights << " and " << kData);
-  const auto dir = scratch_dir("golden-peer-small");
-  const auto r = run_qdse("--threads 1 -q search --config configs/fmnist_mlp_peer_small.toml --load '" + kWeights +
-                              "' --seed 0 --out '" + (dir / "run").string() + "'",
-                          dir);
-  ASSERT_EQ(r.status, 0) << r.err;
-  expect_golden(dir / "run", "trials.json", "search_peer_small");
-  expect_golden(dir / "run", "best.json", "search_peer_small");
-  fs::remove_all(dir);
+  expect_search_golden("configs/fmnist_mlp_peer_small.toml", "search_peer_small");
 }
 
 TEST(SearchGolden, CompareOnThePeerSmallSpace) {

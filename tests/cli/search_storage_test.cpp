@@ -25,6 +25,9 @@
 #include <vector>
 
 #include "../storage/postgres_server.hpp"
+#include "../support/csv_rows.hpp"
+#include "../support/temp_dir.hpp"
+#include "small_search.hpp"
 #include "qdse/core/error.hpp"
 #include "qdse/storage/open_storage.hpp"
 
@@ -36,88 +39,24 @@ namespace {
 using storage::testing::PostgresServer;
 namespace fs = std::filesystem;
 
-const std::string kWeights = qdse::testing::peer_model("fmnist-mlp.json");
-const char* kData = "/usr/share/datasets/fashion-mnist";
+using namespace qdse::testing;
+
+// The peer's weights (named apart from search_session_test's kWeights for unity builds).
+const std::string kPeerWeights = small_search_weights();
 constexpr int kSpaceSize = 36;
 
+// The small search (tests/cli/small_search.hpp) with `num_samples` validation samples.
 std::string config_text(int num_samples, const std::string& weight_choices = "[2, 4, 8]") {
-  return R"(model = "fmnist-mlp"
-dataset = "fashion_mnist"
-preprocess = "normalize"
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_1.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = )" + weight_choices + R"(
-[search.search_space.seed.seq_blocks_3.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = [2, 4, 8]
-[search.search_space.calibration]
-num_samples = 64
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "val_dataloader"
-num_samples = )" + std::to_string(num_samples) + R"(
-[search.strategy.setup]
-sampler = "bruteforce"
-n_trials = 1000
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-average_bitwidth.scale = -0.00625
-average_bitwidth.direction = "minimize"
-)";
+  SmallSearch s;
+  s.num_samples = num_samples;
+  s.first_weight_widths = weight_choices;
+  return s.toml();
 }
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/qdse_cli_storage_XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(file(name)) << text;
-    return file(name);
-  }
-
- private:
-  std::string path_;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct Result {
-  int rc = -1;
-  std::string out, err;
-};
 
 // Runs qdse with `args` (shell words), capturing stdout and stderr.
-Result qdse(const std::string& args) {
-  static int counter = 0;
-  const std::string base = "/tmp/qdse_cli_storage_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-  const std::string cmd = std::string(QDSE_BINARY) + " " + args + " >" + base + ".out 2>" + base + ".err";
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(base + ".out");
-  r.err = read_file(base + ".err");
-  fs::remove(base + ".out");
-  fs::remove(base + ".err");
-  return r;
+CliResult qdse(const std::string& args) {
+  static const auto io = scratch_dir("search-storage");
+  return run_qdse(args, io);
 }
 
 // Starts qdse in the background (output to `log`); returns its pid.
@@ -143,20 +82,16 @@ int wait_exit(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-bool have_inputs() { return fs::exists(kWeights) && fs::exists(kData); }
-
-#define REQUIRE_INPUTS() QDSE_REQUIRE(have_inputs(), "needs " << kWeights << " and " << kData)
-
 std::string search_args(const std::string& config, const std::string& storage, const std::string& study,
                         const std::string& out, const std::string& extra = "") {
-  return "search -q --config " + config + " --load " + kWeights + " --storage '" + storage + "' --study " + study +
+  return "search -q --config " + config + " --load " + kPeerWeights + " --storage '" + storage + "' --study " + study +
          " --out " + out + " " + extra;
 }
 
 // The study's trials as `qdse trials --format json` prints them.
 nlohmann::json trials_of(const std::string& storage, const std::string& study) {
   const auto r = qdse("trials --storage '" + storage + "' --study " + study + " --format json");
-  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.status, 0) << r.err;
   return nlohmann::json::parse(r.out);
 }
 
@@ -175,68 +110,68 @@ std::string check_complete_once(const nlohmann::json& trials) {
 }
 
 TEST(SearchStorage, SecondInvocationResumesTheStudy) {
-  REQUIRE_INPUTS();
-  TempDir dir;
+  QDSE_REQUIRE_SMALL_SEARCH();
+  TempDir dir("qdse_cli_storage");
   const auto cfg = dir.write("tiny.toml", config_text(256));
   const std::string db = dir.file("s.db");
   auto r = qdse(search_args(cfg, db, "tiny", dir.file("run1"), "--n-trials 10"));
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("10 trials"), std::string::npos) << r.out;
   auto trials = trials_of(db, "tiny");
   ASSERT_EQ(trials.size(), 10u);
   // n_trials counts this invocation's trials: 10 more, numbered 10..19.
   r = qdse(search_args(cfg, db, "tiny", dir.file("run2"), "--n-trials 10"));
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("resuming study `tiny`"), std::string::npos) << r.err;
   trials = trials_of(db, "tiny");
   ASSERT_EQ(trials.size(), 20u);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(trials[i].at("number"), i);
   // A third run finishes the space; every configuration exactly once, nothing failed.
   r = qdse(search_args(cfg, db, "tiny", dir.file("run3"), "--n-trials 100"));
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("16 trials"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("space exhausted"), std::string::npos) << r.out;
   trials = trials_of(db, "tiny");
   EXPECT_EQ(trials.size(), static_cast<std::size_t>(kSpaceSize));
   EXPECT_EQ(check_complete_once(trials), "");
   // The run outputs reflect the whole study, not just this invocation.
-  const auto outputs = nlohmann::json::parse(read_file(dir.file("run3/trials.json")));
+  const auto outputs = nlohmann::json::parse(read_text(dir.file("run3/trials.json")));
   EXPECT_EQ(outputs.size(), static_cast<std::size_t>(kSpaceSize));
   // Resuming a finished brute-force study runs nothing and succeeds.
   r = qdse(search_args(cfg, db, "tiny", dir.file("run4")));
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("0 trials"), std::string::npos) << r.out;
 }
 
 TEST(SearchStorage, DefaultStorageIsStudyDbInTheRunDirectory) {
-  REQUIRE_INPUTS();
-  TempDir dir;
+  QDSE_REQUIRE_SMALL_SEARCH();
+  TempDir dir("qdse_cli_storage");
   const auto cfg = dir.write("tiny.toml", config_text(128));
   const std::string out = dir.file("run");
-  auto r = qdse("search -q --config " + cfg + " --load " + kWeights + " --out " + out + " --n-trials 3");
-  ASSERT_EQ(r.rc, 0) << r.err;
+  auto r = qdse("search -q --config " + cfg + " --load " + kPeerWeights + " --out " + out + " --n-trials 3");
+  ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_TRUE(fs::exists(out + "/study.db"));
   // Where the time and memory went, on stdout and in best.json.
   EXPECT_NE(r.out.find("time: start-up "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("MB after the first trial, peak "), std::string::npos) << r.out;
-  const auto best = nlohmann::json::parse(read_file(out + "/best.json"));
+  const auto best = nlohmann::json::parse(read_text(out + "/best.json"));
   const auto& summary = best.at("summary");
   EXPECT_GT(summary.at("rss_after_first_trial_mb").get<double>(), 0);
   EXPECT_GE(summary.at("peak_rss_mb").get<double>(), summary.at("rss_after_first_trial_mb").get<double>());
   EXPECT_GT(best.at("provenance").at("startup_seconds").get<double>(), 0);
   // The study is named after the config file's stem; running again in the same directory resumes.
-  r = qdse("search -q --config " + cfg + " --load " + kWeights + " --out " + out + " --n-trials 2");
-  ASSERT_EQ(r.rc, 0) << r.err;
+  r = qdse("search -q --config " + cfg + " --load " + kPeerWeights + " --out " + out + " --n-trials 2");
+  ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(trials_of(out + "/study.db", "tiny").size(), 5u);
 }
 
 // Starts a search, waits until it has finished some trials and is evaluating another,
 // kills it with SIGKILL, then resumes. `storage` is a URL both runs use.
 void kill_and_resume(const std::string& storage, const std::string& study) {
-  TempDir dir;
+  TempDir dir("qdse_cli_storage");
   const auto cfg = dir.write("tiny.toml", config_text(6000));
-  const pid_t pid = spawn_qdse({"search", "-q", "--config", cfg, "--load", kWeights, "--storage", storage, "--study",
-                                study, "--out", dir.file("run1"), "--heartbeat", "1"},
+  const pid_t pid = spawn_qdse({"search", "-q", "--config", cfg, "--load", kPeerWeights, "--storage", storage,
+                                "--study", study, "--out", dir.file("run1"), "--heartbeat", "1"},
                                dir.file("run1.log"));
   ASSERT_GT(pid, 0);
   // Poll the study (a separate connection) until >= 5 trials are complete and one is running.
@@ -266,9 +201,9 @@ void kill_and_resume(const std::string& storage, const std::string& study) {
     }
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) FAIL() << "search ended before it could be killed:\n"
-                                                       << read_file(dir.file("run1.log"));
+                                                       << read_text(dir.file("run1.log"));
   }
-  ASSERT_TRUE(killed) << "the search never reached 5 complete trials:\n" << read_file(dir.file("run1.log"));
+  ASSERT_TRUE(killed) << "the search never reached 5 complete trials:\n" << read_text(dir.file("run1.log"));
   wait_exit(pid);
   const auto after_kill = trials_of(storage, study);
   std::set<int> running;
@@ -282,7 +217,7 @@ void kill_and_resume(const std::string& storage, const std::string& study) {
   // Failed and their configurations are retried once.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   const auto r = qdse(search_args(cfg, storage, study, dir.file("run2"), "--heartbeat 1"));
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("Running trials of dead workers marked failed"), std::string::npos) << r.err;
   const auto trials = trials_of(storage, study);
   EXPECT_EQ(check_complete_once(trials), "");
@@ -309,13 +244,13 @@ void kill_and_resume(const std::string& storage, const std::string& study) {
 }
 
 TEST(SearchStorage, KillMinus9AndResumeSqlite) {
-  REQUIRE_INPUTS();
-  TempDir dir;
+  QDSE_REQUIRE_SMALL_SEARCH();
+  TempDir dir("qdse_cli_storage");
   kill_and_resume("sqlite:///" + dir.file("k.db"), "killed");
 }
 
 TEST(SearchStorage, KillMinus9AndResumePostgres) {
-  REQUIRE_INPUTS();
+  QDSE_REQUIRE_SMALL_SEARCH();
   PostgresServer* server = PostgresServer::shared();
   QDSE_REQUIRE(server, PostgresServer::shared_failure());
   kill_and_resume(server->url(), "killed");
@@ -323,17 +258,17 @@ TEST(SearchStorage, KillMinus9AndResumePostgres) {
 
 // Three `qdse search` processes on one study finish the space, each configuration once.
 void three_workers(const std::string& storage, const std::string& study) {
-  TempDir dir;
+  TempDir dir("qdse_cli_storage");
   const auto cfg = dir.write("tiny.toml", config_text(1000));
   std::vector<pid_t> pids;
   for (int w = 0; w < 3; ++w) {
     const std::string run = dir.file("w" + std::to_string(w));
-    pids.push_back(spawn_qdse({"search", "-q", "--config", cfg, "--load", kWeights, "--storage", storage, "--study",
+    pids.push_back(spawn_qdse({"search", "-q", "--config", cfg, "--load", kPeerWeights, "--storage", storage, "--study",
                                study, "--out", run},
                               run + ".log"));
   }
   for (int w = 0; w < 3; ++w)
-    EXPECT_EQ(wait_exit(pids[w]), 0) << read_file(dir.file("w" + std::to_string(w) + ".log"));
+    EXPECT_EQ(wait_exit(pids[w]), 0) << read_text(dir.file("w" + std::to_string(w) + ".log"));
   const auto trials = trials_of(storage, study);
   EXPECT_EQ(trials.size(), static_cast<std::size_t>(kSpaceSize));
   EXPECT_EQ(check_complete_once(trials), "");
@@ -343,13 +278,13 @@ void three_workers(const std::string& storage, const std::string& study) {
 }
 
 TEST(SearchStorage, ThreeProcessesOnOneSqliteStudy) {
-  REQUIRE_INPUTS();
-  TempDir dir;
+  QDSE_REQUIRE_SMALL_SEARCH();
+  TempDir dir("qdse_cli_storage");
   three_workers(dir.file("shared.db"), "shared");
 }
 
 TEST(SearchStorage, ThreeProcessesOnOnePostgresStudy) {
-  REQUIRE_INPUTS();
+  QDSE_REQUIRE_SMALL_SEARCH();
   PostgresServer* server = PostgresServer::shared();
   QDSE_REQUIRE(server, PostgresServer::shared_failure());
   three_workers(server->url(), "shared");
@@ -359,7 +294,7 @@ TEST(SearchStorage, ThreeProcessesOnOnePostgresStudy) {
 // of evaluation (cache hits, memo reuse).
 std::map<std::string, nlohmann::json> results_by_config(const std::string& trials_json) {
   std::map<std::string, nlohmann::json> out;
-  for (auto t : nlohmann::json::parse(read_file(trials_json))) {
+  for (auto t : nlohmann::json::parse(read_text(trials_json))) {
     EXPECT_EQ(t.at("state"), "COMPLETE");
     auto m = t.at("metrics");
     m.erase("cached");
@@ -371,14 +306,14 @@ std::map<std::string, nlohmann::json> results_by_config(const std::string& trial
 }
 
 TEST(SearchStorage, NJobsTwoEqualsSerial) {
-  REQUIRE_INPUTS();
-  TempDir dir;
+  QDSE_REQUIRE_SMALL_SEARCH();
+  TempDir dir("qdse_cli_storage");
   const auto cfg = dir.write("tiny.toml", config_text(512));
   auto r = qdse(search_args(cfg, dir.file("a.db"), "serial", dir.file("serial"), "--threads 1 --n-jobs 1"));
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   r = qdse(search_args(cfg, dir.file("b.db"), "parallel", dir.file("parallel"), "--threads 1 --n-jobs 2"));
-  ASSERT_EQ(r.rc, 0) << r.err;
-  const auto best = nlohmann::json::parse(read_file(dir.file("parallel/best.json")));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto best = nlohmann::json::parse(read_text(dir.file("parallel/best.json")));
   EXPECT_EQ(best.at("provenance").at("n_jobs"), 2);
   const auto serial = results_by_config(dir.file("serial/trials.json"));
   const auto parallel = results_by_config(dir.file("parallel/trials.json"));
@@ -386,25 +321,25 @@ TEST(SearchStorage, NJobsTwoEqualsSerial) {
   EXPECT_EQ(serial, parallel);
   // Both jobs did work.
   std::set<std::string> workers;
-  for (const auto& t : nlohmann::json::parse(read_file(dir.file("parallel/trials.json"))))
+  for (const auto& t : nlohmann::json::parse(read_text(dir.file("parallel/trials.json"))))
     workers.insert(t.at("worker").get<std::string>());
   EXPECT_EQ(workers.size(), 1u);  // one process: one worker name
 }
 
 TEST(SearchStorage, StudiesAndTrialsCommands) {
-  REQUIRE_INPUTS();
-  TempDir dir;
+  QDSE_REQUIRE_SMALL_SEARCH();
+  TempDir dir("qdse_cli_storage");
   const auto cfg = dir.write("tiny.toml", config_text(128));
   const std::string db = dir.file("s.db");
-  ASSERT_EQ(qdse(search_args(cfg, db, "first", dir.file("r1"), "--n-trials 4")).rc, 0);
-  ASSERT_EQ(qdse(search_args(cfg, db, "second", dir.file("r2"), "--n-trials 7")).rc, 0);
+  ASSERT_EQ(qdse(search_args(cfg, db, "first", dir.file("r1"), "--n-trials 4")).status, 0);
+  ASSERT_EQ(qdse(search_args(cfg, db, "second", dir.file("r2"), "--n-trials 7")).status, 0);
 
   auto r = qdse("studies --storage " + db);
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("first"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("second"), std::string::npos) << r.out;
   r = qdse("--json studies --storage sqlite:///" + db);
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   const auto studies = nlohmann::json::parse(r.out);
   ASSERT_EQ(studies.size(), 2u);
   EXPECT_EQ(studies[0].at("name"), "first");
@@ -420,18 +355,8 @@ TEST(SearchStorage, StudiesAndTrialsCommands) {
 
   // CSV: a header and one row per trial, every row as wide as the header.
   r = qdse("trials --storage " + db + " --study second --format csv");
-  ASSERT_EQ(r.rc, 0) << r.err;
-  std::istringstream csv(r.out);
-  std::string line;
-  std::vector<std::vector<std::string>> rows;
-  while (std::getline(csv, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ls(line);
-    std::string cell;
-    while (std::getline(ls, cell, ',')) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.push_back("");
-    rows.push_back(cells);
-  }
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto rows = csv_rows(r.out);
   ASSERT_EQ(rows.size(), 8u);
   EXPECT_EQ(rows[0][0], "number");
   EXPECT_NE(std::find(rows[0].begin(), rows[0].end(), "seq_blocks_1/config/weight_width"), rows[0].end());
@@ -443,8 +368,8 @@ TEST(SearchStorage, StudiesAndTrialsCommands) {
   }
   // JSON to a file, with named params and their chosen values.
   r = qdse("trials --storage " + db + " --study first --format json --out " + dir.file("t.json"));
-  ASSERT_EQ(r.rc, 0) << r.err;
-  const auto j = nlohmann::json::parse(read_file(dir.file("t.json")));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(read_text(dir.file("t.json")));
   ASSERT_EQ(j.size(), 4u);
   const auto width = j[0].at("params").at("seq_blocks_1/config/weight_width");
   EXPECT_TRUE(width == 2 || width == 4 || width == 8) << width;
@@ -453,54 +378,54 @@ TEST(SearchStorage, StudiesAndTrialsCommands) {
   r = qdse("--json trials --storage " + db + " --study first");
   EXPECT_EQ(nlohmann::json::parse(r.out).size(), 4u);
   r = qdse("trials --storage " + db + " --study first");
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("COMPLETE"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("seq_blocks_1.weight_width="), std::string::npos) << r.out;
   // Two studies and no --study: a clear error naming them.
   r = qdse("trials --storage " + db);
-  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("first, second"), std::string::npos) << r.err;
   r = qdse("trials --storage " + db + " --study third");
-  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("no study `third`"), std::string::npos) << r.err;
 }
 
 TEST(SearchStorage, ResumingWithAnotherSpaceIsAClearError) {
-  REQUIRE_INPUTS();
-  TempDir dir;
+  QDSE_REQUIRE_SMALL_SEARCH();
+  TempDir dir("qdse_cli_storage");
   const std::string db = dir.file("s.db");
   const auto cfg = dir.write("tiny.toml", config_text(128));
-  ASSERT_EQ(qdse(search_args(cfg, db, "s", dir.file("r1"), "--n-trials 2")).rc, 0);
+  ASSERT_EQ(qdse(search_args(cfg, db, "s", dir.file("r1"), "--n-trials 2")).status, 0);
   const auto other = dir.write("other.toml", config_text(128, "[4, 8]"));
   auto r = qdse(search_args(other, db, "s", dir.file("r2"), "--n-trials 2"));
-  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("another search space"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("study `s`"), std::string::npos) << r.err;
   // Scoring differently (another num_samples) is another study too.
   const auto fewer = dir.write("fewer.toml", config_text(64));
   r = qdse(search_args(fewer, db, "s", dir.file("r3"), "--n-trials 2"));
-  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("another search space"), std::string::npos) << r.err;
   EXPECT_EQ(trials_of(db, "s").size(), 2u);  // untouched
 }
 
 TEST(SearchStorage, CorruptDatabaseFileIsAClearErrorAndExit1) {
-  REQUIRE_INPUTS();
-  TempDir dir;
+  QDSE_REQUIRE_SMALL_SEARCH();
+  TempDir dir("qdse_cli_storage");
   const auto cfg = dir.write("tiny.toml", config_text(128));
   std::string junk(4096, '\0');
   for (std::size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>((i * 7919 + 13) % 251);
   const auto bad = dir.write("bad.db", junk);
   auto r = qdse(search_args(cfg, bad, "s", dir.file("r1"), "--n-trials 2"));
-  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("not an SQLite database"), std::string::npos) << r.err;
-  EXPECT_EQ(read_file(bad), junk);  // untouched
+  EXPECT_EQ(read_text(bad), junk);  // untouched
   r = qdse("studies --storage " + bad);
-  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("bad.db"), std::string::npos) << r.err;
   // A real study database with its pages damaged.
   const std::string db = dir.file("s.db");
-  ASSERT_EQ(qdse(search_args(cfg, db, "s", dir.file("r2"), "--n-trials 3")).rc, 0);
+  ASSERT_EQ(qdse(search_args(cfg, db, "s", dir.file("r2"), "--n-trials 3")).status, 0);
   {
     std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
     // Page 1 (the schema) stays; every table and index page after it is overwritten.
@@ -511,7 +436,7 @@ TEST(SearchStorage, CorruptDatabaseFileIsAClearErrorAndExit1) {
   fs::remove(db + "-wal");
   fs::remove(db + "-shm");
   r = qdse(search_args(cfg, db, "s", dir.file("r3"), "--n-trials 2"));
-  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("qdse: storage error:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("corrupt"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("s.db"), std::string::npos) << r.err;

@@ -9,8 +9,7 @@
 
 namespace {
 
-using qdse::testing::run_qdse;
-using qdse::testing::scratch_dir;
+using namespace qdse::testing;
 
 struct SeedFlowCase {
   const char* config;

@@ -1,7 +1,7 @@
 // A small search for end-to-end tests of `qdse search` through the binary: fmnist-mlp
 // with the peer's trained weights, two layers x weight {2,4,8} x data_in {4,8}
 // (36 configurations), 256 validation samples, so a run takes seconds.
-// Used by the run-directory, signal and resume-fingerprint tests.
+// Used by the run-directory, signal, resume-fingerprint, study-trust and storage tests.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "../support/prerequisites.hpp"
+#include "../support/search_toml.hpp"
 #include "cli_runner.hpp"
 
 namespace qdse::testing {
@@ -29,46 +30,23 @@ inline bool have_small_search_inputs() {
                "needs " << ::qdse::testing::small_search_weights() \
                         << " and " << ::qdse::testing::fashion_mnist_dir())
 
-struct SmallSearch {
-  std::string preprocess = "normalize";
-  int num_samples = 256;
-  std::string sampler = "bruteforce";
-  std::string extra;  // more top-level keys, e.g. "seed = 1\n"
-  int calibration_samples = 64;
-  bool auto_frac = false;  // weight_frac_width = ["auto"]: trials use the calibration ranges
+// The small search above as a SearchToml preset: tests change its fields (num_samples,
+// preprocess, sampler, head, calibration_samples...) and call toml().
+struct SmallSearch : SearchToml {
+  bool auto_frac = false;  // weight_frac_width = ["auto"] for seq_blocks_1: trials use the calibration ranges
+  std::string first_weight_widths = "[2, 4, 8]";  // seq_blocks_1's weight_width choices
+
+  SmallSearch()
+      : SearchToml{.dataset = "fashion_mnist", .preprocess = "normalize", .calibration_samples = 64,
+                   .data_loader = "val_dataloader", .num_samples = 256,
+                   .metrics = accuracy_metric() + minimized_metric("average_bitwidth", "-0.00625")} {}
 
   std::string toml() const {
+    SearchToml t = *this;
     const std::string frac = auto_frac ? "weight_frac_width = [\"auto\"]\n" : "";
-    return extra + R"(model = "fmnist-mlp"
-dataset = "fashion_mnist"
-preprocess = ")" + preprocess + R"("
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_1.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = [2, 4, 8]
-)" + frac + R"([search.search_space.seed.seq_blocks_3.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = [2, 4, 8]
-[search.search_space.calibration]
-num_samples = )" + std::to_string(calibration_samples) + R"(
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "val_dataloader"
-num_samples = )" + std::to_string(num_samples) + R"(
-[search.strategy.setup]
-sampler = ")" + sampler + R"("
-n_trials = 1000
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-average_bitwidth.scale = -0.00625
-average_bitwidth.direction = "minimize"
-)";
+    t.layers = {{"seq_blocks_1", integer_layer("[4, 8]", first_weight_widths, frac)},
+                {"seq_blocks_3", integer_layer("[4, 8]", "[2, 4, 8]")}};
+    return t.toml();
   }
 };
 

@@ -39,21 +39,18 @@ namespace qdse::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using qdse::testing::read_text;
-using qdse::testing::run_qdse;
-using qdse::testing::scratch_dir;
-using qdse::testing::write_text;
+using namespace qdse::testing;
 
 constexpr int kConfigurations = 36;  // 2 layers x weight {2,4,8} x data_in {4,8}
 
 std::string config(int num_samples) {
-  qdse::testing::SmallSearch search;
+  SmallSearch search;
   search.num_samples = num_samples;
   return search.toml();
 }
 
 std::string search_args(const fs::path& cfg, const fs::path& db, const fs::path& out) {
-  return "search -q --config '" + cfg.string() + "' --load '" + qdse::testing::small_search_weights() +
+  return "search -q --config '" + cfg.string() + "' --load '" + small_search_weights() +
          "' --storage 'sqlite:///" + db.string() + "' --study tiny --out '" + out.string() + "'";
 }
 

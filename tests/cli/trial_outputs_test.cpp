@@ -16,15 +16,12 @@
 #include <vector>
 
 #include "../support/errors.hpp"
+#include "../support/search_toml.hpp"
 #include "cli_runner.hpp"
 
 namespace {
 
-using qdse::testing::CliResult;
-using qdse::testing::read_text;
-using qdse::testing::run_qdse;
-using qdse::testing::scratch_dir;
-using qdse::testing::write_text;
+using namespace qdse::testing;
 namespace fs = std::filesystem;
 
 std::string repeat(int n, const std::string& v) {
@@ -64,28 +61,12 @@ const SearchedRun& searched_run() {
     weights += R"({"name": "seq_blocks.2.weight", "shape": [5, 16], "data": [)" + w2 + "]},";
     weights += R"({"name": "seq_blocks.2.bias", "shape": [5], "data": [0.01, -0.02, 0.03, 0, 0.1]}]})";
     write_text(r.dir / "weights.json", weights);
-    write_text(r.dir / "space.toml", R"(model = "jsc-tiny"
-dataset = "csv"
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-setup.by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_2.config]
-name = ["integer"]
-data_in_width = [4, 8]
-weight_width = [2, 3, 8]
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "val_dataloader"
-[search.strategy.setup]
-sampler = "bruteforce"
-n_trials = 6
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-average_bitwidth.scale = -0.001
-average_bitwidth.direction = "minimize"
-)");
+    write_text(r.dir / "space.toml",
+               SearchToml{.model = "jsc-tiny", .dataset = "csv",
+                          .layers = {{"seq_blocks_2", integer_layer("[4, 8]", "[2, 3, 8]")}},
+                          .data_loader = "val_dataloader", .n_trials = 6,
+                          .metrics = accuracy_metric() + minimized_metric("average_bitwidth", "-0.001")}
+                   .toml());
     r.run = r.dir / "run";
     const CliResult s = search_into(r.dir, r.run, "");
     EXPECT_EQ(s.status, 0) << s.err;
