@@ -13,8 +13,8 @@
 namespace qdse::pipeline {
 namespace {
 
-// A choice's identity for duplicate checks: numbers by value (4 and 4.0 are one
-// choice), strings and booleans as themselves.
+// A choice's identity (same_choice, duplicate checks): numbers by value (4 and 4.0
+// are one choice), strings and booleans as themselves.
 using ChoiceKey = std::tuple<int, double, std::string>;
 ChoiceKey choice_key(const quant::ConfigValue& v) {
   if (const auto* i = std::get_if<int64_t>(&v)) return {0, static_cast<double>(*i), {}};
@@ -46,7 +46,7 @@ std::vector<quant::ConfigValue> choices_of(const io::TableReader& t, const std::
       // A repeated choice is a second copy of the same configurations: brute force
       // would evaluate them twice and samplers would weigh that value double.
       if (!seen.insert(choice_key(out.back())).second)
-        throw t.error(key, "`" + key + "` lists the choice " + quant::to_string(out.back()) +
+        throw t.error(key, "`" + key + "` lists the choice " + choice_label(out.back()) +
                                " twice; give each choice once");
     }
     if (out.empty()) throw t.error(key, "`" + key + "` has an empty list of choices");
@@ -61,26 +61,22 @@ bool is_weight_key(const std::string& key) { return key.rfind("weight_", 0) == 0
 
 }  // namespace
 
-QuantSpace::QuantSpace(const io::RunConfig& config, const ir::Graph& graph) : graph_(graph) {
-  const io::TableReader root = config.root();
-  const auto search = root.get_table("search");
-  if (!search) throw Error(ErrorKind::Config, "no [search] table in " + config.file);
-  const auto ss = search->get_table("search_space");
-  if (!ss) throw search->error("", "[search] needs a `search_space` table");
-  where_ = ss->where();
-  ss->check_keys({"name", "setup", "seed", "calibration"});
-  const std::string name = ss->string_or("name", "graph/quantize/mixed_precision_ptq");
-  if (name != "graph/quantize/mixed_precision_ptq")
-    throw ss->error("name", "search space `" + name +
-                                "` is not supported; qdse searches \"graph/quantize/mixed_precision_ptq\"");
-  io::QuantizeBy by = io::QuantizeBy::Type;
-  if (auto setup = ss->get_table("setup")) {
-    setup->check_keys({"by"});
-    by = io::parse_by(*setup, "by");
-  }
-  if (auto cal = ss->get_table("calibration")) calibration_ = io::parse_calibration(*cal);
-  const auto seed = ss->get_table("seed");
-  if (!seed) throw ss->error("", "[search.search_space] needs `seed` tables (seed.default.config, ...)");
+std::string choice_label(const quant::ConfigValue& choice) { return quant::to_string(choice); }
+
+nlohmann::json choice_json(const quant::ConfigValue& choice) {
+  return std::visit([](const auto& v) { return nlohmann::json(v); }, choice);
+}
+
+bool same_choice(const quant::ConfigValue& a, const quant::ConfigValue& b) { return choice_key(a) == choice_key(b); }
+
+QuantSpace::QuantSpace(const io::RunConfig& config, const ir::Graph& graph)
+    : QuantSpace(parse_search_config(config, SearchParts::Space).space, graph) {}
+
+QuantSpace::QuantSpace(const SpaceConfig& config, const ir::Graph& graph)
+    : graph_(graph), calibration_(config.calibration), where_(config.where) {
+  QDSE_ASSERT(config.seed.has_value(), "a SpaceConfig from parse_search_config has its seed tables");
+  const io::TableReader& seed = *config.seed;
+  const io::QuantizeBy by = config.by;
 
   // Group nodes by the seed table that applies to them; by type, all nodes of one
   // type share their table's params, as MASE does.
@@ -91,7 +87,7 @@ QuantSpace::QuantSpace(const io::RunConfig& config, const ir::Graph& graph) : gr
     bool from_default;
   };
   std::vector<GroupTable> group_tables;
-  for (const auto& lt : io::resolve_layer_tables(*seed, by, graph, {})) {
+  for (const auto& lt : io::resolve_layer_tables(seed, by, graph, {})) {
     if (!lt.config) continue;
     const auto& node = graph.node(lt.node);
     // A node's group is its own name (by name) or its type (by type); the default
@@ -123,10 +119,8 @@ QuantSpace::QuantSpace(const io::RunConfig& config, const ir::Graph& graph) : gr
         continue;
       }
       Dim d{groups_[g].key + "/config/" + key, g, key, choices_of(table, key)};
-      std::vector<std::string> labels;
-      for (const auto& c : d.choices) labels.push_back(quant::to_string(c));
       search::CategoricalDistribution dist;
-      dist.choices = labels;
+      for (const auto& c : d.choices) dist.choices.push_back(choice_label(c));
       bool numeric = true;
       for (const auto& c : d.choices) {
         if (auto* i = std::get_if<int64_t>(&c)) dist.values.push_back(static_cast<double>(*i));
@@ -158,7 +152,7 @@ QuantSpace::QuantSpace(const io::RunConfig& config, const ir::Graph& graph) : gr
     for (const auto& p : dropped) list += (list.empty() ? "" : ", ") + p;
     io::warn_config("dropped from the search space, their layers have no weights: " + list + " (" + where_ + ")");
   }
-  if (dims_.empty()) throw seed->error("", "the search space is empty: no seed table applies to any layer");
+  if (dims_.empty()) throw seed.error("", "the search space is empty: no seed table applies to any layer");
 }
 
 bool QuantSpace::uses_auto_frac() const {
@@ -166,6 +160,13 @@ bool QuantSpace::uses_auto_frac() const {
     for (const auto& c : d.choices)
       if (const auto* s = std::get_if<std::string>(&c); s && *s == "auto") return true;
   return false;
+}
+
+std::optional<std::size_t> QuantSpace::choice_index(std::size_t i, const quant::ConfigValue& value) const {
+  const auto& choices = dims_.at(i).choices;
+  for (std::size_t c = 0; c < choices.size(); ++c)
+    if (same_choice(choices[c], value)) return c;
+  return std::nullopt;
 }
 
 quant::ConfigDict QuantSpace::describe(const search::ParamVector& params) const {

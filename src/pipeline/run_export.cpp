@@ -50,14 +50,13 @@ search::ParamVector params_from_json(const QuantSpace& space, const nlohmann::js
     if (!params.is_object() || !params.contains(name))
       throw Error(ErrorKind::Config, where + ": param '" + name + "' of the config's search space is missing "
                                              "(was the config changed after the search?)");
-    const auto label = quant::to_string(value_of(params.at(name), where + ": param '" + name + "'"));
-    const auto* dist = std::get_if<search::CategoricalDistribution>(&s.distribution(i));
-    QDSE_ASSERT(dist, "quant space params are categorical");
-    const auto it = std::find(dist->choices.begin(), dist->choices.end(), label);
-    if (it == dist->choices.end())
-      throw Error(ErrorKind::Config, where + ": param '" + name + "' = " + label + " is not one of its choices " +
-                                         search::to_string(s.distribution(i)));
-    out[i] = static_cast<double>(it - dist->choices.begin());
+    // Matched as a typed value (numbers by value), never through its text.
+    const auto value = value_of(params.at(name), where + ": param '" + name + "'");
+    const auto index = space.choice_index(i, value);
+    if (!index)
+      throw Error(ErrorKind::Config, where + ": param '" + name + "' = " + choice_label(value) +
+                                         " is not one of its choices " + search::to_string(s.distribution(i)));
+    out[i] = static_cast<double>(*index);
   }
   return out;
 }

@@ -24,19 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-StudySetup read_study_setup(const io::RunConfig& c) {
-  StudySetup out;
-  const auto search = c.root().get_table("search");
-  const auto strategy = search ? search->get_table("strategy") : std::nullopt;
-  const auto setup = strategy ? strategy->get_table("setup") : std::nullopt;
-  if (!setup) return out;
-  out.storage = setup->string_or("storage", "");
-  out.study = setup->string_or("study_name", "");
-  out.heartbeat = setup->double_or("heartbeat", out.heartbeat);
-  if (!(out.heartbeat > 0)) throw setup->error("heartbeat", "`heartbeat` must be > 0 seconds");
-  return out;
-}
-
 // The default study name: the config file's stem, else the model.
 std::string default_study_name(const io::RunConfig& c) {
   if (!c.file.empty()) return fs::path(c.file).stem().string();
@@ -63,34 +50,16 @@ std::optional<nlohmann::json> stored_description(const std::string& url, const s
 
 }  // namespace
 
-SearchSettings resolve_search_settings(const io::RunConfig& config, const SearchOverrides& o) {
-  SearchSettings s{parse_strategy(config), read_study_setup(config)};
-  if (!o.storage.empty()) s.setup.storage = o.storage;
-  if (!o.study.empty()) s.setup.study = o.study;
-  if (o.heartbeat > 0) s.setup.heartbeat = o.heartbeat;
-  if (o.n_jobs > 0) {  // the same bound as the config key (thread_budget.hpp)
-    if (auto problem = n_jobs_problem(o.n_jobs)) throw Error(ErrorKind::Config, "--n-jobs: " + *problem);
-    s.strategy.n_jobs = o.n_jobs;
-  }
-  if (!o.sampler.empty()) {
-    search::make_sampler(o.sampler);  // an unknown name fails here, listing the valid ones
-    s.strategy.sampler = o.sampler;
-  }
-  if (o.n_trials > 0) s.strategy.n_trials = o.n_trials;
-  if (o.timeout >= 0) s.strategy.timeout_seconds = o.timeout;
-  if (o.seed >= 0) s.strategy.sampler_options.seed = static_cast<uint64_t>(o.seed);
-  return s;
-}
-
 SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, int threads)
-    : overrides_(std::move(overrides)), settings_(resolve_search_settings(config, overrides_)) {
+    : overrides_(std::move(overrides)), settings_(parse_search_config(config)) {
+  apply_overrides(settings_, overrides_);
   // --threads / `threads` win for libtorch; else the jobs share the cores, and BLAS runs
   // single-threaded under several jobs.
   apply_thread_budget(plan_threads(settings_.strategy.n_jobs, threads));
   const auto t0 = std::chrono::steady_clock::now();
   const StrategyConfig& strategy = settings_.strategy;
   workspace_ = open_model(config, overrides_.load, /*require_weights=*/true);
-  space_ = std::make_unique<QuantSpace>(workspace_.config, workspace_.graph);
+  space_ = std::make_unique<QuantSpace>(settings_.space, workspace_.graph);
   // Training samples serve calibration ("auto" frac widths) and the validation split only.
   load_data(workspace_, strategy.split != data::SplitKind::Test || space_->uses_auto_frac());
   // Range statistics (for frac_width = "auto") come from training samples, never from
@@ -102,7 +71,7 @@ SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, in
   const auto& split = eval_split();
   for (int j = 0; j < strategy.n_jobs; ++j)
     evaluators_.push_back(std::make_unique<TrialEvaluator>(workspace_.graph, split.x, split.y, eval, stats_));
-  description_ = study_description(workspace_, *space_, strategy, stats_);
+  description_ = study_description(workspace_, *space_, settings_, stats_);
   startup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
@@ -155,7 +124,7 @@ int SearchSession::planned_trials() const {
   const auto& strategy = settings_.strategy;
   const auto size = space_->space().size();
   int total = strategy.n_trials;
-  if (size && strategy.sampler == "bruteforce") {
+  if (size && search::info_of(search::parse_sampler_kind(strategy.sampler)).exhaustive) {
     // Cells left: the space minus the trials so far, plus the retries.
     const auto left = static_cast<int64_t>(*size) - trials_before_ + static_cast<int64_t>(study_->pending_retries());
     total = static_cast<int>(std::clamp<int64_t>(left, 0, total));

@@ -112,8 +112,9 @@ void diff(const nlohmann::json& a, const nlohmann::json& b, const std::string& p
 
 }  // namespace
 
-nlohmann::json input_fingerprint(const Workspace& ws, const QuantSpace& space, const StrategyConfig& strategy,
+nlohmann::json input_fingerprint(const Workspace& ws, const QuantSpace& space, const SearchConfig& config,
                                  const quant::RangeStats& stats) {
+  const StrategyConfig& strategy = config.strategy;
   const auto& split = ws.dataset.split(strategy.split);
   const int64_t n = strategy.eval.num_samples > 0 ? std::min(strategy.eval.num_samples, split.size()) : split.size();
   const auto used = [&](const at::Tensor& t) { return t.defined() ? t.slice(0, 0, n) : t; };
@@ -138,23 +139,16 @@ nlohmann::json input_fingerprint(const Workspace& ws, const QuantSpace& space, c
           {"quantizer_semantics", kQuantizerSemanticsVersion}};
 }
 
-nlohmann::json study_description(const Workspace& ws, const QuantSpace& space, const StrategyConfig& st,
+nlohmann::json study_description(const Workspace& ws, const QuantSpace& space, const SearchConfig& config,
                                  const quant::RangeStats& stats) {
+  const StrategyConfig& st = config.strategy;
   nlohmann::json params = nlohmann::json::array();
   const auto& s = space.space();
   for (std::size_t i = 0; i < s.n_params(); ++i) {
-    nlohmann::json p = {{"name", s.name(i)}};
-    if (const auto* cat = std::get_if<search::CategoricalDistribution>(&s.distribution(i))) {
-      nlohmann::json choices = nlohmann::json::array();
-      for (const auto& label : cat->choices) {
-        const auto v = nlohmann::json::parse(label, nullptr, false);
-        choices.push_back(v.is_discarded() ? nlohmann::json(label) : v);
-      }
-      p["choices"] = choices;
-    } else {
-      p["distribution"] = search::to_string(s.distribution(i));
-    }
-    params.push_back(p);
+    // Every param of a QuantSpace is categorical: its choices as values of their type.
+    nlohmann::json choices = nlohmann::json::array();
+    for (const auto& c : space.choices(i)) choices.push_back(choice_json(c));
+    params.push_back({{"name", s.name(i)}, {"choices", choices}});
   }
   nlohmann::json metrics = nlohmann::json::array();
   for (const auto& m : st.metrics)
@@ -170,7 +164,7 @@ nlohmann::json study_description(const Workspace& ws, const QuantSpace& space, c
             {"sum_scaled_metrics", st.sum_scaled_metrics},
             {"metrics", metrics},
             {"constraints", constraints}}},
-          {"fingerprint", input_fingerprint(ws, space, st, stats)}};
+          {"fingerprint", input_fingerprint(ws, space, config, stats)}};
 }
 
 std::vector<std::string> differences(const nlohmann::json& stored, const nlohmann::json& given, std::size_t max_items) {
@@ -185,7 +179,10 @@ std::vector<std::string> differences(const nlohmann::json& stored, const nlohman
 
 std::string resumable_description(const nlohmann::json& stored, const nlohmann::json& given,
                                   const std::string& context, std::string* warning) {
-  if (stored.is_discarded() || stored == given) return given.dump();  // (unreadable: the storage says why)
+  if (stored.is_discarded()) return given.dump();  // (unreadable: the storage says why)
+  // Equal as JSON (a choice 1.0 stored as 1 by a qdse that wrote choices as text): the
+  // stored text, which the storage compares byte for byte.
+  if (stored == given) return stored.dump();
   nlohmann::json compared = given;
   const bool before_fingerprints = stored.is_object() && !stored.contains("fingerprint");
   if (before_fingerprints) {

@@ -53,8 +53,7 @@ TrialParams TrialParams::from_space(const pipeline::QuantSpace& space) {
     const auto dict = space.describe(t.params);
     for (const auto& n : names) {
       auto it = dict.find(n);
-      out.push_back(it == dict.end() ? nlohmann::json(nullptr)
-                                     : std::visit([](const auto& x) { return nlohmann::json(x); }, it->second));
+      out.push_back(it == dict.end() ? nlohmann::json(nullptr) : pipeline::choice_json(it->second));
     }
     return out;
   };

@@ -1,6 +1,6 @@
 // QuantSpace: MASE's `graph/quantize/mixed_precision_ptq` search space, built from
-// `[search.search_space]` and a graph, and the decoding of sampled params back into
-// a QuantConfig.
+// `[search.search_space]` (as parse_search_config read it, search_config.hpp) and a
+// graph, and the decoding of sampled params back into a QuantConfig.
 //
 //   [search.search_space]
 //   name = "graph/quantize/mixed_precision_ptq"
@@ -18,22 +18,42 @@
 // first), so brute force enumerates with the first layers outermost. By type, all
 // nodes of a type share one choice (as MASE). Every choice is checked when the
 // space is built, so a bad width fails before the first trial.
+//
+// Choices keep their TOML type (int, double, string, bool: quant::ConfigValue), so
+// decoding, the study description and matching a recorded value never go through
+// text; the search layer's categorical distribution only gets display labels
+// (choice_label) and, for numbers, their values (ordering).
 // Thread-safety: immutable after construction.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "qdse/io/run_config.hpp"
 #include "qdse/ir/graph.hpp"
 #include "qdse/lower/calibration.hpp"
+#include "qdse/pipeline/search_config.hpp"
 #include "qdse/quant/quant_config.hpp"
 #include "qdse/search/space.hpp"
 
 namespace qdse::pipeline {
 
+// The one text of a choice, for labels and messages: 8, 0.5, "NA", true.
+std::string choice_label(const quant::ConfigValue& choice);
+// A choice as JSON of its own type (8, 0.5, "NA", true): study descriptions, trial records.
+nlohmann::json choice_json(const quant::ConfigValue& choice);
+// One choice by value: numbers compare as numbers (4 and 4.0 are one choice), strings
+// and booleans as themselves.
+bool same_choice(const quant::ConfigValue& a, const quant::ConfigValue& b);
+
 class QuantSpace {
  public:
+  QuantSpace(const SpaceConfig& config, const ir::Graph& graph);
+  // parse_search_config(config, SearchParts::Space).space over `graph`.
   QuantSpace(const io::RunConfig& config, const ir::Graph& graph);
 
   const search::SearchSpace& space() const { return space_; }
@@ -46,6 +66,10 @@ class QuantSpace {
   // statistics of calibration (and thus training samples).
   bool uses_auto_frac() const;
   const std::string& where() const { return where_; }
+  // The choices of param `i` of space(), as typed values.
+  const std::vector<quant::ConfigValue>& choices(std::size_t i) const { return dims_.at(i).choices; }
+  // Index of `value` among the choices of param `i` (same_choice), or nullopt.
+  std::optional<std::size_t> choice_index(std::size_t i, const quant::ConfigValue& value) const;
 
  private:
   struct Dim {

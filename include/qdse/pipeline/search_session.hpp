@@ -1,8 +1,8 @@
 // SearchSession: everything a search needs between the command line and the search
 // loop, in one place for `qdse search` and `qdse compare`.
 //
-//   settings  [search] tables of the config with the command-line overrides applied
-//             (resolve_search_settings: the one function where flags meet keys)
+//   settings  the config's SearchConfig (parse_search_config, the one reader of [search])
+//             with the command-line overrides applied (apply_overrides, search_config.hpp)
 //   inputs    model and weights, dataset (train split only when calibration or a
 //             validation split needs it), calibration ranges, one evaluator per job
 //             (they share graph and data and split the memo budget)
@@ -33,45 +33,14 @@
 #include "qdse/io/run_config.hpp"
 #include "qdse/lower/calibration.hpp"
 #include "qdse/pipeline/quant_space.hpp"
+#include "qdse/pipeline/search_config.hpp"
 #include "qdse/pipeline/search_runner.hpp"
-#include "qdse/pipeline/strategy_config.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"
 #include "qdse/pipeline/workspace.hpp"
 #include "qdse/search/storage.hpp"
 #include "qdse/search/study.hpp"
 
 namespace qdse::pipeline {
-
-// Where the study lives: `[search.strategy.setup]` keys storage, study_name, heartbeat.
-struct StudySetup {
-  std::string storage;     // URL; "" = <run dir>/study.db
-  std::string study;       // "" = the config file's stem, else the model
-  double heartbeat = 120;  // seconds without a heartbeat before a Running trial counts as dead
-};
-
-// What the command line may override; the defaults mean "keep the config's value".
-struct SearchOverrides {
-  std::string load;     // weights (--load; overrides `load_name`)
-  std::string out;      // run directory (--out); "" = runs/<model>-<time>
-  bool force = false;   // --force: write into an existing directory that is not a run directory
-  std::string sampler;  // --sampler
-  std::string storage;  // --storage
-  std::string study;    // --study
-  int n_trials = 0;     // --n-trials (> 0)
-  int n_jobs = 0;       // --n-jobs (> 0)
-  double timeout = -1;  // --timeout (>= 0)
-  double heartbeat = -1;  // --heartbeat (> 0)
-  int64_t seed = -1;    // --seed (>= 0)
-};
-
-struct SearchSettings {
-  StrategyConfig strategy;
-  StudySetup setup;
-};
-
-// Reads [search.strategy] and its setup table, then applies `overrides`. Throws
-// qdse::Error(Config) for a bad key, an unknown sampler or an n_jobs the machine cannot run.
-SearchSettings resolve_search_settings(const io::RunConfig& config, const SearchOverrides& overrides);
 
 class SearchSession {
  public:
@@ -86,6 +55,8 @@ class SearchSession {
   const io::RunConfig& config() const { return workspace_.config; }
   const Workspace& workspace() const { return workspace_; }
   const QuantSpace& space() const { return *space_; }
+  // [search] with the overrides applied (the study's defaults filled in by open_study).
+  const SearchConfig& search_config() const { return settings_; }
   const StrategyConfig& strategy() const { return settings_.strategy; }
   const StudySetup& setup() const { return settings_.setup; }
   const quant::RangeStats& stats() const { return stats_; }
@@ -127,7 +98,7 @@ class SearchSession {
 
  private:
   SearchOverrides overrides_;
-  SearchSettings settings_;
+  SearchConfig settings_;
   Workspace workspace_;
   std::unique_ptr<QuantSpace> space_;  // refers to workspace_.graph
   quant::RangeStats stats_;

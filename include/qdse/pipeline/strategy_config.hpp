@@ -24,7 +24,8 @@
 //   model_size_bytes = "<= 100000"
 //
 // A metric named here that qdse does not compute is an error (MASE would silently
-// substitute a constant). Every key is documented in docs/config.md.
+// substitute a constant). Every key is documented in docs/config.md. The table is read
+// by parse_search_config (search_config.hpp), with the rest of [search].
 // Thread-safety: plain values.
 #pragma once
 
@@ -32,7 +33,6 @@
 #include <vector>
 
 #include "qdse/data/dataset.hpp"
-#include "qdse/io/run_config.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"
 #include "qdse/search/sampler_factory.hpp"
 #include "qdse/search/trial.hpp"
@@ -72,7 +72,5 @@ struct StrategyConfig {
   // Objective values of a trial from its metrics.
   std::vector<double> objective_values(const std::map<std::string, double>& metrics) const;
 };
-
-StrategyConfig parse_strategy(const io::RunConfig& config);
 
 }  // namespace qdse::pipeline

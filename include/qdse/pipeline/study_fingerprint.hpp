@@ -28,7 +28,7 @@
 
 #include "qdse/lower/calibration.hpp"
 #include "qdse/pipeline/quant_space.hpp"
-#include "qdse/pipeline/strategy_config.hpp"
+#include "qdse/pipeline/search_config.hpp"
 #include "qdse/pipeline/workspace.hpp"
 
 namespace qdse::pipeline {
@@ -37,11 +37,11 @@ namespace qdse::pipeline {
 // trial results depend on. Bump it with any change that alters a trial's metrics.
 constexpr int kQuantizerSemanticsVersion = 1;
 
-nlohmann::json input_fingerprint(const Workspace& ws, const QuantSpace& space, const StrategyConfig& strategy,
+nlohmann::json input_fingerprint(const Workspace& ws, const QuantSpace& space, const SearchConfig& config,
                                  const quant::RangeStats& stats);
 
 // The description stored with a study (see above), fingerprint included.
-nlohmann::json study_description(const Workspace& ws, const QuantSpace& space, const StrategyConfig& strategy,
+nlohmann::json study_description(const Workspace& ws, const QuantSpace& space, const SearchConfig& config,
                                  const quant::RangeStats& stats);
 
 // "fingerprint.weights: stored fnv1a64w:..., now fnv1a64w:..." items, depth first, at

@@ -1,0 +1,258 @@
+// parse_search_config(): the one reader of a config's [search] tables, and
+// apply_overrides(); see include/qdse/pipeline/search_config.hpp.
+#include "qdse/pipeline/search_config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+
+#include "qdse/core/error.hpp"
+#include "qdse/pipeline/thread_budget.hpp"
+#include "qdse/metrics/metric_kind.hpp"
+#include "qdse/pipeline/trial_evaluator.hpp"
+#include "qdse/search/sampler_kind.hpp"
+
+namespace qdse::pipeline {
+namespace {
+
+search::Direction direction_key(const io::TableReader& t, std::string_view key, search::Direction fallback) {
+  const auto s = t.get_string(key);
+  if (!s) return fallback;
+  if (*s == "maximize") return search::Direction::Maximize;
+  if (*s == "minimize") return search::Direction::Minimize;
+  throw t.error(key, "`" + std::string(key) + "` must be \"maximize\" or \"minimize\", got \"" + *s + "\"");
+}
+
+// The metric table's row for `name` (metrics/metric_kind.hpp); an unknown name is an
+// error at the key, listing the metrics qdse computes.
+const metrics::MetricInfo& require_computed_metric(const io::TableReader& t, const std::string& name) {
+  try {
+    return metrics::info_of(metrics::parse_metric_kind(name));
+  } catch (const Error& e) {
+    throw t.error(name, e.what());
+  }
+}
+
+// Integer key in [lo, hi] (checked before narrowing, so 1e12 is not wrapped to garbage).
+int64_t int_key_in(const io::TableReader& t, std::string_view key, int64_t fallback, int64_t lo, int64_t hi) {
+  const int64_t v = t.int_or(key, fallback);
+  if (v < lo || v > hi)
+    throw t.error(key, "`" + std::string(key) + "` must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                           "], got " + std::to_string(v));
+  return v;
+}
+
+// A finite number (NaN and inf are valid TOML floats, never valid settings here).
+double finite_key(const io::TableReader& t, std::string_view key, double fallback) {
+  const double v = t.double_or(key, fallback);
+  if (!std::isfinite(v))
+    throw t.error(key, "`" + std::string(key) + "` must be a finite number, got " + io::describe_node(*t.node(key)));
+  return v;
+}
+
+double probability_key(const io::TableReader& t, std::string_view key, double fallback) {
+  const double p = finite_key(t, key, fallback);
+  if (p < 0 || p > 1) throw t.error(key, "`" + std::string(key) + "` must be in [0, 1], got " + io::describe_node(*t.node(key)));
+  return p;
+}
+
+ConstraintSpec constraint_key(const io::TableReader& t, const std::string& metric) {
+  const auto text = t.get_string(metric);
+  // ">= 0.99 * float", "<= 100000", ">= 0.85"
+  static const std::regex re(R"(^\s*(>=|<=)\s*([-+0-9.eE]+)\s*(\*\s*float)?\s*$)");
+  std::smatch m;
+  if (!text || !std::regex_match(*text, m, re))
+    throw t.error(metric, "constraint on `" + metric +
+                              "` must look like \">= 0.99 * float\" or \"<= 100000\", got " +
+                              (text ? "\"" + *text + "\"" : std::string("nothing")));
+  ConstraintSpec c;
+  c.metric = metric;
+  c.at_least = m[1] == ">=";
+  try {
+    c.bound = std::stod(m[2]);
+  } catch (const std::exception&) {
+    throw t.error(metric, "constraint bound `" + std::string(m[2]) + "` is not a number");
+  }
+  c.relative = m[3].matched;
+  c.text = *text;
+  return c;
+}
+
+// [search.search_space]
+SpaceConfig read_space(const io::RunConfig& config, const io::TableReader& search) {
+  SpaceConfig out;
+  out.doc = config.doc;
+  const auto ss = search.get_table("search_space");
+  if (!ss) throw search.error("", "[search] needs a `search_space` table");
+  out.where = ss->where();
+  ss->check_keys({"name", "setup", "seed", "calibration"});
+  const std::string name = ss->string_or("name", "graph/quantize/mixed_precision_ptq");
+  if (name != "graph/quantize/mixed_precision_ptq")
+    throw ss->error("name", "search space `" + name +
+                                "` is not supported; qdse searches \"graph/quantize/mixed_precision_ptq\"");
+  if (auto setup = ss->get_table("setup")) {
+    setup->check_keys({"by"});
+    out.by = io::parse_by(*setup, "by");
+  }
+  if (auto cal = ss->get_table("calibration")) out.calibration = io::parse_calibration(*cal);
+  out.seed = ss->get_table("seed");
+  if (!out.seed) throw ss->error("", "[search.search_space] needs `seed` tables (seed.default.config, ...)");
+  return out;
+}
+
+// [search.strategy] with its setup table's sampler keys; `s` starts from the defaults.
+void read_strategy(const io::TableReader& st, StrategyConfig& s) {
+  st.check_keys({"name", "eval_mode", "sw_runner", "hw_runner", "setup", "metrics", "constraints",
+                 "memo_budget_mb", "latency_repeats", "tpe", "nsgaii"});
+  if (auto name = st.get_string("name"); name && *name != "optuna" && *name != "qdse")
+    throw st.error("name", "strategy `" + *name + "` is not supported; use \"optuna\" (MASE's name) or \"qdse\"");
+  if (auto sw = st.get_table("sw_runner")) {
+    sw->check_keys({"basic_evaluation"});
+    if (auto be = sw->get_table("basic_evaluation")) {
+      be->check_keys({"data_loader", "num_samples"});
+      const std::string dl = be->string_or("data_loader", "val_dataloader");
+      if (dl == "val_dataloader") s.split = data::SplitKind::Validation;
+      else if (dl == "test_dataloader") s.split = data::SplitKind::Test;
+      else if (dl == "train_dataloader") s.split = data::SplitKind::Train;
+      else throw be->error("data_loader", "`data_loader` must be train_dataloader, val_dataloader or test_dataloader, got \"" + dl + "\"");
+      s.eval.num_samples = be->int_or("num_samples", 0);
+      if (s.eval.num_samples < 0) throw be->error("num_samples", "`num_samples` must be >= 0 (0 = all)");
+    }
+  }
+  if (auto hw = st.get_table("hw_runner")) {
+    hw->check_keys({"average_bitwidth"});
+    if (auto ab = hw->get_table("average_bitwidth")) {
+      ab->check_keys({"compare_to"});
+      s.eval.compare_to = finite_key(*ab, "compare_to", 32);
+      // memory_density = compare_to / average_bitwidth: 0 or less makes it meaningless.
+      if (!(s.eval.compare_to > 0))
+        throw ab->error("compare_to", "`compare_to` must be a positive bit width (e.g. 32 for FP32), got " +
+                                          io::describe_node(*ab->node("compare_to")));
+    }
+  }
+  if (auto setup = st.get_table("setup")) {
+    // storage, study_name, heartbeat: the study's place, read by read_study_setup.
+    setup->check_keys({"n_jobs", "n_trials", "timeout", "sampler", "sum_scaled_metrics", "direction", "seed",
+                       "storage", "study_name", "heartbeat"});
+    const int64_t jobs = setup->int_or("n_jobs", 1);
+    if (auto problem = n_jobs_problem(jobs)) throw setup->error("n_jobs", *problem);  // thread_budget.hpp
+    s.n_jobs = static_cast<int>(jobs);
+    const int64_t n = setup->int_or("n_trials", s.n_trials);
+    if (n < 1 || n > 100000000) throw setup->error("n_trials", "`n_trials` must be in [1, 1e8], got " + std::to_string(n));
+    s.n_trials = static_cast<int>(n);
+    s.timeout_seconds = finite_key(*setup, "timeout", 0);  // NaN would silently mean "no timeout"
+    if (s.timeout_seconds < 0)
+      throw setup->error("timeout", "`timeout` must be >= 0 seconds (0 = none), got " + io::describe_node(*setup->node("timeout")));
+    try {  // stored under its canonical name ("Brute_Force" -> "bruteforce"), as outputs show it
+      s.sampler = search::name_of(search::parse_sampler_kind(setup->string_or("sampler", s.sampler)));
+    } catch (const Error& e) {
+      throw setup->error("sampler", e.what());
+    }
+    s.sum_scaled_metrics = setup->bool_or("sum_scaled_metrics", true);
+    s.direction = direction_key(*setup, "direction", search::Direction::Maximize);
+    if (auto seed = setup->get_int("seed")) {
+      if (*seed < 0) throw setup->error("seed", "`seed` must be >= 0, got " + std::to_string(*seed));
+      s.sampler_options.seed = static_cast<uint64_t>(*seed);
+    }
+  }
+  if (auto tpe = st.get_table("tpe")) {
+    tpe->check_keys({"n_startup_trials", "n_ei_candidates", "multivariate", "avoid_duplicates",
+                     "ordered_categoricals", "prior_weight", "consider_endpoints"});
+    auto& o = s.sampler_options.tpe;
+    // Checked here so errors name the file and key; the sampler checks again for library users.
+    o.n_startup_trials = static_cast<int>(int_key_in(*tpe, "n_startup_trials", o.n_startup_trials, 0, 100000000));
+    o.n_ei_candidates = static_cast<int>(int_key_in(*tpe, "n_ei_candidates", o.n_ei_candidates, 1, 100000));
+    o.multivariate = tpe->bool_or("multivariate", o.multivariate);
+    o.avoid_duplicates = tpe->bool_or("avoid_duplicates", o.avoid_duplicates);
+    o.ordered_categoricals = tpe->bool_or("ordered_categoricals", o.ordered_categoricals);
+    o.prior_weight = finite_key(*tpe, "prior_weight", o.prior_weight);
+    if (!(o.prior_weight > 0))
+      throw tpe->error("prior_weight", "`prior_weight` must be > 0, got " + io::describe_node(*tpe->node("prior_weight")));
+    o.consider_endpoints = tpe->bool_or("consider_endpoints", o.consider_endpoints);
+  }
+  if (auto ns = st.get_table("nsgaii")) {
+    ns->check_keys({"population_size", "crossover_prob", "swapping_prob", "avoid_duplicates"});
+    auto& o = s.sampler_options.nsgaii;
+    o.population_size = static_cast<int>(int_key_in(*ns, "population_size", o.population_size, 2, 1000000));
+    o.crossover_prob = probability_key(*ns, "crossover_prob", o.crossover_prob);
+    o.swapping_prob = probability_key(*ns, "swapping_prob", o.swapping_prob);
+    o.avoid_duplicates = ns->bool_or("avoid_duplicates", o.avoid_duplicates);
+  }
+  // 0 disables the memo; the bound (1 TiB) keeps memo_mb << 20 from overflowing.
+  const int64_t memo_mb = int_key_in(st, "memo_budget_mb", 384, 0, int64_t{1} << 20);
+  s.eval.memo_budget_bytes = memo_mb << 20;
+  s.eval.latency_repeats = static_cast<int>(int_key_in(st, "latency_repeats", 3, 1, 100000));
+  const auto metrics = st.get_table("metrics");
+  if (!metrics || metrics->keys().empty())
+    throw st.error("", "[search.strategy.metrics] must name at least one metric, e.g. accuracy.scale = 1.0");
+  for (const auto& name : metrics->keys()) {
+    const auto& info = require_computed_metric(*metrics, name);
+    const auto mt = metrics->get_table(name);
+    if (!mt) throw metrics->error(name, "`" + name + "` must be a table with `scale` and `direction`");
+    mt->check_keys({"scale", "direction"});
+    // A NaN or infinite scale makes every objective value NaN: every trial would fail.
+    MetricObjective m{name, finite_key(*mt, "scale", 1.0),
+                      direction_key(*mt, "direction", search::Direction::Maximize)};
+    if (!mt->has("direction") && !s.sum_scaled_metrics)
+      throw mt->error("", "`" + name + ".direction` is required for a multi-objective search");
+    s.metrics.push_back(m);
+    if (info.needs_latency) s.eval.measure_latency = true;
+  }
+  if (auto cons = st.get_table("constraints"))
+    for (const auto& name : cons->keys()) {
+      const auto& info = require_computed_metric(*cons, name);
+      s.constraints.push_back(constraint_key(*cons, name));
+      if (info.needs_latency) s.eval.measure_latency = true;
+    }
+}
+
+// [search.strategy.setup] storage, study_name, heartbeat.
+StudySetup read_study_setup(const io::TableReader& st) {
+  StudySetup out;
+  const auto setup = st.get_table("setup");
+  if (!setup) return out;
+  out.storage = setup->string_or("storage", "");
+  out.study = setup->string_or("study_name", "");
+  out.heartbeat = setup->double_or("heartbeat", out.heartbeat);
+  if (!(out.heartbeat > 0)) throw setup->error("heartbeat", "`heartbeat` must be > 0 seconds");
+  return out;
+}
+
+}  // namespace
+
+SearchConfig parse_search_config(const io::RunConfig& config, SearchParts parts) {
+  SearchConfig out;
+  out.strategy.eval.batch_size = config.eval_batch_size;
+  out.strategy.sampler_options.seed = config.seed;
+  const io::TableReader root = config.root();
+  const auto search = root.get_table("search");
+  if (!search) throw Error(ErrorKind::Config, "no [search] table in " + config.file);
+  search->check_keys({"search_space", "strategy"});
+  // The strategy first: its errors come before any about the space, as they did when
+  // the space was read only after the model was loaded.
+  if (parts == SearchParts::All) {
+    const auto st = search->get_table("strategy");
+    if (!st) throw search->error("", "[search] needs a `strategy` table");
+    read_strategy(*st, out.strategy);
+    out.setup = read_study_setup(*st);
+  }
+  out.space = read_space(config, *search);
+  return out;
+}
+
+void apply_overrides(SearchConfig& s, const SearchOverrides& o) {
+  if (!o.storage.empty()) s.setup.storage = o.storage;
+  if (!o.study.empty()) s.setup.study = o.study;
+  if (o.heartbeat > 0) s.setup.heartbeat = o.heartbeat;
+  if (o.n_jobs > 0) {  // the same bound as the config key (thread_budget.hpp)
+    if (auto problem = n_jobs_problem(o.n_jobs)) throw Error(ErrorKind::Config, "--n-jobs: " + *problem);
+    s.strategy.n_jobs = o.n_jobs;
+  }
+  if (!o.sampler.empty())  // an unknown name fails here, listing the valid ones
+    s.strategy.sampler = search::name_of(search::parse_sampler_kind(o.sampler));
+  if (o.n_trials > 0) s.strategy.n_trials = o.n_trials;
+  if (o.timeout >= 0) s.strategy.timeout_seconds = o.timeout;
+  if (o.seed >= 0) s.strategy.sampler_options.seed = static_cast<uint64_t>(o.seed);
+}
+
+}  // namespace qdse::pipeline
