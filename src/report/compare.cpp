@@ -9,6 +9,7 @@
 
 #include "qdse/core/error.hpp"
 #include "qdse/search/pareto.hpp"
+#include "qdse/search/sampler_kind.hpp"
 
 namespace qdse::report {
 namespace {
@@ -100,7 +101,8 @@ CompareResult summarize_runs(const std::vector<RawRun>& runs, const std::vector<
   // The optimum: the brute-force run's final value when it covered the space, else the
   // best final value of any run.
   for (const auto& c : r.runs) {
-    const bool candidate = optimum_from_bruteforce ? c.strategy == "bruteforce" : true;
+    const auto kind = search::find_sampler_kind(c.strategy);  // the exhaustive run (sampler_kind.hpp)
+    const bool candidate = optimum_from_bruteforce ? kind && search::info_of(*kind).exhaustive : true;
     if (!candidate || !std::isfinite(c.final_value)) continue;
     if (!r.optimum || !better_or_equal(*r.optimum, c.final_value)) r.optimum = c.final_value;
   }
