@@ -126,6 +126,24 @@ TEST(RunReportData, SummaryCompressionAndBitopsReduction) {
   EXPECT_FALSE(rows[1].at("best").get<bool>());
 }
 
+// No feasible trial and equal violations: best.json's rule (search/best_trials.hpp) then
+// takes the better objective, and the report's first row is that trial. The report used
+// to keep trial order there, so its first row was not best.json's trial.
+TEST(RunReportData, RankingOfInfeasibleTrialsIsBestJsonsRule) {
+  json trials = json::array();
+  trials.push_back(trial(0, 0.5, 100, false));  // violation 0.5, value 0.4
+  trials.push_back(trial(1, 0.9, 100, false));  // violation 0.5, value 0.8: best.json's trial
+  trials.push_back(trial(2, 0.95, 100, false));
+  trials[2]["constraints"] = {2.0};  // better objective, larger violation
+  const auto d = run_report_data(trials, best_of(trials, 1));
+  const auto& rows = d.at("summary").at("best");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].at("trial"), 1);
+  EXPECT_TRUE(rows[0].at("best").get<bool>());
+  EXPECT_EQ(rows[1].at("trial"), 0);
+  EXPECT_EQ(rows[2].at("trial"), 2);
+}
+
 TEST(RunReportData, TwoObjectiveFrontEqualsDominanceUnderStudyDirections) {
   json trials = json::array();
   // (accuracy max, size min)
