@@ -4,25 +4,18 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "../support/quant_configs.hpp"
 #include "qdse/ir/zoo.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"
 
 namespace qdse::pipeline {
 namespace {
 
-quant::NodeQuantConfig integer_layer(int data_width, int weight_width) {
-  quant::NodeQuantConfig c;
-  c.data_in = quant::SlotFormat{quant::Format{quant::IntegerFormat{.width = data_width}}, false};
-  c.weight = quant::SlotFormat{quant::Format{quant::IntegerFormat{.width = weight_width}}, false};
-  c.bias = c.weight;
-  return c;
-}
-
 quant::QuantConfig mlp_config(int w1, int w3, int w5, int d5 = 8) {
   quant::QuantConfig qc;
-  qc.nodes["seq_blocks_1"] = integer_layer(8, w1);
-  qc.nodes["seq_blocks_3"] = integer_layer(8, w3);
-  qc.nodes["seq_blocks_5"] = integer_layer(d5, w5);
+  qc.nodes["seq_blocks_1"] = testing::integer_node(8, w1);
+  qc.nodes["seq_blocks_3"] = testing::integer_node(8, w3);
+  qc.nodes["seq_blocks_5"] = testing::integer_node(d5, w5);
   return qc;
 }
 
