@@ -57,7 +57,7 @@ std::optional<JournalParam> distribution_param(const std::string& name, const st
 
 double number_or(const json& v, double fallback) { return v.is_number() ? v.get<double>() : fallback; }
 
-std::vector<double> numbers(const json& v) {
+std::vector<double> json_doubles(const json& v) {
   std::vector<double> out;
   if (!v.is_array()) return out;
   for (const auto& x : v) out.push_back(number_or(x, std::numeric_limits<double>::quiet_NaN()));
@@ -149,7 +149,7 @@ std::optional<search::ParamVector> params_of(const JournalTrial& t, const Journa
   search::ParamVector out;
   if (!space.known) {
     const auto it = t.system_attrs.find(kAttrParams);
-    if (it != t.system_attrs.end()) return numbers(*it);
+    if (it != t.system_attrs.end()) return json_doubles(*it);
     for (const auto& [name, v] : t.params) out.push_back(v);
     return out;
   }
@@ -179,9 +179,9 @@ search::FrozenTrial to_frozen(const JournalTrial& t, const JournalSpace& space, 
   }
   for (double& v : f.params) v = stored_double(v);
   const json& sys = t.system_attrs;
-  f.values = numbers(t.values);
-  if (f.values.empty() && sys.contains(kAttrValues)) f.values = numbers(sys[kAttrValues]);
-  if (sys.contains(kAttrConstraints)) f.constraints = numbers(sys[kAttrConstraints]);
+  f.values = json_doubles(t.values);
+  if (f.values.empty() && sys.contains(kAttrValues)) f.values = json_doubles(sys[kAttrValues]);
+  if (sys.contains(kAttrConstraints)) f.constraints = json_doubles(sys[kAttrConstraints]);
   for (const auto& [k, v] : t.user_attrs.items())
     if (v.is_number()) f.metrics.emplace(k, v.get<double>());
   f.sample_seconds = sys.contains(kAttrSampleSeconds) ? number_or(sys[kAttrSampleSeconds], 0.0) : 0.0;

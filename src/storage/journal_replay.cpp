@@ -12,14 +12,14 @@ using nlohmann::json;
   throw Error(ErrorKind::Storage, where + ": " + what + " (not an Optuna journal operation qdse can read)");
 }
 
-const json& field(const json& op, const char* key, const std::string& where) {
+const json& op_field(const json& op, const char* key, const std::string& where) {
   const auto it = op.find(key);
   if (it == op.end()) bad_line(where, std::string("no field `") + key + "`");
   return *it;
 }
 
 int int_field(const json& op, const char* key, const std::string& where) {
-  const json& v = field(op, key, where);
+  const json& v = op_field(op, key, where);
   if (!v.is_number_integer()) bad_line(where, std::string("field `") + key + "` is not an integer");
   return v.get<int>();
 }
@@ -42,7 +42,7 @@ json distribution_of(const json& v, const std::string& where) {
 std::string time_or_empty(const json& v) { return v.is_string() ? v.get<std::string>() : std::string(); }
 
 void merge_attr(json& attrs, const json& op, const char* key, const std::string& where) {
-  const json& a = field(op, key, where);
+  const json& a = op_field(op, key, where);
   if (!a.is_object()) bad_line(where, std::string("field `") + key + "` is not an object");
   for (const auto& [k, v] : a.items()) attrs[k] = v;
 }
@@ -69,12 +69,12 @@ void JournalReplay::apply(const json& op, const std::string& where) {
   const int code = int_field(op, "op_code", where);
   switch (code) {
     case kOpCreateStudy: {
-      const std::string name = field(op, "study_name", where).get<std::string>();
+      const std::string name = op_field(op, "study_name", where).get<std::string>();
       if (study_named(name)) return;  // Optuna ignores a second creation of a name
       JournalStudy s;
       s.id = next_study_id_++;
       s.name = name;
-      const json& dirs = field(op, "directions", where);
+      const json& dirs = op_field(op, "directions", where);
       if (!dirs.is_array()) bad_line(where, "field `directions` is not a list");
       for (const auto& d : dirs) {
         if (!d.is_number_integer()) bad_line(where, "a direction is not an integer");
@@ -100,7 +100,7 @@ void JournalReplay::apply(const json& op, const std::string& where) {
       if (it == studies_.end()) return;  // Optuna: no trial id is used either
       t.study_id = study_id;
       t.number = static_cast<int>(it->second.trial_ids.size());
-      t.datetime_start = time_or_empty(field(op, "datetime_start", where));
+      t.datetime_start = time_or_empty(op_field(op, "datetime_start", where));
       if (op.contains("state")) t.state = int_field(op, "state", where);
       if (op.contains("distributions")) {
         if (!op["distributions"].is_object()) bad_line(where, "field `distributions` is not an object");
@@ -128,8 +128,8 @@ void JournalReplay::apply(const json& op, const std::string& where) {
     case kOpSetTrialParam: {
       JournalTrial* t = updatable(op, where);
       if (!t) return;
-      const std::string name = field(op, "param_name", where).get<std::string>();
-      const json dist = distribution_of(field(op, "distribution", where), where);
+      const std::string name = op_field(op, "param_name", where).get<std::string>();
+      const json dist = distribution_of(op_field(op, "distribution", where), where);
       // Optuna refuses a param whose distribution kind differs from earlier trials'.
       for (int other : studies_.at(t->study_id).trial_ids) {
         const auto& o = trials_[static_cast<std::size_t>(other)];
@@ -139,7 +139,7 @@ void JournalReplay::apply(const json& op, const std::string& where) {
         break;
       }
       t->distributions[name] = dist;
-      t->params[name] = number_of(field(op, "param_value_internal", where), "param_value_internal", where);
+      t->params[name] = number_of(op_field(op, "param_value_internal", where), "param_value_internal", where);
       return;
     }
     case kOpSetTrialStateValues: {
@@ -147,8 +147,8 @@ void JournalReplay::apply(const json& op, const std::string& where) {
       if (!t) return;
       const int state = int_field(op, "state", where);
       if (state == kStateRunning && t->state == kStateRunning) return;
-      if (state == kStateRunning) t->datetime_start = time_or_empty(field(op, "datetime_start", where));
-      if (journal_finished(state)) t->datetime_complete = time_or_empty(field(op, "datetime_complete", where));
+      if (state == kStateRunning) t->datetime_start = time_or_empty(op_field(op, "datetime_start", where));
+      if (journal_finished(state)) t->datetime_complete = time_or_empty(op_field(op, "datetime_complete", where));
       t->state = state;
       if (op.contains("values") && !op["values"].is_null()) t->values = op["values"];
       return;
@@ -156,7 +156,7 @@ void JournalReplay::apply(const json& op, const std::string& where) {
     case kOpSetTrialIntermediateValue: {
       JournalTrial* t = updatable(op, where);
       if (!t) return;
-      const json& v = field(op, "intermediate_value", where);
+      const json& v = op_field(op, "intermediate_value", where);
       t->intermediate_values[int_field(op, "step", where)] = v.is_number() ? v.get<double>() : 0.0;
       return;
     }
