@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "qdse/core/error.hpp"
+#include "qdse/quant/formats/format_traits.hpp"
 
 namespace qdse::io {
 
@@ -31,7 +32,8 @@ std::string mode_of(const quant::IntegerFormat& f) {
 std::string hls4ml_slot_problem(const std::string& layer, quant::Slot slot, const std::optional<quant::SlotFormat>& sf) {
   if (!sf || sf->format.is<quant::FloatFormat>()) return "";
   const std::string what = "hls4ml export: layer '" + layer + "' " + std::string(quant::to_string(slot));
-  if (!sf->format.is<quant::IntegerFormat>())
+  // The format's row says whether ap_fixed can hold it (format_traits.cpp: integer only).
+  if (!quant::format_traits(sf->format.kind()).hls4ml_exportable)
     return what + " has format " + quant::describe(sf->format) + "; only fixed-point (integer) formats map to ap_fixed";
   if (sf->auto_frac) return what + " has an unresolved \"auto\" frac width";
   if (!sf->format.as<quant::IntegerFormat>().is_signed)
