@@ -121,6 +121,8 @@ at::Tensor run_node(const ir::Node& node, const std::vector<at::Tensor>& raw_inp
     }
     case ir::OpKind::Cat:
       return torch::cat(in, a.dim);
+    case ir::OpKind::Slice:
+      return in[0].slice(a.dim, a.slice_start, a.slice_end, a.slice_step);
     case ir::OpKind::kCount:
       break;
   }

@@ -29,6 +29,7 @@ constexpr std::array<OpTraits, kOpKindCount> kTraits = {{
     {OpKind::Squeeze, "squeeze", false, false},
     {OpKind::Unsqueeze, "unsqueeze", false, false},
     {OpKind::Cat, "cat", false, false},
+    {OpKind::Slice, "slice", false, false},
 }};
 
 // Every row must sit at the index of its own kind: a table edited out of order

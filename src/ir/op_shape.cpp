@@ -286,6 +286,18 @@ Shape cat_shape(const Node& node, Inputs in) {
   return out;
 }
 
+Shape slice_shape(const Node& node, Inputs in) {
+  Shape out = input_at(node, in, 0);
+  const int64_t dim = wrap_dim(node, node.attrs.dim, static_cast<int64_t>(out.size()));
+  const auto& a = node.attrs;
+  if (dim == 0 || a.slice_step < 1 || a.slice_start < 0 || a.slice_end > out[dim] || a.slice_start > a.slice_end)
+    shape_fail(node, "slice [" + std::to_string(a.slice_start) + ", " + std::to_string(a.slice_end) + ") step " +
+                         std::to_string(a.slice_step) + " does not fit axis " + std::to_string(dim) + " of " +
+                         shape_text(out));
+  out[dim] = (a.slice_end - a.slice_start + a.slice_step - 1) / a.slice_step;
+  return out;
+}
+
 Shape softmax_shape(const Node& node, Inputs in) {
   const Shape& x = input_at(node, in, 0);
   wrap_dim(node, node.attrs.dim, static_cast<int64_t>(x.size()));
@@ -344,6 +356,7 @@ constexpr std::array<ShapeRule, kOpKindCount> kShapeRules = {{
     {OpKind::Squeeze, squeeze_shape, no_macs},
     {OpKind::Unsqueeze, unsqueeze_shape, no_macs},
     {OpKind::Cat, cat_shape, no_macs},
+    {OpKind::Slice, slice_shape, no_macs},
 }};
 
 constexpr bool shape_rules_in_order() {

@@ -27,10 +27,7 @@ namespace {
 const std::vector<std::string> kModels = {"resnet18",       "resnet34",           "mobilenet_v2",  "mobilenet_v3_small",
                                           "shufflenet_v2_x0_5", "squeezenet1_1",  "mnasnet0_5",    "efficientnet_b0",
                                           "regnet_x_400mf", "vgg11_bn",           "densenet121"};
-// shufflenet_v2 splits channels with Slice on data, which qdse has no node for yet.
-const std::set<std::string> kImports = {"resnet18",        "resnet34",       "mobilenet_v2", "mobilenet_v3_small",
-                                        "squeezenet1_1",   "mnasnet0_5",     "efficientnet_b0", "regnet_x_400mf",
-                                        "vgg11_bn",        "densenet121"};
+const std::set<std::string> kImports(kModels.begin(), kModels.end());
 const int kOpsets[] = {11, 13, 17};
 
 at::Tensor read_f32(const std::string& path, std::vector<int64_t> shape) {

@@ -163,6 +163,15 @@ inline std::vector<OpShapeCase> op_shape_cases() {
     n.attrs.dim = -1;
     add("cat dim -1", n, {{2, 3, 4}, {2, 3, 2}}, {2, 3, 6});
   }
+  {
+    auto n = shape_case_node(OpKind::Slice);
+    n.attrs.dim = 1;
+    n.attrs.slice_start = 2;
+    n.attrs.slice_end = 8;
+    add("slice channels 2..8", n, {{2, 8, 3, 3}}, {2, 6, 3, 3});
+    n.attrs.slice_step = 4;
+    add("slice channels 2..8 step 4", n, {{2, 8, 3, 3}}, {2, 2, 3, 3});
+  }
   return c;
 }
 
@@ -198,6 +207,12 @@ inline std::vector<OpShapeCase> op_shape_misfits() {
     add("reshape: 12 elements into 5", n, {{2, 3, 4}});
   }
   add("cat: [3,4] and [5,2] along 1", shape_case_node(OpKind::Cat, 2), {{2, 3, 4}, {2, 5, 2}});
+  {
+    auto n = shape_case_node(OpKind::Slice);
+    n.attrs.dim = 1;
+    n.attrs.slice_end = 9;
+    add("slice: end 9 of an axis of 8", n, {{2, 8, 3}});
+  }
   {
     auto n = shape_case_node(OpKind::Softmax);
     n.attrs.dim = 3;

@@ -48,6 +48,9 @@ struct Attrs {
   double clamp_max = std::numeric_limits<double>::infinity();
   std::vector<int64_t> shape;  // reshape: target shape of one sample (batch excluded)
   std::vector<int64_t> perm;   // permute: full permutation, perm[0] == 0 (batch stays)
+  // slice: elements [slice_start, slice_end) step slice_step of axis `dim` (not the batch),
+  // bounds already clamped to that axis at import.
+  int64_t slice_start = 0, slice_end = 0, slice_step = 1;
   std::vector<int64_t> axes;   // squeeze/unsqueeze: non-negative, batch axis counted
   bool count_include_pad = true;  // avg_pool2d (PyTorch's default; ONNX's is false)
   // cat joins its inputs along `dim` (batch axis counted).

@@ -40,6 +40,7 @@ enum class OpKind {
   Squeeze,
   Unsqueeze,
   Cat,
+  Slice,
   kCount,  // sentinel: number of op kinds
 };
 

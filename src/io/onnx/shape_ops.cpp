@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "qdse/io/onnx/import_context.hpp"
 
@@ -207,6 +208,68 @@ void gather(ImportContext& c, const onnx::NodeProto& n) {
   c.define_constant(n.output(0), data.index_select(axis, index.reshape({-1})).reshape(out_shape));
 }
 
+// Slice with positive steps: folded on constants; on data one `slice` node per sliced
+// axis (shufflenet's channel split), never the batch axis unless it keeps all of it.
+void slice(ImportContext& c, const onnx::NodeProto& n) {
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (c.opset() < 10) {
+    starts = attr_ints(c, n, "starts", {});
+    ends = attr_ints(c, n, "ends", {});
+    axes = attr_ints(c, n, "axes", {});
+  } else {
+    starts = to_int_vector(c, n, c.constant_input(n, 1));
+    ends = to_int_vector(c, n, c.constant_input(n, 2));
+    if (c.has_input(n, 3)) axes = to_int_vector(c, n, c.constant_input(n, 3));
+    if (c.has_input(n, 4)) steps = to_int_vector(c, n, c.constant_input(n, 4));
+  }
+  const bool constant = c.is_constant_input(n, 0);
+  const at::Tensor in = constant ? c.constant_input(n, 0) : c.data_input(n, 0).sample;
+  if (starts.size() != ends.size()) c.fail(n, "starts and ends differ in length");
+  if (axes.empty())
+    for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (axes.size() != starts.size() || steps.size() != starts.size())
+    c.fail(n, "starts, ends, axes and steps differ in length");
+  struct Cut { int64_t axis, start, end, step; };
+  std::vector<Cut> cuts;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const int64_t axis = normalize_axis(c, n, axes[i], in.dim());
+    const int64_t size = in.size(axis);
+    if (steps[i] < 1) c.fail(n, "step " + std::to_string(steps[i]) + " is not supported (only positive steps)");
+    auto clamp_bound = [size](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + size : v, 0, size); };
+    Cut cut{axis, clamp_bound(starts[i]), clamp_bound(ends[i]), steps[i]};
+    cut.end = std::max(cut.end, cut.start);
+    if (axis == 0 && !constant) {
+      // The sample's batch is 1; a slice that keeps every sample (0 to the end) is fine.
+      if (cut.start != 0 || cut.step != 1 || (ends[i] >= 0 && ends[i] < std::numeric_limits<int32_t>::max()))
+        c.fail(n, "slicing the batch axis is not supported");
+      continue;
+    }
+    cuts.push_back(cut);
+  }
+  if (constant) {
+    at::Tensor out = in;
+    for (const auto& k : cuts) out = out.slice(k.axis, k.start, k.end, k.step);
+    c.define_constant(n.output(0), out.contiguous());
+    return;
+  }
+  if (cuts.empty()) {
+    c.alias_output(n, c.value(n, n.input(0)));
+    return;
+  }
+  std::string from = n.input(0);
+  for (const auto& k : cuts) {
+    ir::Node node;
+    node.op = ir::OpKind::Slice;
+    node.attrs.dim = k.axis;
+    node.attrs.slice_start = k.start;
+    node.attrs.slice_end = k.end;
+    node.attrs.slice_step = k.step;
+    c.emit(n, std::move(node), {from});
+    from = n.output(0);
+  }
+}
+
 // Cast of constants only (shape arithmetic); a cast of data is refused.
 void cast(ImportContext& c, const onnx::NodeProto& n) {
   if (!c.is_constant_input(n, 0)) c.fail(n, "casting data is not supported (only constants)");
@@ -292,6 +355,7 @@ void register_shape_handlers(HandlerTable& t) {
   t["Shape"] = shape;
   t["Gather"] = gather;
   t["Cast"] = cast;
+  t["Slice"] = slice;
 }
 
 }  // namespace qdse::io::onnx_detail
