@@ -32,7 +32,7 @@ TEST(OpShapeCrosscheck, RulesRefuseWhatLibtorchRefuses) {
   torch::NoGradGuard no_grad;
   for (const auto& c : qdse::testing::op_shape_misfits()) {
     SCOPED_TRACE(c.label);
-    EXPECT_ANY_THROW(run_on_zeros(c));  // c10::Error, or std::runtime_error from reshape
+    if (c.torch_refuses) EXPECT_ANY_THROW(run_on_zeros(c));  // c10::Error, or std::runtime_error from reshape
     EXPECT_THROW(ir::infer_node_shape(c.node, c.inputs), qdse::Error);
   }
 }
