@@ -11,7 +11,8 @@
 // Back ends: InMemory; SQLite in a file under /tmp (WAL, synchronous=NORMAL, the default,
 // and synchronous=FULL); PostgreSQL on a throw-away local server this bench starts itself
 // (fsync on; skipped with a message if it cannot be started), with qdse's default session
-// (synchronous_commit = off) and with synchronous_commit = on (postgres_full).
+// (synchronous_commit = off) and with synchronous_commit = on (postgres_full); Optuna's
+// journal file (journal: every write appended under the file lock and fsynced).
 // The reference trial time (default 8 ms, the fast end of a fmnist-mlp trial on the
 // development VM: `qdse search --config configs/fmnist_mlp.toml` reports 8-40 ms) can be
 // set with QDSE_TRIAL_MS, e.g. to the mean eval_seconds of your own trials.json.
@@ -30,6 +31,7 @@
 #include "../tests/storage/postgres_server.hpp"
 #include "qdse/search/random_sampler.hpp"
 #include "qdse/search/study.hpp"
+#include "qdse/storage/journal_storage.hpp"
 #include "qdse/storage/postgres_storage.hpp"
 #include "qdse/storage/sqlite_storage.hpp"
 
@@ -73,6 +75,7 @@ int g_study = 0;  // a new PostgreSQL study per benchmark run
 
 std::shared_ptr<search::Storage> make(const std::string& kind, TempFile& file) {
   if (kind == "memory") return std::make_shared<search::InMemoryStorage>();
+  if (kind == "journal") return std::make_shared<storage::JournalStorage>(file.path(), "bench", kSpace, kMin);
   if (kind == "sqlite") return std::make_shared<storage::SqliteStorage>(file.path(), "bench", kSpace, kMin);
   if (kind == "sqlite_full")
     return std::make_shared<storage::SqliteStorage>(file.path(), "bench", kSpace, kMin, storage::SqliteOptions{true});
@@ -130,7 +133,7 @@ void run_read_history(benchmark::State& state, const std::string& kind) {
   for (auto _ : state) benchmark::DoNotOptimize(s->trials());
 }
 
-const char* kKinds[] = {"memory", "sqlite", "sqlite_full", "postgres", "postgres_full"};
+const char* kKinds[] = {"memory", "sqlite", "sqlite_full", "journal", "postgres", "postgres_full"};
 
 void register_all() {
   for (const char* kind : kKinds) {
