@@ -67,12 +67,30 @@ std::string hls4ml_table(const ir::Graph& graph, const QuantSpace& space, const 
   return io::hls4ml_precision_table(graph, io::layer_precisions(graph, config));
 }
 
-RunExport export_run_hls4ml(const RunExportOptions& options) {
+RunInputs read_run_inputs(const std::string& run_dir) {
   namespace fs = std::filesystem;
-  const fs::path dir(options.run_dir);
-  const std::string best_path = (dir / "best.json").string();
-  const nlohmann::json best = read_json(best_path);
-  const nlohmann::json provenance = best.value("provenance", nlohmann::json::object());
+  const fs::path dir(run_dir);
+  RunInputs in;
+  in.best = read_json((dir / "best.json").string());
+  const nlohmann::json provenance = in.best.value("provenance", nlohmann::json::object());
+  const std::string config_path = (dir / "config.toml").string();
+  if (!fs::exists(config_path))
+    throw Error(ErrorKind::Io, "cannot read " + config_path + " (the run's copy of its config)");
+  const std::string original = str_or(provenance, "config");
+  const std::string base = original.empty() ? dir.string() : fs::path(original).parent_path().string();
+  in.config = io::load_run_config(config_path, base);
+  io::RunConfig& c = in.config;
+  if (const auto model = str_or(provenance, "model"); !model.empty()) c.model = model;
+  if (const auto dataset = str_or(provenance, "dataset"); !dataset.empty() && c.dataset.empty()) c.dataset = dataset;
+  in.weights = str_or(provenance, "weights");
+  if (c.is_onnx() && in.weights == c.model) in.weights.clear();  // the ONNX initializers
+  return in;
+}
+
+RunExport export_run_hls4ml(const RunExportOptions& options) {
+  const std::string best_path = (std::filesystem::path(options.run_dir) / "best.json").string();
+  RunInputs in = read_run_inputs(options.run_dir);
+  const nlohmann::json& best = in.best;
   const auto& trials = best.value("trials", nlohmann::json::array());
   if (trials.empty()) throw Error(ErrorKind::Config, best_path + " has no completed trial to export");
   const nlohmann::json* trial = &trials.front();
@@ -88,14 +106,7 @@ RunExport export_run_hls4ml(const RunExportOptions& options) {
                                               "best trials of " + best_path + " (" + numbers + ")");
   }
 
-  const std::string config_path = (dir / "config.toml").string();
-  if (!fs::exists(config_path))
-    throw Error(ErrorKind::Io, "cannot read " + config_path + " (the run's copy of its config)");
-  const std::string original = str_or(provenance, "config");
-  const std::string base = original.empty() ? dir.string() : fs::path(original).parent_path().string();
-  io::RunConfig c = io::load_run_config(config_path, base);
-  if (const auto model = str_or(provenance, "model"); !model.empty()) c.model = model;
-  if (const auto dataset = str_or(provenance, "dataset"); !dataset.empty() && c.dataset.empty()) c.dataset = dataset;
+  io::RunConfig& c = in.config;
   if (!options.data_path.empty()) c.dataset_path = options.data_path;
 
   RunExport out;
@@ -111,8 +122,7 @@ RunExport export_run_hls4ml(const RunExportOptions& options) {
     return out;
   }
   // "auto" widths: the statistics the search used (same weights, same training samples).
-  std::string weights = options.weights;
-  if (weights.empty()) weights = str_or(provenance, "weights");
+  std::string weights = options.weights.empty() ? in.weights : options.weights;
   if (c.is_onnx() && weights == c.model) weights.clear();  // the ONNX initializers
   const Workspace ws = open_workspace(c, weights, /*require_weights=*/true);
   const QuantSpace ws_space(c, ws.graph);

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/prerequisites.hpp"
+#include "blobs.hpp"
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -14,14 +15,7 @@
 namespace qdse::train {
 namespace {
 
-// Two Gaussian blobs in 16-d, labels 0..4 by blob; jsc-tiny must learn it.
-std::pair<at::Tensor, at::Tensor> blobs(int64_t n, uint64_t seed) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  const auto y = torch::randint(0, 5, {n}, gen, torch::kLong);
-  auto x = torch::randn({n, 16}, gen) * 0.3;
-  x.index_put_({torch::arange(n), y}, x.index({torch::arange(n), y}) + 3.0);
-  return {x, y};
-}
+using testing::blobs;
 
 TEST(Trainer, LearnsSeparableDataAndIsDeterministic) {
   auto [x, y] = blobs(2000, 1);

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "qdse/io/run_config.hpp"
 #include "qdse/ir/graph.hpp"
 #include "qdse/pipeline/quant_space.hpp"
 #include "qdse/lower/calibration.hpp"
@@ -44,6 +45,17 @@ struct RunExport {
   int trial = -1;     // the trial exported
   std::string model;  // the model it applies to
 };
+
+// What a run directory's search ran on: <run_dir>/best.json, its config.toml read as the
+// original config (relative paths mean what they meant there, provenance.config), with the
+// model and dataset the run searched (provenance), and the weights it recorded ("" for an
+// ONNX model's own initializers). Errors (Io) name the file that is missing or unreadable.
+struct RunInputs {
+  nlohmann::json best;  // best.json
+  io::RunConfig config;
+  std::string weights;
+};
+RunInputs read_run_inputs(const std::string& run_dir);
 
 // Reads <run_dir>/best.json and <run_dir>/config.toml (relative paths in it mean
 // what they meant for the original config, provenance.config) and rebuilds the model
