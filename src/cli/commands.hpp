@@ -38,6 +38,8 @@ void add_report_command(CLI::App& app, GlobalOptions& global);
 void add_compare_command(CLI::App& app, GlobalOptions& global);
 void add_layers_command(CLI::App& app, GlobalOptions& global);
 void add_export_command(CLI::App& app, GlobalOptions& global);
+void add_sensitivity_command(CLI::App& app, GlobalOptions& global);  // cmd_sensitivity.cpp
+void add_plan_command(CLI::App& app, GlobalOptions& global);         // cmd_plan.cpp
 void add_finetune_command(CLI::App& app, GlobalOptions& global);     // cmd_finetune.cpp
 
 // Checks for numeric flags (option_checks.cpp), with one-line messages that name what

@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
   qdse::cli::add_compare_command(app, global);
   qdse::cli::add_layers_command(app, global);
   qdse::cli::add_export_command(app, global);
+  qdse::cli::add_sensitivity_command(app, global);
+  qdse::cli::add_plan_command(app, global);
   qdse::cli::add_finetune_command(app, global);
   try {
     app.parse(argc, argv);
