@@ -43,6 +43,9 @@ struct JournalState {
   // Optuna trial between CREATE_TRIAL and its SET_TRIAL_PARAMs) wait in `unclaimed`.
   std::unordered_map<std::string, int> holders;
   std::vector<int> unclaimed;  // trial ids
+  // qdse's view of each trial by number, built on first read and dropped when a line
+  // touches the trial (converting costs microseconds: times, attribute lookups).
+  std::vector<std::optional<FrozenTrial>> frozen;
   bool track = false;
   std::mutex mutex;
 
@@ -68,8 +71,13 @@ struct JournalState {
         study_id = -1;
         holders.clear();
         unclaimed.clear();
+        frozen.clear();
       }
       if (study_id < 0) continue;
+      if (const int tid = op.value("trial_id", -1); tid >= 0 && tid < replay.n_trials_total()) {
+        const JournalTrial& touched = replay.trial(tid);
+        if (touched.study_id == study_id && touched.number < static_cast<int>(frozen.size())) frozen[touched.number].reset();
+      }
       if (replay.n_trials_total() > before && replay.trial(before).study_id == study_id) unclaimed.push_back(before);
       if (code == kOpSetTrialSystemAttr && op.contains("system_attr") && op["system_attr"].contains(kAttrReleased))
         release(op.value("trial_id", -1));
@@ -83,6 +91,7 @@ struct JournalState {
     replay = JournalReplay();
     holders.clear();
     unclaimed.clear();
+    frozen.clear();
     study_id = -1;
     track = true;
     sync();
@@ -123,6 +132,14 @@ struct JournalState {
     const auto& ids = study_ref().trial_ids;
     if (number < 0 || number >= static_cast<int>(ids.size())) return nullptr;
     return &replay.trial(ids[static_cast<std::size_t>(number)]);
+  }
+
+  // Trial `number` (which exists) as qdse sees it.
+  const FrozenTrial& frozen_at(int number) {
+    if (number >= static_cast<int>(frozen.size())) frozen.resize(static_cast<std::size_t>(number) + 1);
+    auto& slot = frozen[static_cast<std::size_t>(number)];
+    if (!slot) slot = to_frozen(*trial_by_number(number), space, context);
+    return *slot;
   }
 
   ordered_json op(int code) const {
@@ -405,7 +422,8 @@ std::vector<FrozenTrial> JournalStorage::trials() const {
   std::lock_guard guard(s_->mutex);
   s_->sync();
   std::vector<FrozenTrial> out;
-  for (int id : s_->study_ref().trial_ids) out.push_back(detail::to_frozen(s_->replay.trial(id), s_->space, s_->context));
+  const int n = static_cast<int>(s_->study_ref().trial_ids.size());
+  for (int i = 0; i < n; ++i) out.push_back(s_->frozen_at(i));
   return out;
 }
 
@@ -416,18 +434,16 @@ std::vector<FrozenTrial> JournalStorage::trials_since(int from, const std::vecto
   std::vector<FrozenTrial> out;
   const int n = static_cast<int>(s.study_ref().trial_ids.size());
   for (int w : watch)
-    if (w < from)
-      if (const JournalTrial* t = s.trial_by_number(w)) out.push_back(detail::to_frozen(*t, s.space, s.context));
-  for (int i = std::max(0, from); i < n; ++i) out.push_back(detail::to_frozen(*s.trial_by_number(i), s.space, s.context));
+    if (w < from && w >= 0 && w < n) out.push_back(s.frozen_at(w));
+  for (int i = std::max(0, from); i < n; ++i) out.push_back(s.frozen_at(i));
   return out;
 }
 
 std::optional<FrozenTrial> JournalStorage::trial(int number) const {
   std::lock_guard guard(s_->mutex);
   s_->sync();
-  const JournalTrial* t = s_->trial_by_number(number);
-  if (!t) return std::nullopt;
-  return detail::to_frozen(*t, s_->space, s_->context);
+  if (!s_->trial_by_number(number)) return std::nullopt;
+  return s_->frozen_at(number);
 }
 
 int JournalStorage::n_trials() const {
