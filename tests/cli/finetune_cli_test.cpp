@@ -70,12 +70,17 @@ TEST(FinetuneCli, BestTrialOfASearchIsFinetunedAndReevaluated) {
   expect_finetuned(run, best.at("trials")[0]);
   EXPECT_NE(r.out.find("->"), std::string::npos) << r.out;  // the before -> after table
 
-  // The checkpoint holds the fine-tuned weights: `qdse eval` of the run's config with it
-  // gives the float accuracy of those weights, which differs from the searched ones'.
+  // The checkpoint loads as weights of the run's model (`qdse eval --load`), and they are
+  // not the searched ones: their float test accuracy differs.
   const std::string ckpt = (run / "finetuned" / ("trial_" + best.at("trials")[0].at("number").dump() + ".qdse")).string();
   const auto e = run_qdse("--json eval --config " + ft_quote(run / "config.toml") + " --load " + ft_quote(ckpt),
                           run.parent_path() / "ft-eval-io");
   ASSERT_EQ(e.status, 0) << e.err;
+  const auto e0 = run_qdse("--json eval --config " + ft_quote(run / "config.toml") + " --load " +
+                               ft_quote(small_search_weights()),
+                           run.parent_path() / "ft-eval0-io");
+  ASSERT_EQ(e0.status, 0) << e0.err;
+  EXPECT_NE(nlohmann::json::parse(e.out).at("float").at("loss"), nlohmann::json::parse(e0.out).at("float").at("loss"));
 }
 
 TEST(FinetuneCli, OnnxModelIsFinetunedFromItsInitializers) {
