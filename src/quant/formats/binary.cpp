@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "qdse/quant/formats/kernels.hpp"
+#include "reference_loop.hpp"
 
 namespace qdse::quant::detail {
 namespace {
@@ -65,18 +66,6 @@ void ternary_ref_loop(const T* in, T* out, int64_t n, const TernaryFormat& f, to
   }
 }
 
-template <class Loop>
-torch::Tensor run_ref(const torch::Tensor& x, Loop loop) {
-  torch::Tensor in = x.contiguous();
-  torch::Tensor out = torch::empty_like(in);
-  if (in.scalar_type() == torch::kFloat) {
-    loop(in.data_ptr<float>(), out.data_ptr<float>(), in.numel());
-  } else {
-    loop(in.data_ptr<double>(), out.data_ptr<double>(), in.numel());
-  }
-  return out;
-}
-
 double mean_abs(const torch::Tensor& x) {
   return x.abs().sum(torch::kDouble).item<double>() / static_cast<double>(x.numel());
 }
@@ -92,7 +81,7 @@ torch::Tensor quantize_binary(const torch::Tensor& x, const BinaryFormat& f) {
 
 torch::Tensor quantize_binary_ref(const torch::Tensor& x, const BinaryFormat& f) {
   const auto t = x.scalar_type();
-  return run_ref(x, [&](const auto* in, auto* out, int64_t n) { binary_ref_loop(in, out, n, f, t); });
+  return run_reference_loop(x, [&](const auto* in, auto* out, int64_t n) { binary_ref_loop(in, out, n, f, t); });
 }
 
 torch::Tensor quantize_ternary(const torch::Tensor& x, const TernaryFormat& f) {
@@ -112,7 +101,7 @@ torch::Tensor quantize_ternary(const torch::Tensor& x, const TernaryFormat& f) {
 
 torch::Tensor quantize_ternary_ref(const torch::Tensor& x, const TernaryFormat& f) {
   const auto t = x.scalar_type();
-  return run_ref(x, [&](const auto* in, auto* out, int64_t n) { ternary_ref_loop(in, out, n, f, t); });
+  return run_reference_loop(x, [&](const auto* in, auto* out, int64_t n) { ternary_ref_loop(in, out, n, f, t); });
 }
 
 }  // namespace qdse::quant::detail

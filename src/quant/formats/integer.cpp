@@ -13,6 +13,7 @@
 
 #include "qdse/core/error.hpp"
 #include "qdse/quant/formats/kernels.hpp"
+#include "reference_loop.hpp"
 
 namespace qdse::quant::detail {
 namespace {
@@ -114,14 +115,7 @@ torch::Tensor quantize_integer(const torch::Tensor& x, const IntegerFormat& f) {
 }
 
 torch::Tensor quantize_integer_ref(const torch::Tensor& x, const IntegerFormat& f) {
-  torch::Tensor in = x.contiguous();
-  torch::Tensor out = torch::empty_like(in);
-  if (in.scalar_type() == torch::kFloat) {
-    integer_ref_loop(in.data_ptr<float>(), out.data_ptr<float>(), in.numel(), f);
-  } else {
-    integer_ref_loop(in.data_ptr<double>(), out.data_ptr<double>(), in.numel(), f);
-  }
-  return out;
+  return run_reference_loop(x, [&](const auto* in, auto* out, int64_t n) { integer_ref_loop(in, out, n, f); });
 }
 
 }  // namespace qdse::quant::detail

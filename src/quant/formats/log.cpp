@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "qdse/quant/formats/kernels.hpp"
+#include "reference_loop.hpp"
 
 namespace qdse::quant::detail {
 namespace {
@@ -76,14 +77,7 @@ torch::Tensor quantize_log(const torch::Tensor& x, const LogFormat& f) {
 }
 
 torch::Tensor quantize_log_ref(const torch::Tensor& x, const LogFormat& f) {
-  torch::Tensor in = x.contiguous();
-  torch::Tensor out = torch::empty_like(in);
-  if (in.scalar_type() == torch::kFloat) {
-    log_ref_loop(in.data_ptr<float>(), out.data_ptr<float>(), in.numel(), f);
-  } else {
-    log_ref_loop(in.data_ptr<double>(), out.data_ptr<double>(), in.numel(), f);
-  }
-  return out;
+  return run_reference_loop(x, [&](const auto* in, auto* out, int64_t n) { log_ref_loop(in, out, n, f); });
 }
 
 }  // namespace qdse::quant::detail

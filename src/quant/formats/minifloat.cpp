@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "qdse/quant/formats/kernels.hpp"
+#include "reference_loop.hpp"
 
 namespace qdse::quant::detail {
 namespace {
@@ -67,14 +68,7 @@ torch::Tensor quantize_minifloat(const torch::Tensor& x, const MinifloatFormat& 
 }
 
 torch::Tensor quantize_minifloat_ref(const torch::Tensor& x, const MinifloatFormat& f) {
-  torch::Tensor in = x.contiguous();
-  torch::Tensor out = torch::empty_like(in);
-  if (in.scalar_type() == torch::kFloat) {
-    minifloat_ref_loop(in.data_ptr<float>(), out.data_ptr<float>(), in.numel(), f);
-  } else {
-    minifloat_ref_loop(in.data_ptr<double>(), out.data_ptr<double>(), in.numel(), f);
-  }
-  return out;
+  return run_reference_loop(x, [&](const auto* in, auto* out, int64_t n) { minifloat_ref_loop(in, out, n, f); });
 }
 
 }  // namespace qdse::quant::detail
