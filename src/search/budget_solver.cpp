@@ -29,25 +29,21 @@ std::string budget_number(double v) {
 
 // "'fc1'" for a named group or cost, "group 3" / "cost 0" for an unnamed one; the
 // *_label forms put the noun before a name ("group 'fc1'").
-std::string group_name(const BudgetProblem& p, std::size_t g) {
-  if (g < p.group_names.size() && !p.group_names[g].empty()) return "'" + p.group_names[g] + "'";
-  return "group " + std::to_string(g);
+// Groups and costs are named the same way, only the noun differs.
+std::string budget_item_name(const std::vector<std::string>& names, std::size_t i, const char* noun) {
+  if (i < names.size() && !names[i].empty()) return "'" + names[i] + "'";
+  return noun + (" " + std::to_string(i));
 }
 
-std::string group_label(const BudgetProblem& p, std::size_t g) {
-  const std::string name = group_name(p, g);
-  return name.front() == '\'' ? "group " + name : name;
+std::string budget_item_label(const std::vector<std::string>& names, std::size_t i, const char* noun) {
+  const std::string name = budget_item_name(names, i, noun);
+  return name.front() == '\'' ? noun + (" " + name) : name;
 }
 
-std::string cost_name(const BudgetProblem& p, std::size_t k) {
-  if (k < p.cost_names.size() && !p.cost_names[k].empty()) return "'" + p.cost_names[k] + "'";
-  return "cost " + std::to_string(k);
-}
-
-std::string cost_label(const BudgetProblem& p, std::size_t k) {
-  const std::string name = cost_name(p, k);
-  return name.front() == '\'' ? "cost " + name : name;
-}
+std::string group_name(const BudgetProblem& p, std::size_t g) { return budget_item_name(p.group_names, g, "group"); }
+std::string group_label(const BudgetProblem& p, std::size_t g) { return budget_item_label(p.group_names, g, "group"); }
+std::string cost_name(const BudgetProblem& p, std::size_t k) { return budget_item_name(p.cost_names, k, "cost"); }
+std::string cost_label(const BudgetProblem& p, std::size_t k) { return budget_item_label(p.cost_names, k, "cost"); }
 
 std::string value_words(double v) {
   if (std::isnan(v)) return "NaN";
