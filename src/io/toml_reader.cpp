@@ -119,20 +119,24 @@ Error type_error(const TableReader& r, std::string_view key, const char* expecte
   return r.error(key, "`" + std::string(key) + "` must be " + expected + ", got " +
                           describe_node(*r.node(key)));
 }
+
+// A scalar of exactly TOML type T (no conversions): nullopt when the key is absent, a
+// located type error when it holds anything else.
+template <class T>
+std::optional<T> exact_value(const TableReader& r, std::string_view key, const char* expected) {
+  const toml::node* n = r.node(key);
+  if (!n) return std::nullopt;
+  if (auto v = n->value_exact<T>()) return v;
+  throw type_error(r, key, expected);
+}
 }  // namespace
 
 std::optional<std::string> TableReader::get_string(std::string_view key) const {
-  const toml::node* n = node(key);
-  if (!n) return std::nullopt;
-  if (auto v = n->value<std::string>(); v && n->is_string()) return *v;
-  throw type_error(*this, key, "a string");
+  return exact_value<std::string>(*this, key, "a string");
 }
 
 std::optional<int64_t> TableReader::get_int(std::string_view key) const {
-  const toml::node* n = node(key);
-  if (!n) return std::nullopt;
-  if (n->is_integer()) return n->as_integer()->get();
-  throw type_error(*this, key, "an integer");
+  return exact_value<int64_t>(*this, key, "an integer");
 }
 
 std::optional<double> TableReader::get_double(std::string_view key) const {
@@ -144,10 +148,7 @@ std::optional<double> TableReader::get_double(std::string_view key) const {
 }
 
 std::optional<bool> TableReader::get_bool(std::string_view key) const {
-  const toml::node* n = node(key);
-  if (!n) return std::nullopt;
-  if (n->is_boolean()) return n->as_boolean()->get();
-  throw type_error(*this, key, "true or false");
+  return exact_value<bool>(*this, key, "true or false");
 }
 
 std::optional<TableReader> TableReader::get_table(std::string_view key) const {

@@ -179,22 +179,27 @@ void wrong_type(const ImportContext& c, const onnx::NodeProto& n, const std::str
                 const char* expected) {
   c.fail(n, "attribute '" + name + "' must be of type " + expected);
 }
+
+// The attribute `name` when present and of type t, nullptr when absent; any other
+// type is a located import error.
+const onnx::AttributeProto* typed_attr(const ImportContext& c, const onnx::NodeProto& n, const std::string& name,
+                                       onnx::AttributeProto::AttributeType t, const char* type_name) {
+  const auto* a = find_attr(n, name);
+  if (a && !attr_is(*a, t)) wrong_type(c, n, name, type_name);
+  return a;
+}
 }  // namespace
 
 int64_t attr_int(const ImportContext& c, const onnx::NodeProto& n, const std::string& name,
                  int64_t fallback) {
-  const auto* a = find_attr(n, name);
-  if (!a) return fallback;
-  if (!attr_is(*a, onnx::AttributeProto::INT)) wrong_type(c, n, name, "INT");
-  return a->i();
+  const auto* a = typed_attr(c, n, name, onnx::AttributeProto::INT, "INT");
+  return a ? a->i() : fallback;
 }
 
 double attr_float(const ImportContext& c, const onnx::NodeProto& n, const std::string& name,
                   double fallback) {
-  const auto* a = find_attr(n, name);
-  if (!a) return fallback;
-  if (!attr_is(*a, onnx::AttributeProto::FLOAT)) wrong_type(c, n, name, "FLOAT");
-  return a->f();
+  const auto* a = typed_attr(c, n, name, onnx::AttributeProto::FLOAT, "FLOAT");
+  return a ? a->f() : fallback;
 }
 
 std::vector<int64_t> attr_ints(const ImportContext& c, const onnx::NodeProto& n,
@@ -208,10 +213,8 @@ std::vector<int64_t> attr_ints(const ImportContext& c, const onnx::NodeProto& n,
 
 std::string attr_string(const ImportContext& c, const onnx::NodeProto& n, const std::string& name,
                         const std::string& fallback) {
-  const auto* a = find_attr(n, name);
-  if (!a) return fallback;
-  if (!attr_is(*a, onnx::AttributeProto::STRING)) wrong_type(c, n, name, "STRING");
-  return a->s();
+  const auto* a = typed_attr(c, n, name, onnx::AttributeProto::STRING, "STRING");
+  return a ? a->s() : fallback;
 }
 
 std::vector<int64_t> to_int_vector(const ImportContext& c, const onnx::NodeProto& n,
