@@ -5,6 +5,7 @@
 #include <array>
 
 #include "qdse/core/error.hpp"
+#include "qdse/core/kind_table.hpp"
 
 namespace qdse::metrics {
 namespace {
@@ -52,11 +53,7 @@ static_assert(metric_rows_well_formed(), "kMetricRows: every MetricKind once, in
 
 std::span<const MetricInfo> metric_table() { return kMetricRows; }
 
-const MetricInfo& info_of(MetricKind kind) {
-  const auto k = static_cast<std::size_t>(kind);
-  QDSE_ASSERT(k < kMetricRows.size(), "MetricKind out of range: " + std::to_string(k));
-  return kMetricRows[k];
-}
+const MetricInfo& info_of(MetricKind kind) { return row_of_kind<MetricInfo>(kMetricRows, kind, "MetricKind"); }
 
 std::string_view name_of(MetricKind kind) { return info_of(kind).name; }
 

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "qdse/core/error.hpp"
+#include "qdse/core/kind_table.hpp"
 #include "qdse/search/brute_force_sampler.hpp"
 #include "qdse/search/random_sampler.hpp"
 #include "qdse/search/sampler_factory.hpp"
@@ -79,11 +80,7 @@ std::string normalized_sampler_name(std::string_view name) {
 
 std::span<const SamplerInfo> sampler_table() { return kSamplerRows; }
 
-const SamplerInfo& info_of(SamplerKind kind) {
-  const auto k = static_cast<std::size_t>(kind);
-  QDSE_ASSERT(k < kSamplerRows.size(), "SamplerKind out of range: " + std::to_string(k));
-  return kSamplerRows[k];
-}
+const SamplerInfo& info_of(SamplerKind kind) { return row_of_kind<SamplerInfo>(kSamplerRows, kind, "SamplerKind"); }
 
 std::string_view name_of(SamplerKind kind) { return info_of(kind).name; }
 
