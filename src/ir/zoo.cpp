@@ -48,6 +48,25 @@ class StackBuilder {
   }
   void relu() { push(next(OpKind::Relu)); }
   void flatten() { push(next(OpKind::Flatten)); }
+  // The blocks MASE's JSC and Fashion-MNIST models are stacked from; each is its
+  // layers in order, so the node names are those of the layers written out.
+  void batch_norm_relu(int64_t features) {
+    batch_norm1d(features);
+    relu();
+  }
+  void linear_relu(int64_t in, int64_t out) {
+    linear(in, out);
+    relu();
+  }
+  void linear_batch_norm_relu(int64_t in, int64_t out) {
+    linear(in, out);
+    batch_norm_relu(out);
+  }
+  void conv2d_relu_pool(int64_t in, int64_t out, int64_t k, int64_t pad, int64_t pool) {
+    conv2d(in, out, k, pad);
+    relu();
+    max_pool2d(pool);
+  }
   void max_pool2d(int64_t k) {
     Node n = next(OpKind::MaxPool2d);
     n.attrs.kernel = {k, k};
@@ -93,55 +112,36 @@ const std::vector<Recipe>& recipes() {
        {16},
        "seq_blocks",
        [](StackBuilder& b) {
-         b.batch_norm1d(16);
-         b.relu();
-         b.linear(16, 5);
-         b.relu();
+         b.batch_norm_relu(16);
+         b.linear_relu(16, 5);
        }},
       {{"jsc-toy", "jsc", "MASE JSC_Toy: three Linear+BatchNorm1d+ReLU blocks, 16-8-8-5"},
        {16},
        "seq_blocks",
        [](StackBuilder& b) {
-         b.batch_norm1d(16);
-         b.relu();
-         b.linear(16, 8);
-         b.batch_norm1d(8);
-         b.relu();
-         b.linear(8, 8);
-         b.batch_norm1d(8);
-         b.relu();
-         b.linear(8, 5);
-         b.batch_norm1d(5);
-         b.relu();
+         b.batch_norm_relu(16);
+         b.linear_batch_norm_relu(16, 8);
+         b.linear_batch_norm_relu(8, 8);
+         b.linear_batch_norm_relu(8, 5);
        }},
       {{"jsc-s", "jsc", "MASE JSC_S: 16-64-32-32-32-5 MLP with input/first/last BatchNorm1d"},
        {16},
        "module_list",
        [](StackBuilder& b) {
-         b.batch_norm1d(16);
-         b.relu();
-         b.linear(16, 64);
-         b.batch_norm1d(64);
-         b.relu();
-         b.linear(64, 32);
-         b.relu();
-         b.linear(32, 32);
-         b.relu();
-         b.linear(32, 32);
-         b.relu();
-         b.linear(32, 5);
-         b.batch_norm1d(5);
-         b.relu();
+         b.batch_norm_relu(16);
+         b.linear_batch_norm_relu(16, 64);
+         b.linear_relu(64, 32);
+         b.linear_relu(32, 32);
+         b.linear_relu(32, 32);
+         b.linear_batch_norm_relu(32, 5);
        }},
       {{"fmnist-mlp", "fashion_mnist", "Flatten, Linear(784,256), ReLU, Linear(256,128), ReLU, Linear(128,10)"},
        {1, 28, 28},
        "seq_blocks",
        [](StackBuilder& b) {
          b.flatten();
-         b.linear(784, 256);
-         b.relu();
-         b.linear(256, 128);
-         b.relu();
+         b.linear_relu(784, 256);
+         b.linear_relu(256, 128);
          b.linear(128, 10);
        }},
       {{"fmnist-cnn", "fashion_mnist",
@@ -149,12 +149,8 @@ const std::vector<Recipe>& recipes() {
        {1, 28, 28},
        "seq_blocks",
        [](StackBuilder& b) {
-         b.conv2d(1, 8, 3, 1);
-         b.relu();
-         b.max_pool2d(2);
-         b.conv2d(8, 16, 3, 1);
-         b.relu();
-         b.max_pool2d(2);
+         b.conv2d_relu_pool(1, 8, 3, 1, 2);
+         b.conv2d_relu_pool(8, 16, 3, 1, 2);
          b.flatten();
          b.linear(784, 10);
        }},
