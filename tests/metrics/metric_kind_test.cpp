@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/enum_values.hpp"
 #include "../support/errors.hpp"
 #include "qdse/core/error.hpp"
 
@@ -17,11 +18,7 @@ namespace {
 
 using qdse::testing::error_of;
 
-std::vector<MetricKind> every_metric_kind() {
-  std::vector<MetricKind> out;
-  for (std::size_t k = 0; k < kMetricKindCount; ++k) out.push_back(static_cast<MetricKind>(k));
-  return out;
-}
+std::vector<MetricKind> every_metric_kind() { return qdse::testing::every_enum_value<MetricKind, kMetricKindCount>(); }
 
 TEST(MetricKindTable, OneRowPerKindWithUniqueNames) {
   ASSERT_EQ(metric_table().size(), kMetricKindCount);

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "../support/enum_values.hpp"
 #include "../support/errors.hpp"
 #include "qdse/core/error.hpp"
 #include "qdse/search/sampler_factory.hpp"
@@ -16,11 +17,7 @@ namespace {
 
 using qdse::testing::error_of;
 
-std::vector<SamplerKind> every_sampler_kind() {
-  std::vector<SamplerKind> out;
-  for (std::size_t k = 0; k < kSamplerKindCount; ++k) out.push_back(static_cast<SamplerKind>(k));
-  return out;
-}
+std::vector<SamplerKind> every_sampler_kind() { return qdse::testing::every_enum_value<SamplerKind, kSamplerKindCount>(); }
 
 TEST(SamplerKindTable, OneRowPerKindInEnumOrder) {
   ASSERT_EQ(sampler_table().size(), kSamplerKindCount);
