@@ -90,10 +90,10 @@ QuantSpace::QuantSpace(const SpaceConfig& config, const ir::Graph& graph)
   for (const auto& lt : io::resolve_layer_tables(seed, by, graph, {})) {
     if (!lt.config) continue;
     const auto& node = graph.node(lt.node);
-    // A node's group is its own name (by name) or its type (by type); the default
-    // table thus gives every node (or type) its own independent params.
+    // A node's group is its own name (by name, or by type with per_node) or its type (by
+    // type); the default table thus gives every node (or type) its own independent params.
     const std::string group_key =
-        by == io::QuantizeBy::Type ? std::string(ir::to_string(node.op)) : node.name;
+        by == io::QuantizeBy::Type && !config.per_node ? std::string(ir::to_string(node.op)) : node.name;
     auto [it, inserted] = group_of_table.try_emplace(group_key, static_cast<int>(groups_.size()));
     if (inserted) {
       groups_.push_back({group_key, {}, lt.config->where()});

@@ -91,8 +91,11 @@ SpaceConfig read_space(const io::RunConfig& config, const io::TableReader& searc
     throw ss->error("name", "search space `" + name +
                                 "` is not supported; qdse searches \"graph/quantize/mixed_precision_ptq\"");
   if (auto setup = ss->get_table("setup")) {
-    setup->check_keys({"by"});
+    setup->check_keys({"by", "per_node"});
     out.by = io::parse_by(*setup, "by");
+    out.per_node = setup->bool_or("per_node", false);
+    if (out.per_node && out.by != io::QuantizeBy::Type)
+      throw setup->error("per_node", "`per_node` applies to by = \"type\" (by = \"name\" is per node already)");
   }
   if (auto cal = ss->get_table("calibration")) out.calibration = io::parse_calibration(*cal);
   out.seed = ss->get_table("seed");

@@ -32,6 +32,10 @@ struct SpaceConfig {
   std::shared_ptr<toml::table> doc;       // keeps `seed` valid
   std::string where;                      // "file:line (search.search_space)", for messages
   io::QuantizeBy by = io::QuantizeBy::Type;
+  // by = "type" with per_node = true: each node takes its type's seed table but gets its own
+  // independent choices (MASE's build_search_space semantics; a per-layer space of a big
+  // network without a table per layer). Default false: a type's nodes share one choice.
+  bool per_node = false;
   quant::CalibrationOptions calibration;  // for frac_width = "auto"
   std::optional<io::TableReader> seed;    // [search.search_space.seed]; set by the parser
 };
