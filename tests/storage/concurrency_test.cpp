@@ -22,28 +22,6 @@ using search::Storage;
 using search::TrialState;
 using Opener = std::function<std::shared_ptr<Storage>()>;
 
-void threads_finish_space(const Opener& open) {
-  const auto space = space_3x4x5();
-  std::vector<std::thread> threads;
-  std::vector<std::string> errors(3);
-  for (int w = 0; w < 3; ++w) {
-    threads.emplace_back([&, w] {
-      try {
-        auto storage = open();  // one connection per thread
-        run_brute_force(*storage, space, "thread" + std::to_string(w));
-      } catch (const std::exception& e) {
-        errors[w] = e.what();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors) EXPECT_EQ(e, "");
-  auto storage = open();
-  const auto trials = storage->trials();
-  EXPECT_EQ(trials.size(), 60u);  // lost claims write nothing
-  EXPECT_EQ(check_exactly_once(space, trials), "");
-}
-
 void processes_finish_space(const Opener& open) {
   const auto space = space_3x4x5();
   std::vector<pid_t> children;

@@ -20,12 +20,7 @@ struct InMemoryFactory {
 };
 
 struct SqliteFactory {
-  static std::shared_ptr<search::Storage> make() {
-    static TempDir dir;
-    static std::atomic<int> counter{0};
-    return std::make_shared<SqliteStorage>(dir.file("contract" + std::to_string(counter++) + ".db"), "contract",
-                                           kSpaceJson, kMin);
-  }
+  static std::shared_ptr<search::Storage> make() { return fresh_file_storage<SqliteStorage>(".db"); }
 };
 
 struct PostgresFactory {

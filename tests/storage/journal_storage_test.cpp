@@ -29,12 +29,7 @@ namespace {
 using search::TrialState;
 
 struct JournalFactory {
-  static std::shared_ptr<search::Storage> make() {
-    static TempDir dir;
-    static std::atomic<int> counter{0};
-    return std::make_shared<JournalStorage>(dir.file("contract" + std::to_string(counter++) + ".log"), "contract",
-                                            kSpaceJson, kMin);
-  }
+  static std::shared_ptr<search::Storage> make() { return fresh_file_storage<JournalStorage>(".log"); }
 };
 
 std::string read_text(const std::string& path) {
@@ -62,25 +57,7 @@ Opener journal_opener(const std::string& path) {
 
 TEST(JournalConcurrency, ThreadsFinishTheSpaceOnce) {
   TempDir dir;
-  const auto open = journal_opener(dir.file("threads.log"));
-  const auto space = space_3x4x5();
-  std::vector<std::thread> threads;
-  std::vector<std::string> errors(3);
-  for (int w = 0; w < 3; ++w) {
-    threads.emplace_back([&, w] {
-      try {
-        auto storage = open();
-        run_brute_force(*storage, space, "thread" + std::to_string(w));
-      } catch (const std::exception& e) {
-        errors[w] = e.what();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors) EXPECT_EQ(e, "");
-  const auto trials = open()->trials();
-  EXPECT_EQ(trials.size(), 60u);
-  EXPECT_EQ(check_exactly_once(space, trials), "");
+  threads_finish_space(journal_opener(dir.file("threads.log")));
 }
 
 TEST(JournalConcurrency, ProcessesFinishTheSpaceOnce) {

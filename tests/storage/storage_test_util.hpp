@@ -144,4 +144,37 @@ inline std::string check_exactly_once(const search::SearchSpace& space, const st
   return "";
 }
 
+// A fresh storage of type S (constructed from a file path, as SQLite and journal storages
+// are) for the contract suites: one temp dir per type, a new file per call.
+template <class S>
+std::shared_ptr<search::Storage> fresh_file_storage(const std::string& extension) {
+  static TempDir dir;
+  static std::atomic<int> counter{0};
+  return std::make_shared<S>(dir.file("contract" + std::to_string(counter++) + extension), "contract", kSpaceJson,
+                             kMin);
+}
+
+// 3 threads, each with its own connection from `open`, finish the 3x4x5 space: every
+// configuration evaluated exactly once, lost claims write nothing.
+inline void threads_finish_space(const std::function<std::shared_ptr<search::Storage>()>& open) {
+  const auto space = space_3x4x5();
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(3);
+  for (int w = 0; w < 3; ++w) {
+    threads.emplace_back([&, w] {
+      try {
+        auto storage = open();  // one connection per thread
+        run_brute_force(*storage, space, "thread" + std::to_string(w));
+      } catch (const std::exception& e) {
+        errors[w] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors) EXPECT_EQ(e, "");
+  const auto trials = open()->trials();
+  EXPECT_EQ(trials.size(), 60u);
+  EXPECT_EQ(check_exactly_once(space, trials), "");
+}
+
 }  // namespace qdse::storage::testing
