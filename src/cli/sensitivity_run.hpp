@@ -23,7 +23,7 @@ inline std::unique_ptr<pipeline::SearchSession> open_sensitivity_session(const G
 }
 
 inline pipeline::SensitivityTable run_sensitivity_pass(pipeline::SearchSession& session) {
-  return pipeline::measure_sensitivity(session.space(), session.workspace().graph, session.search_config().space.by,
+  return pipeline::measure_sensitivity(session.space(), session.workspace().graph, pipeline::group_naming(session.search_config().space),
                                        *session.evaluators().at(0));
 }
 

@@ -74,6 +74,10 @@ std::vector<std::size_t> group_choice(const QuantSpace& space, const SpaceGroup&
   return out;
 }
 
+io::QuantizeBy group_naming(const SpaceConfig& config) {
+  return config.by == io::QuantizeBy::Type && !config.per_node ? io::QuantizeBy::Type : io::QuantizeBy::Name;
+}
+
 quant::QuantConfig single_group_config(const QuantSpace& space, const ir::Graph& graph, io::QuantizeBy by,
                                        const SpaceGroup& group, const std::vector<std::size_t>& choice) {
   QDSE_ASSERT(choice.size() == group.params.size(), "one choice per param of the group");

@@ -14,6 +14,7 @@
 #include "../support/temp_dir.hpp"
 #include "qdse/io/run_config.hpp"
 #include "qdse/ir/zoo.hpp"
+#include "qdse/pipeline/search_config.hpp"
 #include "qdse/pipeline/sensitivity.hpp"
 #include "qdse/pipeline/sensitivity_plan.hpp"
 
@@ -111,6 +112,23 @@ TEST_F(SensitivityFixture, ByTypeOneGroupQuantizesEveryNodeOfTheType) {
   // All three linear layers changed: the cost change is more than the first layer's alone.
   const auto first = direct(SearchToml{.layers = {{"seq_blocks_1", integer_layer("[8]", "[4]")}}});
   EXPECT_LT(linear.rows[1].cost.at("model_size_bits"), first.at("model_size_bits") - table.reference.at("model_size_bits"));
+}
+
+TEST_F(SensitivityFixture, PerNodeGroupsAreNodes) {
+  // by type with per_node: one table for the linear type, one group per linear node.
+  SearchToml t{.by = "type\"\nsetup.per_node = true\n#", .layers = {{"linear", integer_layer("[8]", "[2, 4]")}}};
+  const io::RunConfig rc = config(t, "per_node.toml");
+  const SpaceConfig sc = parse_search_config(rc, SearchParts::Space).space;
+  EXPECT_EQ(group_naming(sc), io::QuantizeBy::Name);
+  const QuantSpace space(rc, graph);
+  TrialEvaluator ev(graph, x, y, EvalSettings{}, std::nullopt);
+  const SensitivityTable table = measure_sensitivity(space, graph, group_naming(sc), ev);
+  ASSERT_FALSE(table.groups.empty());
+  EXPECT_EQ(table.groups[0].name, "seq_blocks_1");
+  ASSERT_EQ(table.groups[0].rows.size(), 2u);
+  const auto m = direct(SearchToml{.layers = {{"seq_blocks_1", integer_layer("[8]", "[4]")}}});
+  EXPECT_EQ(table.groups[0].rows[1].accuracy, m.at("accuracy"));
+  EXPECT_EQ(table.groups[0].rows[1].cost.at("bitops"), m.at("bitops") - table.reference.at("bitops"));
 }
 
 TEST_F(SensitivityFixture, RefusesAGroupWithTooManyChoices) {

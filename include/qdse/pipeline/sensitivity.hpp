@@ -58,8 +58,13 @@ std::uint64_t group_choice_count(const QuantSpace& space, const SpaceGroup& grou
 // slowest.
 std::vector<std::size_t> group_choice(const QuantSpace& space, const SpaceGroup& group, std::uint64_t index);
 
+// What a group of `config`'s space is named after: node names (setup.by = "name", or
+// "type" with setup.per_node) or op types. The `by` argument of the functions below.
+io::QuantizeBy group_naming(const SpaceConfig& config);
+
 // The configuration in which only `group` takes `choice` (indices per param of the
-// group) and every other node is float. `by` says whether groups are node names or op types.
+// group) and every other node is float. `by` (group_naming) says whether groups are node
+// names or op types.
 quant::QuantConfig single_group_config(const QuantSpace& space, const ir::Graph& graph, io::QuantizeBy by,
                                        const SpaceGroup& group, const std::vector<std::size_t>& choice);
 
