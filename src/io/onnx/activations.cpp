@@ -103,11 +103,10 @@ void register_activation_handlers(HandlerTable& t) {
   t["Relu"] = [](ImportContext& c, const onnx::NodeProto& n) { unary(c, n, ir::OpKind::Relu); };
   t["Sigmoid"] = [](ImportContext& c, const onnx::NodeProto& n) { unary(c, n, ir::OpKind::Sigmoid); };
   t["Tanh"] = [](ImportContext& c, const onnx::NodeProto& n) { unary(c, n, ir::OpKind::Tanh); };
-  t["LeakyRelu"] = leaky_relu;
-  t["Clip"] = clip;
-  t["Softmax"] = softmax;
-  t["HardSigmoid"] = hard_sigmoid;
-  t["HardSwish"] = hard_swish;
+  const std::pair<const char*, Handler> handlers[] = {{"LeakyRelu", leaky_relu}, {"Clip", clip},
+                                                      {"Softmax", softmax},      {"HardSigmoid", hard_sigmoid},
+                                                      {"HardSwish", hard_swish}};
+  for (const auto& [op, handler] : handlers) t[op] = handler;
 }
 
 }  // namespace qdse::io::onnx_detail

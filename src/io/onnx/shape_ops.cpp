@@ -107,6 +107,29 @@ std::vector<int64_t> normalized_sorted(ImportContext& c, const onnx::NodeProto& 
   return axes;
 }
 
+// The common tail of Squeeze and Unsqueeze: folded on constants, else one node holding
+// the sorted axes, which must leave the batch axis alone.
+void finish_axes_op(ImportContext& c, const onnx::NodeProto& n, ir::OpKind op, bool constant, const at::Tensor& in,
+                    const std::vector<int64_t>& axes) {
+  const bool squeeze = op == ir::OpKind::Squeeze;
+  if (constant) {
+    at::Tensor out = in;
+    if (squeeze)
+      for (auto it = axes.rbegin(); it != axes.rend(); ++it) out = out.squeeze(*it);
+    else
+      for (int64_t a : axes) out = out.unsqueeze(a);
+    c.define_constant(n.output(0), out);
+    return;
+  }
+  if (!axes.empty() && axes[0] == 0)
+    c.fail(n, squeeze ? "squeezing the batch axis is not supported"
+                      : "inserting an axis before the batch is not supported");
+  ir::Node node;
+  node.op = op;
+  node.attrs.axes = axes;
+  emit_unary(c, n, std::move(node));
+}
+
 void squeeze(ImportContext& c, const onnx::NodeProto& n) {
   const bool constant = c.is_constant_input(n, 0);
   const at::Tensor in = constant ? c.constant_input(n, 0) : c.data_input(n, 0).sample;
@@ -120,17 +143,7 @@ void squeeze(ImportContext& c, const onnx::NodeProto& n) {
   }
   for (int64_t a : axes)
     if (in.size(a) != 1) c.fail(n, "axis " + std::to_string(a) + " has size " + std::to_string(in.size(a)) + ", not 1");
-  if (constant) {
-    at::Tensor out = in;
-    for (auto it = axes.rbegin(); it != axes.rend(); ++it) out = out.squeeze(*it);
-    c.define_constant(n.output(0), out);
-    return;
-  }
-  if (!axes.empty() && axes[0] == 0) c.fail(n, "squeezing the batch axis is not supported");
-  ir::Node node;
-  node.op = ir::OpKind::Squeeze;
-  node.attrs.axes = axes;
-  emit_unary(c, n, std::move(node));
+  finish_axes_op(c, n, ir::OpKind::Squeeze, constant, in, axes);
 }
 
 void unsqueeze(ImportContext& c, const onnx::NodeProto& n) {
@@ -139,17 +152,7 @@ void unsqueeze(ImportContext& c, const onnx::NodeProto& n) {
   auto given = axes_of(c, n);
   if (!given) c.fail(n, "axes are required");
   const auto axes = normalized_sorted(c, n, *given, in.dim() + static_cast<int64_t>(given->size()));
-  if (constant) {
-    at::Tensor out = in;
-    for (int64_t a : axes) out = out.unsqueeze(a);
-    c.define_constant(n.output(0), out);
-    return;
-  }
-  if (!axes.empty() && axes[0] == 0) c.fail(n, "inserting an axis before the batch is not supported");
-  ir::Node node;
-  node.op = ir::OpKind::Unsqueeze;
-  node.attrs.axes = axes;
-  emit_unary(c, n, std::move(node));
+  finish_axes_op(c, n, ir::OpKind::Unsqueeze, constant, in, axes);
 }
 
 void concat(ImportContext& c, const onnx::NodeProto& n) {
@@ -343,19 +346,11 @@ void constant(ImportContext& c, const onnx::NodeProto& n) {
 }  // namespace
 
 void register_shape_handlers(HandlerTable& t) {
-  t["Flatten"] = flatten;
-  t["Reshape"] = reshape;
-  t["Transpose"] = transpose;
-  t["Squeeze"] = squeeze;
-  t["Unsqueeze"] = unsqueeze;
-  t["Concat"] = concat;
-  t["Identity"] = identity;
-  t["Dropout"] = dropout;
-  t["Constant"] = constant;
-  t["Shape"] = shape;
-  t["Gather"] = gather;
-  t["Cast"] = cast;
-  t["Slice"] = slice;
+  const std::pair<const char*, Handler> handlers[] = {
+      {"Flatten", flatten}, {"Reshape", reshape}, {"Transpose", transpose}, {"Squeeze", squeeze},
+      {"Unsqueeze", unsqueeze}, {"Concat", concat}, {"Identity", identity}, {"Dropout", dropout},
+      {"Constant", constant}, {"Shape", shape}, {"Gather", gather}, {"Cast", cast}, {"Slice", slice}};
+  for (const auto& [op, handler] : handlers) t[op] = handler;
 }
 
 }  // namespace qdse::io::onnx_detail
