@@ -140,12 +140,7 @@ FinetuneResult finetune(ir::Graph& graph, const quant::QuantConfig& config, cons
           callbacks.on_batch(epoch, b + 1, batches,
                              loss_sum / static_cast<double>(std::min(n, (b + 1) * options.batch_size)));
       }
-      EpochStats s;
-      s.epoch = epoch;
-      s.train_loss = loss_sum / static_cast<double>(n);
-      s.train_accuracy = correct / static_cast<double>(n);
-      s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-      s.samples_per_second = static_cast<double>(n) / std::max(s.seconds, 1e-9);
+      EpochStats s = training_stats(epoch, loss_sum, correct, n, t0);
       if (x_val.defined() && x_val.size(0) > 0) {
         torch::NoGradGuard no_grad;
         const exec::Plan eval_plan = quant::quantize(graph, resolve(options.rederive_auto));

@@ -11,6 +11,17 @@
 
 namespace qdse::train {
 
+EpochStats training_stats(int epoch, double loss_sum, double correct, int64_t n,
+                          std::chrono::steady_clock::time_point start) {
+  EpochStats s;
+  s.epoch = epoch;
+  s.train_loss = loss_sum / static_cast<double>(n);
+  s.train_accuracy = correct / static_cast<double>(n);
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  s.samples_per_second = static_cast<double>(n) / std::max(s.seconds, 1e-9);
+  return s;
+}
+
 std::vector<EpochStats> train(ir::Graph& graph, const at::Tensor& x, const at::Tensor& y,
                               const at::Tensor& x_val, const at::Tensor& y_val,
                               const TrainOptions& options, const TrainCallbacks& callbacks) {
@@ -61,12 +72,7 @@ std::vector<EpochStats> train(ir::Graph& graph, const at::Tensor& x, const at::T
       correct += logits.argmax(1).eq(yb).sum().item<double>();
       if (callbacks.on_batch) callbacks.on_batch(epoch, b + 1, batches, loss_sum / seen);
     }
-    EpochStats s;
-    s.epoch = epoch;
-    s.train_loss = loss_sum / static_cast<double>(n);
-    s.train_accuracy = correct / static_cast<double>(n);
-    s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    s.samples_per_second = static_cast<double>(n) / std::max(s.seconds, 1e-9);
+    EpochStats s = training_stats(epoch, loss_sum, correct, n, t0);
     if (x_val.defined() && x_val.size(0) > 0) {
       const auto r = exec::evaluate(graph, nullptr, x_val, y_val);
       s.val_accuracy = r.accuracy;

@@ -8,6 +8,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -32,6 +33,11 @@ struct EpochStats {
   double samples_per_second = 0;
   double val_accuracy = -1, val_loss = -1;  // -1 when no validation set
 };
+
+// The training half of an epoch's stats: mean loss and accuracy over `n` samples from
+// their sums, the epoch's seconds since `start` and its throughput (validation unset).
+EpochStats training_stats(int epoch, double loss_sum, double correct, int64_t n,
+                          std::chrono::steady_clock::time_point start);
 
 // Called after every batch (progress display) and after every epoch.
 struct TrainCallbacks {
