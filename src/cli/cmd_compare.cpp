@@ -58,7 +58,7 @@ void add_compare_command(CLI::App& app, GlobalOptions& global) {
       ->check(whole_number(0, std::numeric_limits<long long>::max()))
       ->capture_default_str();
   cmd->add_option("-o,--out", out, "output directory (default: runs/compare-<model>-<time>)");
-  cmd->add_option("--load", load, "weights: a qdse checkpoint or a state-dict JSON (overrides `load_name`)");
+  add_load_option(cmd, load);
   cmd->callback([&global] {
     const io::RunConfig c = resolve_config(cfg);
     options.strategies = split_list(strategies);

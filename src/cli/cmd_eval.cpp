@@ -19,7 +19,7 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
   static int64_t num_samples = -1;
   cfg.add_to(cmd);
   cmd->add_option("--split", split, "train, validation or test (default: `eval_split`, test)");
-  cmd->add_option("--load", load, "weights: a qdse checkpoint or a state-dict JSON (overrides `load_name`)");
+  add_load_option(cmd, load);
   cmd->add_option("--num-samples", num_samples, "first N samples of the split (0 = all)")
       ->check(whole_number(0, std::numeric_limits<int64_t>::max()));
   cmd->callback([&global] {

@@ -25,7 +25,7 @@ void add_plan_command(CLI::App& app, GlobalOptions& global) {
   static std::optional<double> budget;
   static bool evaluate = false;
   cfg.add_to(cmd);
-  cmd->add_option("--load", load, "weights: a qdse checkpoint or a state-dict JSON (overrides `load_name`)");
+  add_load_option(cmd, load);
   cmd->add_option("--sensitivity", sensitivity, "read this sensitivity.json instead of running the pass");
   cmd->add_option("--cost", cost, "cost metric, a sum over layers: model_size, model_size_bits, bitops, ...")
       ->capture_default_str();

@@ -77,7 +77,7 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
                   "run directory (default: runs/<model>-<time>); an existing directory that is not a qdse run "
                   "directory needs --force");
   cmd->add_flag("--force", o.force, "write into an existing --out directory that is not a qdse run directory");
-  cmd->add_option("--load", o.load, "weights: a qdse checkpoint or a state-dict JSON (overrides `load_name`)");
+  add_load_option(cmd, o.load);
   cmd->add_option("--sampler", o.sampler,
                   "overrides search.strategy.setup.sampler (" + search::sampler_name_list() + ")");
   cmd->add_option("--n-trials", o.n_trials, "overrides search.strategy.setup.n_trials")->check(whole_number(1));

@@ -16,7 +16,7 @@ void add_sensitivity_command(CLI::App& app, GlobalOptions& global) {
   static ConfigOptions cfg;
   static std::string out = ".", load;
   cfg.add_to(cmd);
-  cmd->add_option("--load", load, "weights: a qdse checkpoint or a state-dict JSON (overrides `load_name`)");
+  add_load_option(cmd, load);
   cmd->add_option("-o,--out", out, "directory for sensitivity.json and sensitivity.csv")->capture_default_str();
   cmd->callback([&global] {
     auto session = open_sensitivity_session(global, cfg, load);

@@ -27,6 +27,9 @@ struct ConfigOptions {
   void add_to(CLI::App* cmd);
 };
 
+// --load: weights overriding the config's `load_name` (the same flag on every command that loads).
+void add_load_option(CLI::App* cmd, std::string& load);
+
 void add_models_command(CLI::App& app, GlobalOptions& global);
 void add_train_command(CLI::App& app, GlobalOptions& global);
 void add_eval_command(CLI::App& app, GlobalOptions& global);

@@ -22,6 +22,10 @@ void ConfigOptions::add_to(CLI::App* cmd) {
   cmd->add_option("--data", data, "dataset file or directory; overrides `dataset_path`");
 }
 
+void add_load_option(CLI::App* cmd, std::string& load) {
+  cmd->add_option("--load", load, "weights: a qdse checkpoint or a state-dict JSON (overrides `load_name`)");
+}
+
 io::RunConfig resolve_config(const ConfigOptions& options) {
   io::RunConfig c = options.config.empty() ? io::default_run_config()
                                            : io::load_run_config(options.config);
