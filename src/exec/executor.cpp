@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include "qdse/core/error.hpp"
-#include "qdse/ir/op_shape.hpp"
 
 namespace qdse::exec {
 namespace {
@@ -155,11 +154,5 @@ void Executor::forward_range(std::vector<at::Tensor>& values, const at::Tensor& 
     }
   }
 }
-
-// Shapes and MACs come from the op table's rules (ir/op_shape.cpp), not from a
-// forward pass: one definition for the interpreter's callers and the metrics.
-std::vector<std::vector<int64_t>> infer_shapes(const ir::Graph& graph) { return ir::infer_shapes(graph); }
-
-std::vector<int64_t> node_macs(const ir::Graph& graph) { return ir::node_macs(graph); }
 
 }  // namespace qdse::exec

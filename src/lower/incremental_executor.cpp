@@ -6,6 +6,7 @@
 
 #include "qdse/exec/executor.hpp"
 #include "qdse/ir/fusion.hpp"
+#include "qdse/ir/op_shape.hpp"
 #include "qdse/lower/transform.hpp"
 
 namespace qdse::lower {
@@ -28,7 +29,7 @@ std::size_t IncrementalExecutor::MemoKeyHash::operator()(const MemoKey& k) const
 }
 
 IncrementalExecutor::IncrementalExecutor(const ir::Graph& graph, at::Tensor x, const IncrementalOptions& options)
-    : graph_(graph), x_(std::move(x)), options_(options), node_macs_(exec::node_macs(graph)),
+    : graph_(graph), x_(std::move(x)), options_(options), node_macs_(ir::node_macs(graph)),
       relu_into_(ir::relu_fusions(graph)), integer_layers_(graph.size()) {
   const int n_nodes = static_cast<int>(graph.size());
   std::vector<int> last_reader(n_nodes, -1);

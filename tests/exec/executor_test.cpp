@@ -7,6 +7,7 @@
 #include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/exec/executor.hpp"
+#include "qdse/ir/op_shape.hpp"
 #include "qdse/ir/zoo.hpp"
 
 namespace qdse::exec {
@@ -75,11 +76,11 @@ TEST(NodeMacs, MatchHandCounts) {
     for (auto m : v) s += m;
     return s;
   };
-  EXPECT_EQ(sum(node_macs(ir::build_zoo_model("fmnist-mlp"))), 784 * 256 + 256 * 128 + 128 * 10);
+  EXPECT_EQ(sum(ir::node_macs(ir::build_zoo_model("fmnist-mlp"))), 784 * 256 + 256 * 128 + 128 * 10);
   // conv1 28*28*8*9, conv2 14*14*16*72, linear 784*10
-  EXPECT_EQ(sum(node_macs(ir::build_zoo_model("fmnist-cnn"))),
+  EXPECT_EQ(sum(ir::node_macs(ir::build_zoo_model("fmnist-cnn"))),
             28 * 28 * 8 * 9 + 14 * 14 * 16 * 72 + 784 * 10);
-  const auto tiny = node_macs(ir::build_zoo_model("jsc-tiny"));
+  const auto tiny = ir::node_macs(ir::build_zoo_model("jsc-tiny"));
   EXPECT_EQ(tiny[2], 80);
   EXPECT_EQ(sum(tiny), 80);
 }

@@ -7,6 +7,7 @@
 
 #include "../support/quant_configs.hpp"
 #include "qdse/exec/executor.hpp"
+#include "qdse/ir/op_shape.hpp"
 #include "qdse/ir/zoo.hpp"
 #include "qdse/lower/incremental_executor.hpp"
 #include "qdse/lower/transform.hpp"
@@ -28,7 +29,7 @@ quant::QuantConfig incremental_test_config(int w1, int w3, int w5) {
 struct IncrementalMlp {
   ir::Graph g = ir::build_zoo_model("fmnist-mlp", 6);
   at::Tensor x = torch::randn({kIncrementalSamples, 1, 28, 28}, at::make_generator<at::CPUGeneratorImpl>(11));
-  std::vector<int64_t> macs = exec::node_macs(g);
+  std::vector<int64_t> macs = ir::node_macs(g);
 
   // The plain path: a full forward pass of the quantized plan.
   at::Tensor plain(const quant::QuantConfig& qc) const {

@@ -56,9 +56,4 @@ class Executor {
   const ir::Graph& graph_;
 };
 
-// Output shape of every node for one sample (batch dimension dropped).
-std::vector<std::vector<int64_t>> infer_shapes(const ir::Graph& graph);
-// Multiply-accumulates per sample of every node (0 for ops without MACs).
-std::vector<int64_t> node_macs(const ir::Graph& graph);
-
 }  // namespace qdse::exec
