@@ -10,6 +10,7 @@
 #include "qdse/search/brute_force_sampler.hpp"
 #include "qdse/search/random_sampler.hpp"
 #include "qdse/search/sampler_factory.hpp"
+#include "qdse/search/sensitivity_sampler.hpp"
 
 namespace qdse::search {
 namespace {
@@ -35,6 +36,12 @@ std::unique_ptr<Sampler> make_nsgaii_sampler(const SamplerOptions& o) {
   return std::make_unique<NsgaIISampler>(nsga);
 }
 
+std::unique_ptr<Sampler> make_sensitivity_sampler(const SamplerOptions& o) {
+  SensitivitySamplerOptions sens = o.sensitivity;
+  sens.seed = o.seed;
+  return std::make_unique<SensitivitySampler>(std::move(sens));
+}
+
 constexpr std::array<SamplerInfo, kSamplerKindCount> kSamplerRows = {{
     {SamplerKind::Random, "random", "", false,
      "independent uniform draws (log-uniform for log floats); may repeat a configuration", make_random_sampler},
@@ -44,6 +51,10 @@ constexpr std::array<SamplerInfo, kSamplerKindCount> kSamplerRows = {{
      "tree-structured Parzen estimator (Optuna's TPESampler; MOTPE for several objectives)", make_tpe_sampler},
     {SamplerKind::NsgaII, "nsgaii", "nsga2", false,
      "NSGA-II genetic algorithm (Optuna's NSGAIISampler)", make_nsgaii_sampler},
+    {SamplerKind::Sensitivity, "sensitivity", "", false,
+     "measures every single-layer change from the most precise configuration, then proposes the exact optimum "
+     "(or front) of a refitted additive model",
+     make_sensitivity_sampler},
 }};
 
 // Names and aliases are stored as normalized_sampler_name() writes them, so matching is one compare.
