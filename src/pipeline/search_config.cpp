@@ -103,10 +103,31 @@ SpaceConfig read_space(const io::RunConfig& config, const io::TableReader& searc
   return out;
 }
 
+// [search.strategy.sensitivity]: the sensitivity sampler's model and budget (the cost
+// table itself needs the space: fill_sensitivity_tables, sensitivity_sampler_setup.hpp).
+void read_sensitivity_sampler(const io::TableReader& t, search::SensitivitySamplerOptions& o) {
+  t.check_keys({"interactions", "cost", "budget"});
+  o.interactions = t.bool_or("interactions", o.interactions);
+  if (auto cost = t.get_string("cost")) {
+    const auto kind = metrics::find_metric(*cost);
+    if (!kind || !metrics::info_of(*kind).sum_over_layers) {
+      std::string sums;
+      for (const auto& row : metrics::metric_table())
+        if (row.sum_over_layers) sums += (sums.empty() ? "" : ", ") + std::string(row.name);
+      throw t.error("cost", "`cost` must be a metric that is a sum over layers (" + sums + "), got \"" + *cost + "\"");
+    }
+    o.cost_name = *cost;
+  }
+  if (t.has("budget")) {
+    if (o.cost_name.empty()) throw t.error("budget", "`budget` needs `cost`, the sum-over-layers metric it bounds");
+    o.budget = finite_key(t, "budget", 0);
+  }
+}
+
 // [search.strategy] with its setup table's sampler keys; `s` starts from the defaults.
 void read_strategy(const io::TableReader& st, StrategyConfig& s) {
   st.check_keys({"name", "eval_mode", "sw_runner", "hw_runner", "setup", "metrics", "constraints",
-                 "memo_budget_mb", "latency_repeats", "tpe", "nsgaii"});
+                 "memo_budget_mb", "latency_repeats", "tpe", "nsgaii", "sensitivity"});
   if (auto name = st.get_string("name"); name && *name != "optuna" && *name != "qdse")
     throw st.error("name", "strategy `" + *name + "` is not supported; use \"optuna\" (MASE's name) or \"qdse\"");
   if (auto sw = st.get_table("sw_runner")) {
@@ -181,6 +202,7 @@ void read_strategy(const io::TableReader& st, StrategyConfig& s) {
     o.swapping_prob = probability_key(*ns, "swapping_prob", o.swapping_prob);
     o.avoid_duplicates = ns->bool_or("avoid_duplicates", o.avoid_duplicates);
   }
+  if (auto sens = st.get_table("sensitivity")) read_sensitivity_sampler(*sens, s.sampler_options.sensitivity);
   // 0 disables the memo; the bound (1 TiB) keeps memo_mb << 20 from overflowing.
   const int64_t memo_mb = int_key_in(st, "memo_budget_mb", 384, 0, int64_t{1} << 20);
   s.eval.memo_budget_bytes = memo_mb << 20;

@@ -12,6 +12,7 @@
 
 #include "qdse/core/error.hpp"
 #include "qdse/pipeline/run_directory.hpp"
+#include "qdse/pipeline/sensitivity_sampler_setup.hpp"
 #include "qdse/pipeline/study_fingerprint.hpp"
 #include "qdse/pipeline/thread_budget.hpp"
 #include "qdse/search/sampler_factory.hpp"
@@ -60,6 +61,9 @@ SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, in
   const StrategyConfig& strategy = settings_.strategy;
   workspace_ = open_model(config, overrides_.load, /*require_weights=*/true);
   space_ = std::make_unique<QuantSpace>(settings_.space, workspace_.graph);
+  // The sensitivity sampler's groups and cost table come from the space (compare copies them too).
+  fill_sensitivity_tables(settings_.strategy.sampler_options.sensitivity, *space_, workspace_.graph, settings_.space,
+                          config.file.empty() ? std::string("the config") : config.file);
   // Training samples serve calibration ("auto" frac widths) and the validation split only.
   load_data(workspace_, strategy.split != data::SplitKind::Test || space_->uses_auto_frac());
   // Range statistics (for frac_width = "auto") come from training samples, never from

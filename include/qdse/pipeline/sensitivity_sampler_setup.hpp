@@ -1,0 +1,32 @@
+// What the `sensitivity` sampler (search/sensitivity_sampler.hpp) needs from the quantized
+// space and cannot learn from trials: its groups (a layer's keys, as `qdse sensitivity`
+// groups them) and, with `[search.strategy.sensitivity] cost`, the exact per-group cost
+// table of that sum-over-layers metric (metrics::CostModel, no evaluation: the change of
+// the network's cost when only that group takes that choice, every other layer float).
+//
+// Errors: qdse::Error(Config), one line naming the config file and key, for a budget below
+// the cheapest configuration's cost (the key itself is checked by parse_search_config).
+// Thread-safety: pure.
+#pragma once
+
+#include <string>
+
+#include "qdse/ir/graph.hpp"
+#include "qdse/pipeline/quant_space.hpp"
+#include "qdse/search/sensitivity_sampler_options.hpp"
+
+namespace qdse::pipeline {
+
+struct SpaceConfig;
+
+// Fills options.groups, and options.cost / cost_base when options.cost_name is set.
+// `where` names the config in errors.
+void fill_sensitivity_tables(search::SensitivitySamplerOptions& options, const QuantSpace& space,
+                             const ir::Graph& graph, const SpaceConfig& space_config, const std::string& where);
+
+// The network's value of a sum-over-layers cost metric (model_size_bits, model_size_bytes,
+// model_size, bitops, macs, flops) for a configuration; throws qdse::Error(Config) for any
+// other name.
+double sum_over_layers_cost(const ir::Graph& graph, const quant::QuantConfig& config, const std::string& metric);
+
+}  // namespace qdse::pipeline
