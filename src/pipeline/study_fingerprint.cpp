@@ -155,15 +155,18 @@ nlohmann::json study_description(const Workspace& ws, const QuantSpace& space, c
     metrics.push_back({{"name", m.name}, {"scale", m.scale}, {"direction", std::string(search::to_string(m.direction))}});
   nlohmann::json constraints = nlohmann::json::object();
   for (const auto& k : st.constraints) constraints[k.metric] = k.text;
+  nlohmann::json evaluation = {{"split", std::string(data::to_string(st.split))},
+                               {"num_samples", st.eval.num_samples},
+                               {"sum_scaled_metrics", st.sum_scaled_metrics},
+                               {"metrics", metrics},
+                               {"constraints", constraints}};
+  // The FPGA target decides every hw metric; only present with one, so studies without
+  // a [search.strategy.hw_runner.fpga] table keep their description.
+  if (st.eval.hw) evaluation["hw"] = hw_target_json(*st.eval.hw);
   return {{"kind", "qdse mixed_precision_ptq"},
           {"model", ws.config.model},
           {"params", params},
-          {"evaluation",
-           {{"split", std::string(data::to_string(st.split))},
-            {"num_samples", st.eval.num_samples},
-            {"sum_scaled_metrics", st.sum_scaled_metrics},
-            {"metrics", metrics},
-            {"constraints", constraints}}},
+          {"evaluation", evaluation},
           {"fingerprint", input_fingerprint(ws, space, config, stats)}};
 }
 
