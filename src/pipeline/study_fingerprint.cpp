@@ -183,6 +183,11 @@ std::vector<std::string> differences(const nlohmann::json& stored, const nlohman
 std::string resumable_description(const nlohmann::json& stored, const nlohmann::json& given,
                                   const std::string& context, std::string* warning) {
   if (stored.is_discarded()) return given.dump();  // (unreadable: the storage says why)
+  // A study another tool created (Optuna, in a journal file): qdse knows only the params
+  // its trials used ({"params": [...]}, journal_storage.hpp). The storage adopts it with
+  // `given` after checking every trial's distributions against it, so it is not refused
+  // here for lacking the model, scoring and fingerprint Optuna never wrote.
+  if (stored.is_object() && stored.size() == 1 && stored.contains("params")) return given.dump();
   // Equal as JSON (a choice 1.0 stored as 1 by a qdse that wrote choices as text): the
   // stored text, which the storage compares byte for byte.
   if (stored == given) return stored.dump();
