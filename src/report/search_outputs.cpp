@@ -28,6 +28,17 @@ SearchOutputs write_search_outputs(const pipeline::SearchSession& session, const
                                session.provenance(), &trials_json, &best_trials);
   out.outputs_seconds = since(t_outputs);
   const auto t_report = Clock::now();
+  // hw_layers.csv: the per-layer FPGA figures of the best trial(s), with an hw target only;
+  // before the report, which shows it.
+  if (const auto& hw = session.strategy().eval.hw; hw && !best_trials.empty()) {
+    try {
+      const pipeline::HwCostModel model(session.workspace().graph, *hw);
+      write_file_atomic(dir + "/hw_layers.csv", hw_layers_csv(model, session.workspace().graph, session.space(),
+                                                              session.stats(), best_trials));
+    } catch (const std::exception& e) {
+      out.hw_layers_error = std::string("no hw_layers.csv written: ") + e.what();
+    }
+  }
   try {
     out.report_index = write_run_report(dir, trials_json, out.best);
   } catch (const std::exception& e) {
@@ -40,16 +51,6 @@ SearchOutputs write_search_outputs(const pipeline::SearchSession& session, const
     } catch (const std::exception& e) {
       out.hls4ml_error = "no hls4ml.yml written for trial " + std::to_string(best_trials.front().number) + ": " +
                          e.what();
-    }
-  }
-  // hw_layers.csv: the per-layer FPGA figures of the best trial(s), with an hw target only.
-  if (const auto& hw = session.strategy().eval.hw; hw && !best_trials.empty()) {
-    try {
-      const pipeline::HwCostModel model(session.workspace().graph, *hw);
-      write_file_atomic(dir + "/hw_layers.csv", hw_layers_csv(model, session.workspace().graph, session.space(),
-                                                              session.stats(), best_trials));
-    } catch (const std::exception& e) {
-      out.hw_layers_error = std::string("no hw_layers.csv written: ") + e.what();
     }
   }
   out.report_seconds = since(t_report);

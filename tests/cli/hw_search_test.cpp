@@ -112,6 +112,12 @@ TEST(HwSearch, Hls4mlTrialMetricsEqualTheHwLayersFiguresUnderADspConstraint) {
   EXPECT_CONTAINS(csv, "\n" + n + ",total," + whole("lut") + "," + whole("ff") + "," + whole("dsp") + "," +
                            whole("bram") + "," + whole("uram") + "," + whole("latency_cycles") + "," + whole("ii") +
                            "\n");
+  // The HTML report shows the table (the report needs gnuplot, which CI has).
+  if (fs::exists(dir / "run" / "report" / "index.html")) {
+    const std::string html = read_text(dir / "run" / "report" / "index.html");
+    EXPECT_CONTAINS(html, "<h2>FPGA resources</h2>");
+    EXPECT_CONTAINS(html, "seq_blocks_3");
+  }
   fs::remove_all(dir);
 }
 
@@ -162,6 +168,9 @@ TEST(HwSearch, NoHwTableNoHwMetrics) {
   for (const auto& t : hw_test_json(dir / "run" / "trials.json"))
     for (const char* name : {"lut", "dsp", "latency_cycles", "dsp_utilization"})
       EXPECT_FALSE(t.at("metrics").contains(name)) << name;
+  EXPECT_FALSE(fs::exists(dir / "run" / "hw_layers.csv"));
+  if (fs::exists(dir / "run" / "report" / "index.html"))
+    EXPECT_EQ(read_text(dir / "run" / "report" / "index.html").find("FPGA resources"), std::string::npos);
   fs::remove_all(dir);
 }
 
