@@ -6,6 +6,7 @@
 # `qdse compare` runs brute force once (the exhaustive optimum, 0.842069) and every other
 # sampler with seeds 0..REPEATS-1, N_TRIALS trials each, on one shared evaluator. Every
 # trial counts, the sensitivity pass's included (its trials are ordinary trials).
+# Also TPE with warm_start = true (the predicted bitops front of `qdse sensitivity` first).
 # Two tolerances: 0.5% of the optimum (TOL_REL, the goal: 0.00421) and the
 # absolute 0.005 that docs/search.md's TPE figures used.
 #
@@ -27,6 +28,11 @@ mkdir -p "$out"
 # TPE with distance kernels for the ordered widths (its best setting on this space).
 ordered="$out/fmnist_mlp_peer_large_ordered.toml"
 { cat "$config"; printf '[search.strategy.tpe]\nordered_categoricals = true\n'; } > "$ordered"
+# TPE warm-started from the predicted front (its table measured once here, 91 evaluations
+# that are not trials of the compare runs: add them when comparing).
+"$qdse" --threads 1 -q sensitivity --config "$config" --load "$weights" --out "$out/sens"
+warm="$out/fmnist_mlp_peer_large_warm.toml"
+{ cat "$config"; printf '[search.strategy.tpe]\nwarm_start = true\nwarm_start_table = "sens/sensitivity.json"\n'; } > "$warm"
 for tol in 0.00421 0.005; do
   "$qdse" --threads 1 -q compare --config "$config" --load "$weights" \
     --strategies bruteforce,sensitivity,tpe,nsgaii --repeats "$repeats" --n-trials "$n_trials" \
@@ -34,5 +40,8 @@ for tol in 0.00421 0.005; do
   "$qdse" --threads 1 -q compare --config "$ordered" --load "$weights" \
     --strategies bruteforce,tpe --repeats "$repeats" --n-trials "$n_trials" \
     --tolerance "$tol" --out "$out/ordered-$tol"
+  "$qdse" --threads 1 -q compare --config "$warm" --load "$weights" \
+    --strategies bruteforce,tpe --repeats "$repeats" --n-trials "$n_trials" \
+    --tolerance "$tol" --out "$out/warm-$tol"
 done
 echo "outputs in $out"

@@ -200,6 +200,16 @@ void read_sensitivity_sampler(const io::TableReader& t, search::SensitivitySampl
   }
 }
 
+// `warm_start` / `warm_start_table` of [search.strategy.tpe] or [search.strategy.nsgaii].
+void read_warm_start(const io::TableReader& t, search::WarmStartOptions& w, bool& enabled) {
+  enabled = t.bool_or("warm_start", false);
+  if (auto table = t.get_string("warm_start_table")) {
+    if (!enabled) throw t.error("warm_start_table", "`warm_start_table` needs `warm_start = true`");
+    if (table->empty()) throw t.error("warm_start_table", "`warm_start_table` is empty (a sensitivity.json)");
+    w.table = *table;
+  }
+}
+
 // [search.strategy] with its setup table's sampler keys; `s` starts from the defaults.
 void read_strategy(const io::TableReader& st, StrategyConfig& s) {
   st.check_keys({"name", "eval_mode", "sw_runner", "hw_runner", "setup", "metrics", "constraints",
@@ -258,7 +268,7 @@ void read_strategy(const io::TableReader& st, StrategyConfig& s) {
   }
   if (auto tpe = st.get_table("tpe")) {
     tpe->check_keys({"n_startup_trials", "n_ei_candidates", "multivariate", "avoid_duplicates",
-                     "ordered_categoricals", "prior_weight", "consider_endpoints"});
+                     "ordered_categoricals", "prior_weight", "consider_endpoints", "warm_start", "warm_start_table"});
     auto& o = s.sampler_options.tpe;
     // Checked here so errors name the file and key; the sampler checks again for library users.
     o.n_startup_trials = static_cast<int>(int_key_in(*tpe, "n_startup_trials", o.n_startup_trials, 0, 100000000));
@@ -270,14 +280,17 @@ void read_strategy(const io::TableReader& st, StrategyConfig& s) {
     if (!(o.prior_weight > 0))
       throw tpe->error("prior_weight", "`prior_weight` must be > 0, got " + io::describe_node(*tpe->node("prior_weight")));
     o.consider_endpoints = tpe->bool_or("consider_endpoints", o.consider_endpoints);
+    read_warm_start(*tpe, s.sampler_options.warm_start, s.sampler_options.warm_start.tpe);
   }
   if (auto ns = st.get_table("nsgaii")) {
-    ns->check_keys({"population_size", "crossover_prob", "swapping_prob", "avoid_duplicates"});
+    ns->check_keys({"population_size", "crossover_prob", "swapping_prob", "avoid_duplicates", "warm_start",
+                    "warm_start_table"});
     auto& o = s.sampler_options.nsgaii;
     o.population_size = static_cast<int>(int_key_in(*ns, "population_size", o.population_size, 2, 1000000));
     o.crossover_prob = probability_key(*ns, "crossover_prob", o.crossover_prob);
     o.swapping_prob = probability_key(*ns, "swapping_prob", o.swapping_prob);
     o.avoid_duplicates = ns->bool_or("avoid_duplicates", o.avoid_duplicates);
+    read_warm_start(*ns, s.sampler_options.warm_start, s.sampler_options.warm_start.nsgaii);
   }
   if (auto sens = st.get_table("sensitivity")) read_sensitivity_sampler(*sens, s.sampler_options.sensitivity);
   // 0 disables the memo; the bound (1 TiB) keeps memo_mb << 20 from overflowing.

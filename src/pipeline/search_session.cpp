@@ -97,6 +97,9 @@ SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, in
   const auto& split = eval_split();
   for (int j = 0; j < strategy.n_jobs; ++j)
     evaluators_.push_back(std::make_unique<TrialEvaluator>(workspace_.graph, split.x, split.y, eval, stats_));
+  // warm_start on tpe / nsgaii: the predicted front of a sensitivity table comes first.
+  fill_warm_start(settings_.strategy.sampler_options, *space_, workspace_.graph, settings_.space, *evaluators_.front(),
+                  config.file);
   description_ = study_description(workspace_, *space_, settings_, stats_);
   startup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

@@ -2,12 +2,14 @@
 #include "qdse/pipeline/sensitivity_sampler_setup.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "qdse/core/error.hpp"
 #include "qdse/metrics/cost_metrics.hpp"
 #include "qdse/pipeline/search_config.hpp"
 #include "qdse/pipeline/sensitivity.hpp"
+#include "qdse/pipeline/sensitivity_plan.hpp"
 
 namespace qdse::pipeline {
 namespace {
@@ -55,6 +57,49 @@ void fill_sensitivity_tables(search::SensitivitySamplerOptions& options, const Q
     s << where << ": [search.strategy.sensitivity] budget = " << options.budget
       << " is below the cheapest configuration's " << options.cost_name << " (" << cheapest << ")";
     throw Error(ErrorKind::Config, s.str());
+  }
+}
+
+std::vector<std::size_t> bisection_order(std::size_t n) {
+  if (n == 0) return {};
+  std::vector<std::size_t> out{n - 1};
+  if (n == 1) return out;
+  out.push_back(0);
+  std::vector<std::pair<std::size_t, std::size_t>> gaps{{0, n - 1}};  // open intervals (lo, hi)
+  while (out.size() < n) {
+    auto widest = std::max_element(gaps.begin(), gaps.end(), [](const auto& a, const auto& b) {
+      return a.second - a.first < b.second - b.first;
+    });
+    const auto [lo, hi] = *widest;
+    gaps.erase(widest);
+    if (hi - lo < 2) continue;
+    const std::size_t mid = lo + (hi - lo) / 2;
+    out.push_back(mid);
+    gaps.push_back({lo, mid});
+    gaps.push_back({mid, hi});
+  }
+  return out;
+}
+
+void fill_warm_start(search::SamplerOptions& options, const QuantSpace& space, const ir::Graph& graph,
+                     const SpaceConfig& space_config, TrialEvaluator& evaluator, const std::string& config_file) {
+  auto& w = options.warm_start;
+  w.configs.clear();
+  if (!w.tpe && !w.nsgaii) return;
+  SensitivityTable table;
+  if (!w.table.empty()) {
+    namespace fs = std::filesystem;
+    fs::path path(w.table);
+    if (path.is_relative() && !config_file.empty()) path = fs::path(config_file).parent_path() / path;
+    table = read_sensitivity_file(path.string());
+  } else {
+    table = measure_sensitivity(space, graph, group_naming(space_config), evaluator);
+  }
+  const std::string cost = options.sensitivity.cost_name.empty() ? "bitops" : options.sensitivity.cost_name;
+  const auto front = plan_front(plan_problem(table, cost));
+  for (std::size_t i : bisection_order(front.size())) {
+    if (w.configs.size() == kWarmStartPoints) break;
+    w.configs.push_back(plan_params(table, space, front[i]));
   }
 }
 

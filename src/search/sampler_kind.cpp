@@ -11,6 +11,7 @@
 #include "qdse/search/random_sampler.hpp"
 #include "qdse/search/sampler_factory.hpp"
 #include "qdse/search/sensitivity_sampler.hpp"
+#include "qdse/search/warm_start_sampler.hpp"
 
 namespace qdse::search {
 namespace {
@@ -27,13 +28,15 @@ std::unique_ptr<Sampler> make_brute_force_sampler(const SamplerOptions&) {
 std::unique_ptr<Sampler> make_tpe_sampler(const SamplerOptions& o) {
   TpeOptions tpe = o.tpe;
   tpe.seed = o.seed;
-  return std::make_unique<TpeSampler>(std::move(tpe));
+  return with_warm_start(std::make_unique<TpeSampler>(std::move(tpe)),
+                         o.warm_start.tpe ? o.warm_start.configs : std::vector<ParamVector>{});
 }
 
 std::unique_ptr<Sampler> make_nsgaii_sampler(const SamplerOptions& o) {
   NsgaIIOptions nsga = o.nsgaii;
   nsga.seed = o.seed;
-  return std::make_unique<NsgaIISampler>(nsga);
+  return with_warm_start(std::make_unique<NsgaIISampler>(nsga),
+                         o.warm_start.nsgaii ? o.warm_start.configs : std::vector<ParamVector>{});
 }
 
 std::unique_ptr<Sampler> make_sensitivity_sampler(const SamplerOptions& o) {

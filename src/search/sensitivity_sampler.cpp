@@ -12,7 +12,7 @@
 namespace qdse::search {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kSensInf = std::numeric_limits<double>::infinity();
 // Frontier cap of the best-first enumeration, in states x groups (memory ~ 4 bytes each).
 constexpr std::size_t kEnumerationBudget = 4'000'000;
 
@@ -213,7 +213,7 @@ std::optional<ParamVector> SensitivitySampler::ask(const SearchSpace& space, con
   double offset = 0.0;
   if (n_obj == 2) {
     problem.costs.push_back(sens_shifted(v1, offset));
-    budgets.push_back(kInf);
+    budgets.push_back(kSensInf);
   }
   if (!options_.cost.empty()) {
     problem.costs.push_back(sens_shifted(options_.cost, offset));
@@ -251,7 +251,7 @@ std::optional<ParamVector> SensitivitySampler::ask(const SearchSpace& space, con
     for (std::size_t i = front.size(); i-- > 0;) {  // most accurate end first on ties
       auto p = ctx.if_new(front[i].choices);
       if (!p) continue;
-      double score = kInf;
+      double score = kSensInf;
       for (double c : tried) score = std::min(score, std::abs(front[i].costs[0] - c) / range);
       if (score > pick_score) {
         pick_score = score;

@@ -267,3 +267,45 @@ TEST(AdditiveModel, PhaseOneDeterminesEveryAdditiveValue) {
 
 }  // namespace
 }  // namespace qdse::search
+
+namespace qdse::search {
+namespace {
+
+// warm_start: the given configurations first (each once, skipping tried and invalid ones),
+// then the wrapped sampler; a fresh wrapper on the same history continues identically.
+TEST(WarmStartSampler, ProposesTheListFirstThenHandsOver) {
+  const SearchSpace space = layer_space(2);
+  const std::vector<ParamVector> first{{1, 1, 1, 1}, {0, 0, 0, 0}, {9, 9, 9, 9}, {2, 3, 4, 0}};
+  auto make = [&] {
+    SamplerOptions o;
+    o.seed = 4;
+    o.warm_start.tpe = true;
+    o.warm_start.configs = first;
+    return make_sampler("tpe", o);
+  };
+  EXPECT_EQ(make()->name(), "tpe");
+  auto storage = std::make_shared<InMemoryStorage>();
+  // {0,0,0,0} is already in the study: skipped; {9,...} is not valid: skipped.
+  TrialResult done;
+  done.values = {0.1};
+  storage->finish_trial(storage->create_trial({0, 0, 0, 0}), done);
+  Study study(space, {Direction::Maximize}, storage, make());
+  std::vector<ParamVector> asked;
+  for (int i = 0; i < 6; ++i) {
+    auto t = study.ask();
+    ASSERT_TRUE(t);
+    asked.push_back(t->params);
+    study.tell(t->number, {accuracy_like(space, t->params, 0.0)});
+  }
+  EXPECT_EQ(asked[0], first[0]);
+  EXPECT_EQ(asked[1], first[3]);
+  for (std::size_t i = 2; i < asked.size(); ++i) EXPECT_NE(asked[i], first[0]);
+  // Without the flag of the sampler asked for, nothing is wrapped.
+  SamplerOptions o;
+  o.warm_start.nsgaii = true;
+  o.warm_start.configs = first;
+  EXPECT_EQ(make_sampler("tpe", o)->ask(space, {Direction::Maximize}, {}) == first[0], false);
+}
+
+}  // namespace
+}  // namespace qdse::search

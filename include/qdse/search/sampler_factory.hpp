@@ -25,6 +25,7 @@ struct SamplerOptions {
   TpeOptions tpe;
   NsgaIIOptions nsgaii;
   SensitivitySamplerOptions sensitivity;
+  WarmStartOptions warm_start;  // tpe / nsgaii only
 };
 
 std::unique_ptr<Sampler> make_sampler(SamplerKind kind, const SamplerOptions& options = {});

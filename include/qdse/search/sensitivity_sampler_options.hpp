@@ -29,3 +29,20 @@ struct SensitivitySamplerOptions {
 };
 
 }  // namespace qdse::search
+
+namespace qdse::search {
+
+// `warm_start = true` on tpe / nsgaii ([search.strategy.tpe] / [search.strategy.nsgaii]):
+// the sampler first proposes `configs` (the predicted front of a sensitivity table, most
+// informative first, filled by the pipeline: pipeline/sensitivity_sampler_setup.hpp),
+// each once and only if not already in the study, then goes on as usual
+// (warm_start_sampler.hpp). `table`: a sensitivity.json to plan from; empty = measure
+// the pass when the search starts.
+struct WarmStartOptions {
+  bool tpe = false;
+  bool nsgaii = false;
+  std::string table;
+  std::vector<std::vector<double>> configs;  // ParamVectors of the space
+};
+
+}  // namespace qdse::search
