@@ -174,6 +174,29 @@ TEST(HwSearch, NoHwTableNoHwMetrics) {
   fs::remove_all(dir);
 }
 
+// The target is part of the study's identity: resuming a study under another device (or
+// back end, clock, reuse factor) is refused, naming the difference, so one study never
+// mixes hw figures of two targets.
+TEST(HwSearch, AStudyIsNotResumedUnderAnotherTarget) {
+  QDSE_REQUIRE_SMALL_SEARCH();
+  const auto dir = scratch_dir("hw-search-resume");
+  const std::string acc = accuracy_metric();
+  write_text(dir / "hw.toml", hw_search_toml("device = \"xczu9eg\"\n", acc, "dsp_utilization = \"<= 0.8\"\n"));
+  const auto first = run_small_search(dir / "hw.toml", "--n-trials 2 --out '" + (dir / "run").string() + "'", dir);
+  ASSERT_EQ(first.status, 0) << first.err;
+  write_text(dir / "hw.toml", hw_search_toml("device = \"xcu250\"\n", acc, "dsp_utilization = \"<= 0.8\"\n"));
+  const auto other = run_small_search(dir / "hw.toml", "--n-trials 2 --out '" + (dir / "run").string() + "'", dir);
+  EXPECT_EQ(other.status, 1) << other.err;
+  EXPECT_EQ(line_count(other.err), 1) << other.err;
+  EXPECT_CONTAINS(other.err, "evaluation.hw.device");
+  EXPECT_EQ(hw_test_json(dir / "run" / "trials.json").size(), 2u);  // the stored trials are untouched
+  write_text(dir / "hw.toml", hw_search_toml("device = \"xczu9eg\"\n", acc, "dsp_utilization = \"<= 0.8\"\n"));
+  const auto same = run_small_search(dir / "hw.toml", "--n-trials 2 --out '" + (dir / "run").string() + "'", dir);
+  EXPECT_EQ(same.status, 0) << same.err;
+  EXPECT_EQ(hw_test_json(dir / "run" / "trials.json").size(), 4u);
+  fs::remove_all(dir);
+}
+
 struct HwBadInput {
   std::string name;         // config file stem
   std::string toml;         // the whole config
