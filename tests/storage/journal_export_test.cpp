@@ -1,5 +1,5 @@
-// export_to_journal (`qdse export-study`): an SQLite study with every kind of trial
-// written as an Optuna journal reads back through JournalStorage as the same study
+// export_to_journal (`qdse export-study`): an SQLite and a PostgreSQL study with every
+// kind of trial written as an Optuna journal reads back through JournalStorage as the same study
 // (every FrozenTrial field, retry_of, the summary), keeps its claims (a resumed worker
 // cannot re-claim a configuration, not even the one a retry took over), and bad
 // targets are refused without touching them.
@@ -11,9 +11,13 @@
 #include <sstream>
 
 #include "../support/errors.hpp"
+#include "../support/prerequisites.hpp"
 #include "mixed_study.hpp"
+#include "postgres_server.hpp"
 #include "qdse/storage/journal_export.hpp"
 #include "qdse/storage/journal_storage.hpp"
+#include "qdse/storage/open_storage.hpp"
+#include "qdse/storage/postgres_storage.hpp"
 #include "qdse/storage/sqlite_storage.hpp"
 #include "storage_test_util.hpp"
 
@@ -55,12 +59,10 @@ void expect_same_trial(const FrozenTrial& a, const FrozenTrial& b) {
   EXPECT_EQ(a.worker, b.worker);
 }
 
-TEST(JournalExport, EveryTrialFieldAndClaimSurvives) {
-  TempDir dir;
-  const std::string db = dir.file("study.db"), path = dir.file("export.log");
-  SqliteStorage source(db, "mixed", kMixedSpace, kMixedDirections);
-  fill_mixed_study(source);
-  const auto done = export_to_journal("sqlite:///" + db, "", path, false);  // the only study
+// Exports the only study of `url` (fill_mixed_study'd through `source`) into `path` and
+// checks that the export is the same study, claims included.
+void expect_faithful_export(const search::Storage& source, const std::string& url, const std::string& path) {
+  const auto done = export_to_journal(url, "", path, false);  // the only study
   EXPECT_EQ(done.study, "mixed");
   EXPECT_EQ(done.n_trials, 8);
 
@@ -72,7 +74,7 @@ TEST(JournalExport, EveryTrialFieldAndClaimSurvives) {
     EXPECT_EQ(source.retry_of(want[k].number), exported.retry_of(got[k].number));
   }
   EXPECT_EQ(exported.retry_of(6), std::optional<int>(5));
-  const auto src_sum = SqliteStorage::list_studies(db), exp_sum = JournalStorage::list_studies(path);
+  const auto src_sum = list_studies(url), exp_sum = JournalStorage::list_studies(path);
   ASSERT_EQ(exp_sum.size(), 1u);
   EXPECT_EQ(exp_sum[0].directions, src_sum[0].directions);
   EXPECT_EQ(exp_sum[0].created_time, src_sum[0].created_time);
@@ -86,6 +88,24 @@ TEST(JournalExport, EveryTrialFieldAndClaimSurvives) {
   JournalStorage resumed(path, "mixed", kMixedSpace, kMixedDirections);
   for (const auto& t : want) EXPECT_FALSE(resumed.try_create_trial(t.params).has_value()) << "trial " << t.number;
   EXPECT_EQ(resumed.try_create_trial({1, 0, 3, 0.02}), std::optional<int>(8));
+}
+
+TEST(JournalExport, EveryTrialFieldAndClaimOfAnSqliteStudySurvives) {
+  TempDir dir;
+  const std::string db = dir.file("study.db");
+  SqliteStorage source(db, "mixed", kMixedSpace, kMixedDirections);
+  fill_mixed_study(source);
+  expect_faithful_export(source, "sqlite:///" + db, dir.file("export.log"));
+}
+
+TEST(JournalExport, EveryTrialFieldAndClaimOfAPostgresStudySurvives) {
+  PostgresServer* server = PostgresServer::shared();
+  QDSE_REQUIRE(server, PostgresServer::shared_failure());
+  TempDir dir;
+  const std::string url = server->create_database("t_journal_export");
+  PostgresStorage source(url, "mixed", kMixedSpace, kMixedDirections);
+  fill_mixed_study(source);
+  expect_faithful_export(source, url, dir.file("export.log"));
 }
 
 TEST(JournalExport, RefusesTargetsThatWouldLoseData) {
