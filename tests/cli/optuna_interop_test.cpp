@@ -1,6 +1,6 @@
 // Optuna interoperability through the `qdse` binary (issue 19), against Debian's
-// /usr/bin/python3 with python3-optuna 3.1, python3-plotly and python3-sklearn; the
-// Python side is tests/cli/optuna_interop.py:
+// /usr/bin/python3 with python3-optuna 3.1, python3-plotly and python3-sklearn (or the
+// Python in $QDSE_OPTUNA_PYTHON); the Python side is tests/cli/optuna_interop.py:
 //  - `qdse search --storage journal:PATH` (two objectives, a constraint): Optuna's
 //    load_study sees the trials `qdse trials --format json` prints (numbers, states,
 //    params, values, user attrs, constraints), and its Pareto-front, optimization-history
@@ -32,12 +32,19 @@ namespace fs = std::filesystem;
 
 const std::string kInteropPy = std::string(QDSE_SOURCE_DIR) + "/tests/cli/optuna_interop.py";
 
+// The Python that runs Optuna: Debian's, or $QDSE_OPTUNA_PYTHON (e.g. the .venv of
+// scripts/optuna-venv.sh, to run these tests against Optuna 5.x).
+std::string optuna_python() {
+  const char* env = std::getenv("QDSE_OPTUNA_PYTHON");
+  return env && *env ? env : "/usr/bin/python3";
+}
+
 bool have_optuna_plots() {
-  return std::system("/usr/bin/python3 -c 'import optuna, plotly, sklearn' >/dev/null 2>&1") == 0;
+  return std::system(("'" + optuna_python() + "' -c 'import optuna, plotly, sklearn' >/dev/null 2>&1").c_str()) == 0;
 }
 
 #define QDSE_REQUIRE_OPTUNA_PLOTS()                                                                     \
-  QDSE_REQUIRE(have_optuna_plots(), "/usr/bin/python3 cannot import optuna, plotly and sklearn "       \
+  QDSE_REQUIRE(have_optuna_plots(), optuna_python() << " cannot import optuna, plotly and sklearn "    \
                                     "(scripts/install-deps.sh installs python3-optuna, python3-plotly " \
                                     "and python3-sklearn)")
 
@@ -47,7 +54,7 @@ CliResult interop_qdse(const TempDir& dir, const std::string& args) { return run
 // What Optuna sees of `study` in the journal `path` (optuna_interop.py view).
 json optuna_sees(const TempDir& dir, const std::string& path, const std::string& study) {
   const std::string out = dir.file("optuna_view.json"), log = dir.file("python.log");
-  const int rc = std::system(("/usr/bin/python3 '" + kInteropPy + "' view '" + path + "' '" + study + "' '" + out +
+  const int rc = std::system(("'" + optuna_python() + "' '" + kInteropPy + "' view '" + path + "' '" + study + "' '" + out +
                               "' >>'" + log + "' 2>&1")
                                  .c_str());
   EXPECT_EQ(rc, 0) << read_text(log);
@@ -168,7 +175,7 @@ TEST(OptunaInterop, QdseReadsResumesAndReportsAStudyThreeOptunaProcessesWrote) {
   // Three Optuna processes at once on one file (Optuna's lock protocol between them).
   std::string cmd;
   for (int seed = 1; seed <= 3; ++seed)
-    cmd += "/usr/bin/python3 '" + kInteropPy + "' optimize '" + journal + "' peer 6 " + std::to_string(seed) +
+    cmd += "'" + optuna_python() + "' '" + kInteropPy + "' optimize '" + journal + "' peer 6 " + std::to_string(seed) +
            " >>'" + log + "' 2>&1 & ";
   ASSERT_EQ(std::system(("sh -c \"" + cmd + "wait\"").c_str()), 0);
   const json optuna_before = optuna_sees(dir, journal, "peer");
