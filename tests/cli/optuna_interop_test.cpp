@@ -54,9 +54,9 @@ CliResult interop_qdse(const TempDir& dir, const std::string& args) { return run
 // What Optuna sees of `study` in the journal `path` (optuna_interop.py view).
 json optuna_sees(const TempDir& dir, const std::string& path, const std::string& study) {
   const std::string out = dir.file("optuna_view.json"), log = dir.file("python.log");
-  const int rc = std::system(("'" + optuna_python() + "' '" + kInteropPy + "' view '" + path + "' '" + study + "' '" + out +
-                              "' >>'" + log + "' 2>&1")
-                                 .c_str());
+  const std::string cmd = "'" + optuna_python() + "' '" + kInteropPy + "' view '" + path + "' '" + study + "' '" +
+                          out + "' >>'" + log + "' 2>&1";
+  const int rc = std::system(cmd.c_str());
   EXPECT_EQ(rc, 0) << read_text(log);
   return json::parse(read_text(out), nullptr, false);
 }
@@ -103,7 +103,8 @@ void expect_same_trials(const json& optuna, const json& qdse, const std::set<std
       EXPECT_TRUE(o["values"].is_null());
     }
     ASSERT_EQ(o["user_attrs"].size(), q["metrics"].size());
-    for (const auto& [name, v] : q["metrics"].items()) EXPECT_EQ(o["user_attrs"][name], optuna_number(v, o["user_attrs"][name])) << name;
+    for (const auto& [name, v] : q["metrics"].items())
+      EXPECT_EQ(o["user_attrs"][name], optuna_number(v, o["user_attrs"][name])) << name;
     if (q["constraints"].empty()) EXPECT_TRUE(o["constraints"].is_null());
     else EXPECT_EQ(o["constraints"], q["constraints"]);
   }
@@ -128,8 +129,8 @@ TEST(OptunaInterop, SearchIntoAJournalIsAnOptunaStudy) {
   s.setup = "sum_scaled_metrics = false\n";  // accuracy (max) and average_bitwidth (min): a Pareto front
   s.constraints = "average_bitwidth = \"<= 5\"\n";
   const std::string journal = dir.file("study.log"), url = "journal:" + journal;
-  const auto r = run_small_search(write_config(dir, s),
-                                  "--out '" + dir.file("run") + "' --storage '" + url + "' --study mlp", dir.path() / "io");
+  const std::string args = "--out '" + dir.file("run") + "' --storage '" + url + "' --study mlp";
+  const auto r = run_small_search(write_config(dir, s), args, dir.path() / "io");
   ASSERT_EQ(r.status, 0) << r.err;
   const json trials = qdse_trials(dir, url, "mlp");
   ASSERT_EQ(trials.size(), 36u);
