@@ -1,7 +1,7 @@
 // describe_layers(): the rows behind `qdse layers`.
 #include "qdse/io/onnx/describe.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <sstream>
