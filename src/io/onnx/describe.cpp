@@ -22,7 +22,7 @@ std::vector<LayerRow> describe_layers(const ir::Graph& graph) {
     row.output_shape = shapes[i];
     for (const char* key : {"weight", "bias"})
       if (const at::Tensor* p = node.param(key)) row.params += p->numel();
-    row.quantizable = t.has_weight || t.data_quantizable;
+    row.quantizable = ir::quantizable(t);
     rows.push_back(std::move(row));
   }
   return rows;
