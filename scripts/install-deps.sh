@@ -20,8 +20,9 @@ packages=(
   python3-torch python3-numpy
   # the PyTorch + Optuna peer of the benchmarks (bench/search_e2e.sh) runs on /usr/bin/python3
   python3-optuna
-  # Optuna's plots of a qdse journal study (tests/storage/optuna_journal_test.cpp)
-  python3-plotly
+  # Optuna's plots of a qdse journal study (tests/storage/optuna_journal_test.cpp); its
+  # param importances need scikit-learn (tests/cli/optuna_interop_test.cpp; ~25 s to install)
+  python3-plotly python3-sklearn
   # ONNX's own backend conformance tests (tests/io/onnx_conformance_test.cpp)
   libonnx-testdata
   # real networks exported by PyTorch (scripts/export-torchvision.py, tests/io/torchvision_import_test.cpp)

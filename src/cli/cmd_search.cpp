@@ -60,6 +60,7 @@ int run_search_command(const GlobalOptions& global, const ConfigOptions& cfg, co
   if (!out.report_error.empty()) std::fprintf(stderr, "warning: no report written: %s\n", out.report_error.c_str());
   else if (!global.json) std::fprintf(stderr, "report: %s\n", out.report_index.c_str());
   if (!out.hls4ml_error.empty()) std::fprintf(stderr, "warning: %s\n", out.hls4ml_error.c_str());
+  if (!out.hw_layers_error.empty()) std::fprintf(stderr, "warning: %s\n", out.hw_layers_error.c_str());
   for (const auto& e : summary.errors) std::fprintf(stderr, "failed %s\n", e.c_str());
   if (global.json) std::printf("%s\n", out.best.dump(2).c_str());
   else std::printf("%s", report::search_summary_text(session, summary, out).c_str());

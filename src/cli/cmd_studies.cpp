@@ -15,6 +15,7 @@
 #include "qdse/search/best_trials.hpp"
 #include "qdse/storage/open_storage.hpp"
 #include "qdse/storage/postgres_storage.hpp"
+#include "qdse/storage/study_lookup.hpp"
 
 namespace qdse::cli {
 namespace {
@@ -23,23 +24,6 @@ std::string directions_text(const std::vector<search::Direction>& dirs) {
   std::string out;
   for (auto d : dirs) out += (out.empty() ? "" : ",") + std::string(search::to_string(d));
   return out;
-}
-
-const storage::StudySummary& find_study(const std::vector<storage::StudySummary>& studies, const std::string& name,
-                                        const std::string& url) {
-  std::string list;
-  for (const auto& s : studies) list += (list.empty() ? "" : ", ") + s.name;
-  if (name.empty()) {
-    if (studies.size() == 1) return studies[0];
-    throw Error(ErrorKind::Config, "storage `" + storage::redact_url(url) + "` holds " +
-                                       (studies.empty() ? std::string("no studies")
-                                                        : std::to_string(studies.size()) + " studies (" + list + ")") +
-                                       "; name one with --study");
-  }
-  for (const auto& s : studies)
-    if (s.name == name) return s;
-  throw Error(ErrorKind::Config, "no study `" + name + "` in `" + storage::redact_url(url) +
-                                     "` (studies: " + (list.empty() ? "none" : list) + ")");
 }
 
 void write_output(const std::string& out, const std::string& text) {
@@ -122,7 +106,7 @@ void add_trials_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("-o,--out", out, "write to this file instead of stdout");
   cmd->callback([&global] {
     const auto studies = storage::list_studies(url);
-    const auto& summary = find_study(studies, study, url);
+    const auto& summary = storage::find_study(studies, study, url);
     const auto storage = storage::open_storage_read_only(url, summary.name);
     const auto trials = storage->trials();
     const auto names = report::TrialParams::from_description(summary.space_json);

@@ -37,6 +37,7 @@ void add_search_command(CLI::App& app, GlobalOptions& global);
 void add_space_command(CLI::App& app, GlobalOptions& global);
 void add_studies_command(CLI::App& app, GlobalOptions& global);  // cmd_studies.cpp
 void add_trials_command(CLI::App& app, GlobalOptions& global);   // cmd_studies.cpp
+void add_export_study_command(CLI::App& app, GlobalOptions& global);  // cmd_export_study.cpp
 void add_report_command(CLI::App& app, GlobalOptions& global);
 void add_compare_command(CLI::App& app, GlobalOptions& global);
 void add_layers_command(CLI::App& app, GlobalOptions& global);

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   qdse::cli::add_space_command(app, global);
   qdse::cli::add_studies_command(app, global);
   qdse::cli::add_trials_command(app, global);
+  qdse::cli::add_export_study_command(app, global);
   qdse::cli::add_report_command(app, global);
   qdse::cli::add_compare_command(app, global);
   qdse::cli::add_layers_command(app, global);

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <regex>
 
 #include "qdse/core/error.hpp"
+#include "qdse/hw/device.hpp"
 #include "qdse/pipeline/thread_budget.hpp"
 #include "qdse/metrics/metric_kind.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"
@@ -26,6 +28,12 @@ search::Direction direction_key(const io::TableReader& t, std::string_view key, 
 // The metric table's row for `name` (metrics/metric_kind.hpp); an unknown name is an
 // error at the key, listing the metrics qdse computes.
 const metrics::MetricInfo& require_computed_metric(const io::TableReader& t, const std::string& name) {
+  // `<resource>_utilization` of a resource no cost model counts: say which resources exist.
+  static const std::string kUtil = "_utilization";
+  if (name.size() > kUtil.size() && name.ends_with(kUtil) && !metrics::find_metric(name))
+    throw t.error(name, "metric `" + name + "`: no cost model computes resource `" +
+                            name.substr(0, name.size() - kUtil.size()) +
+                            "`; <resource>_utilization takes lut, ff, dsp, bram or uram");
   try {
     return metrics::info_of(metrics::parse_metric_kind(name));
   } catch (const Error& e) {
@@ -78,6 +86,74 @@ ConstraintSpec constraint_key(const io::TableReader& t, const std::string& metri
   return c;
 }
 
+// [search.strategy.hw_runner.fpga]: the FPGA the hw metrics are computed for.
+HwTarget read_hw_target(const io::TableReader& t) {
+  t.check_keys({"backend", "device", "clock_ns", "strategy", "reuse_factor", "pe", "simd", "res_type"});
+  HwTarget out;
+  out.where = t.where();
+  const std::string backend = t.string_or("backend", "hls4ml");
+  if (backend == "hls4ml") out.backend = HwBackend::Hls4ml;
+  else if (backend == "finn") out.backend = HwBackend::Finn;
+  else throw t.error("backend", "`backend` must be \"hls4ml\" or \"finn\", got \"" + backend + "\"");
+  // Keys of the other back end would be silently ignored: refuse them.
+  for (const char* key : out.backend == HwBackend::Hls4ml ? std::vector<const char*>{"pe", "simd", "res_type"}
+                                                          : std::vector<const char*>{"strategy", "reuse_factor"})
+    if (t.has(key))
+      throw t.error(key, "`" + std::string(key) + "` is not a parameter of the " + backend + " back end");
+  const auto device = t.get_string("device");
+  if (!device) throw t.error("device", "`device` is required: a shipped device name (" + [] {
+    std::string names;
+    for (const auto& n : hw::shipped_device_names()) names += (names.empty() ? "" : ", ") + n;
+    return names;
+  }() + ") or the path of a device file");
+  try {
+    // A path (contains '/' or ends in .toml) is relative to the config file, as other paths.
+    std::string name = *device;
+    const bool is_path = name.find('/') != std::string::npos || name.ends_with(".toml");
+    if (is_path && std::filesystem::path(name).is_relative())
+      name = (std::filesystem::path(t.file()).parent_path() / name).string();
+    out.device = hw::load_device(name);
+  } catch (const Error& e) {
+    throw t.error("device", e.what());
+  }
+  out.clock_ns = finite_key(t, "clock_ns", out.device.clock_ns);
+  if (!(out.clock_ns > 0))
+    throw t.error("clock_ns", "`clock_ns` must be > 0 ns, got " + io::describe_node(*t.node("clock_ns")));
+  const std::string strategy = t.string_or("strategy", "latency");
+  if (strategy == "latency") out.hls4ml.strategy = hw::Hls4mlStrategy::Latency;
+  else if (strategy == "resource") out.hls4ml.strategy = hw::Hls4mlStrategy::Resource;
+  else throw t.error("strategy", "`strategy` must be \"latency\" or \"resource\", got \"" + strategy + "\"");
+  out.hls4ml.reuse_factor = int_key_in(t, "reuse_factor", 1, 1, int64_t{1} << 20);
+  out.finn.pe = int_key_in(t, "pe", 1, 1, int64_t{1} << 20);
+  out.finn.simd = int_key_in(t, "simd", 1, 1, int64_t{1} << 20);
+  const std::string res_type = t.string_or("res_type", "lut");
+  if (res_type == "lut") out.finn.res_type = hw::FinnResType::Lut;
+  else if (res_type == "dsp") out.finn.res_type = hw::FinnResType::Dsp;
+  else throw t.error("res_type", "`res_type` must be \"lut\" or \"dsp\", got \"" + res_type + "\"");
+  return out;
+}
+
+// A metric of the hw cost models (objective or constraint) needs the FPGA table, and one
+// the target cannot give: FF under FINN (no FF rule), a utilization of a resource the
+// device does not have.
+void check_hw_metric(const io::TableReader& t, const std::string& name, const metrics::MetricInfo& info,
+                     const std::optional<HwTarget>& hw) {
+  if (!info.needs_hw) return;
+  if (!hw)
+    throw t.error(name, "metric `" + name +
+                            "` is an FPGA cost-model figure: it needs a [search.strategy.hw_runner.fpga] table "
+                            "(backend, device; docs/hardware.md)");
+  if (hw->backend == HwBackend::Finn && (name == "ff" || name == "ff_utilization"))
+    throw t.error(name, "metric `" + name + "`: FINN's estimator has no flip-flop rule, so the finn back end gives no FF figure");
+  const hw::Device& d = hw->device;
+  const std::pair<const char*, int64_t> available[] = {
+      {"lut_utilization", d.lut}, {"ff_utilization", d.ff}, {"dsp_utilization", d.dsp},
+      {"bram_utilization", d.bram18}, {"uram_utilization", d.uram}};
+  for (const auto& [metric, count] : available)
+    if (name == metric && count <= 0)
+      throw t.error(name, "metric `" + name + "`: device `" + d.name + "` has none of that resource");
+}
+
 // [search.search_space]
 SpaceConfig read_space(const io::RunConfig& config, const io::TableReader& search) {
   SpaceConfig out;
@@ -103,10 +179,41 @@ SpaceConfig read_space(const io::RunConfig& config, const io::TableReader& searc
   return out;
 }
 
+// [search.strategy.sensitivity]: the sensitivity sampler's model and budget (the cost
+// table itself needs the space: fill_sensitivity_tables, sensitivity_sampler_setup.hpp).
+void read_sensitivity_sampler(const io::TableReader& t, search::SensitivitySamplerOptions& o) {
+  t.check_keys({"interactions", "cost", "budget"});
+  o.interactions = t.bool_or("interactions", o.interactions);
+  if (auto cost = t.get_string("cost")) {
+    const auto kind = metrics::find_metric(*cost);
+    if (!kind || !metrics::info_of(*kind).sum_over_layers) {
+      std::string sums;
+      for (const auto& row : metrics::metric_table())
+        if (row.sum_over_layers) sums += (sums.empty() ? "" : ", ") + std::string(row.name);
+      throw t.error("cost", "`cost` must be a metric that is a sum over layers (" + sums + "), got \"" + *cost + "\"");
+    }
+    o.cost_name = *cost;
+  }
+  if (t.has("budget")) {
+    if (o.cost_name.empty()) throw t.error("budget", "`budget` needs `cost`, the sum-over-layers metric it bounds");
+    o.budget = finite_key(t, "budget", 0);
+  }
+}
+
+// `warm_start` / `warm_start_table` of [search.strategy.tpe] or [search.strategy.nsgaii].
+void read_warm_start(const io::TableReader& t, search::WarmStartOptions& w, bool& enabled) {
+  enabled = t.bool_or("warm_start", false);
+  if (auto table = t.get_string("warm_start_table")) {
+    if (!enabled) throw t.error("warm_start_table", "`warm_start_table` needs `warm_start = true`");
+    if (table->empty()) throw t.error("warm_start_table", "`warm_start_table` is empty (a sensitivity.json)");
+    w.table = *table;
+  }
+}
+
 // [search.strategy] with its setup table's sampler keys; `s` starts from the defaults.
 void read_strategy(const io::TableReader& st, StrategyConfig& s) {
   st.check_keys({"name", "eval_mode", "sw_runner", "hw_runner", "setup", "metrics", "constraints",
-                 "memo_budget_mb", "latency_repeats", "tpe", "nsgaii"});
+                 "memo_budget_mb", "latency_repeats", "tpe", "nsgaii", "sensitivity"});
   if (auto name = st.get_string("name"); name && *name != "optuna" && *name != "qdse")
     throw st.error("name", "strategy `" + *name + "` is not supported; use \"optuna\" (MASE's name) or \"qdse\"");
   if (auto sw = st.get_table("sw_runner")) {
@@ -123,7 +230,8 @@ void read_strategy(const io::TableReader& st, StrategyConfig& s) {
     }
   }
   if (auto hw = st.get_table("hw_runner")) {
-    hw->check_keys({"average_bitwidth"});
+    hw->check_keys({"average_bitwidth", "fpga"});
+    if (auto fpga = hw->get_table("fpga")) s.eval.hw = read_hw_target(*fpga);
     if (auto ab = hw->get_table("average_bitwidth")) {
       ab->check_keys({"compare_to"});
       s.eval.compare_to = finite_key(*ab, "compare_to", 32);
@@ -160,7 +268,7 @@ void read_strategy(const io::TableReader& st, StrategyConfig& s) {
   }
   if (auto tpe = st.get_table("tpe")) {
     tpe->check_keys({"n_startup_trials", "n_ei_candidates", "multivariate", "avoid_duplicates",
-                     "ordered_categoricals", "prior_weight", "consider_endpoints"});
+                     "ordered_categoricals", "prior_weight", "consider_endpoints", "warm_start", "warm_start_table"});
     auto& o = s.sampler_options.tpe;
     // Checked here so errors name the file and key; the sampler checks again for library users.
     o.n_startup_trials = static_cast<int>(int_key_in(*tpe, "n_startup_trials", o.n_startup_trials, 0, 100000000));
@@ -172,15 +280,19 @@ void read_strategy(const io::TableReader& st, StrategyConfig& s) {
     if (!(o.prior_weight > 0))
       throw tpe->error("prior_weight", "`prior_weight` must be > 0, got " + io::describe_node(*tpe->node("prior_weight")));
     o.consider_endpoints = tpe->bool_or("consider_endpoints", o.consider_endpoints);
+    read_warm_start(*tpe, s.sampler_options.warm_start, s.sampler_options.warm_start.tpe);
   }
   if (auto ns = st.get_table("nsgaii")) {
-    ns->check_keys({"population_size", "crossover_prob", "swapping_prob", "avoid_duplicates"});
+    ns->check_keys({"population_size", "crossover_prob", "swapping_prob", "avoid_duplicates", "warm_start",
+                    "warm_start_table"});
     auto& o = s.sampler_options.nsgaii;
     o.population_size = static_cast<int>(int_key_in(*ns, "population_size", o.population_size, 2, 1000000));
     o.crossover_prob = probability_key(*ns, "crossover_prob", o.crossover_prob);
     o.swapping_prob = probability_key(*ns, "swapping_prob", o.swapping_prob);
     o.avoid_duplicates = ns->bool_or("avoid_duplicates", o.avoid_duplicates);
+    read_warm_start(*ns, s.sampler_options.warm_start, s.sampler_options.warm_start.nsgaii);
   }
+  if (auto sens = st.get_table("sensitivity")) read_sensitivity_sampler(*sens, s.sampler_options.sensitivity);
   // 0 disables the memo; the bound (1 TiB) keeps memo_mb << 20 from overflowing.
   const int64_t memo_mb = int_key_in(st, "memo_budget_mb", 384, 0, int64_t{1} << 20);
   s.eval.memo_budget_bytes = memo_mb << 20;
@@ -198,12 +310,14 @@ void read_strategy(const io::TableReader& st, StrategyConfig& s) {
                       direction_key(*mt, "direction", search::Direction::Maximize)};
     if (!mt->has("direction") && !s.sum_scaled_metrics)
       throw mt->error("", "`" + name + ".direction` is required for a multi-objective search");
+    check_hw_metric(*metrics, name, info, s.eval.hw);
     s.metrics.push_back(m);
     if (info.needs_latency) s.eval.measure_latency = true;
   }
   if (auto cons = st.get_table("constraints"))
     for (const auto& name : cons->keys()) {
       const auto& info = require_computed_metric(*cons, name);
+      check_hw_metric(*cons, name, info, s.eval.hw);
       s.constraints.push_back(constraint_key(*cons, name));
       if (info.needs_latency) s.eval.measure_latency = true;
     }

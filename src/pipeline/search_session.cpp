@@ -11,7 +11,9 @@
 #include <filesystem>
 
 #include "qdse/core/error.hpp"
+#include "qdse/quant/formats/format.hpp"
 #include "qdse/pipeline/run_directory.hpp"
+#include "qdse/pipeline/sensitivity_sampler_setup.hpp"
 #include "qdse/pipeline/study_fingerprint.hpp"
 #include "qdse/pipeline/thread_budget.hpp"
 #include "qdse/search/sampler_factory.hpp"
@@ -48,6 +50,26 @@ std::optional<nlohmann::json> stored_description(const std::string& url, const s
   return std::nullopt;
 }
 
+// With hw metrics, every format the space can choose must have an FPGA cost model (fixed
+// point, or "NA" = float, costed at hls4ml's default precision): refused here, before the
+// first trial, rather than as failed trials (pipeline/hw_cost_model.hpp).
+void check_hw_costable_space(const QuantSpace& space, const HwTarget& target) {
+  const auto& s = space.space();
+  for (std::size_t i = 0; i < s.n_params(); ++i) {
+    if (!s.name(i).ends_with("/config/name")) continue;
+    for (const auto& choice : space.choices(i)) {
+      const auto* text = std::get_if<std::string>(&choice);
+      if (!text || *text == "NA") continue;  // a non-string name is the space's own error
+      const std::string& label = *text;
+      const auto kind = quant::parse_format_kind(label, space.where());
+      if (kind != quant::FormatKind::Integer && kind != quant::FormatKind::Float)
+        throw Error(ErrorKind::Config, "`" + s.name(i) + "` offers format \"" + label +
+                                           "\", which the FPGA cost models of the hw metrics do not take (fixed-point "
+                                           "integer formats only; " + target.where + ") (" + space.where() + ")");
+    }
+  }
+}
+
 }  // namespace
 
 SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, int threads)
@@ -60,6 +82,10 @@ SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, in
   const StrategyConfig& strategy = settings_.strategy;
   workspace_ = open_model(config, overrides_.load, /*require_weights=*/true);
   space_ = std::make_unique<QuantSpace>(settings_.space, workspace_.graph);
+  // The sensitivity sampler's groups and cost table come from the space (compare copies them too).
+  fill_sensitivity_tables(settings_.strategy.sampler_options.sensitivity, *space_, workspace_.graph, settings_.space,
+                          config.file.empty() ? std::string("the config") : config.file);
+  if (strategy.eval.hw) check_hw_costable_space(*space_, *strategy.eval.hw);
   // Training samples serve calibration ("auto" frac widths) and the validation split only.
   load_data(workspace_, strategy.split != data::SplitKind::Test || space_->uses_auto_frac());
   // Range statistics (for frac_width = "auto") come from training samples, never from
@@ -71,6 +97,9 @@ SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, in
   const auto& split = eval_split();
   for (int j = 0; j < strategy.n_jobs; ++j)
     evaluators_.push_back(std::make_unique<TrialEvaluator>(workspace_.graph, split.x, split.y, eval, stats_));
+  // warm_start on tpe / nsgaii: the predicted front of a sensitivity table comes first.
+  fill_warm_start(settings_.strategy.sampler_options, *space_, workspace_.graph, settings_.space, *evaluators_.front(),
+                  config.file);
   description_ = study_description(workspace_, *space_, settings_, stats_);
   startup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

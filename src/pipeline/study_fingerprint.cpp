@@ -155,15 +155,18 @@ nlohmann::json study_description(const Workspace& ws, const QuantSpace& space, c
     metrics.push_back({{"name", m.name}, {"scale", m.scale}, {"direction", std::string(search::to_string(m.direction))}});
   nlohmann::json constraints = nlohmann::json::object();
   for (const auto& k : st.constraints) constraints[k.metric] = k.text;
+  nlohmann::json evaluation = {{"split", std::string(data::to_string(st.split))},
+                               {"num_samples", st.eval.num_samples},
+                               {"sum_scaled_metrics", st.sum_scaled_metrics},
+                               {"metrics", metrics},
+                               {"constraints", constraints}};
+  // The FPGA target decides every hw metric; only present with one, so studies without
+  // a [search.strategy.hw_runner.fpga] table keep their description.
+  if (st.eval.hw) evaluation["hw"] = hw_target_json(*st.eval.hw);
   return {{"kind", "qdse mixed_precision_ptq"},
           {"model", ws.config.model},
           {"params", params},
-          {"evaluation",
-           {{"split", std::string(data::to_string(st.split))},
-            {"num_samples", st.eval.num_samples},
-            {"sum_scaled_metrics", st.sum_scaled_metrics},
-            {"metrics", metrics},
-            {"constraints", constraints}}},
+          {"evaluation", evaluation},
           {"fingerprint", input_fingerprint(ws, space, config, stats)}};
 }
 
@@ -180,6 +183,11 @@ std::vector<std::string> differences(const nlohmann::json& stored, const nlohman
 std::string resumable_description(const nlohmann::json& stored, const nlohmann::json& given,
                                   const std::string& context, std::string* warning) {
   if (stored.is_discarded()) return given.dump();  // (unreadable: the storage says why)
+  // A study another tool created (Optuna, in a journal file): qdse knows only the params
+  // its trials used ({"params": [...]}, journal_storage.hpp). The storage adopts it with
+  // `given` after checking every trial's distributions against it, so it is not refused
+  // here for lacking the model, scoring and fingerprint Optuna never wrote.
+  if (stored.is_object() && stored.size() == 1 && stored.contains("params")) return given.dump();
   // Equal as JSON (a choice 1.0 stored as 1 by a qdse that wrote choices as text): the
   // stored text, which the storage compares byte for byte.
   if (stored == given) return stored.dump();

@@ -42,7 +42,9 @@ TrialEvaluator::TrialEvaluator(const ir::Graph& graph, const at::Tensor& x, cons
       settings_(settings),
       stats_(std::move(stats)),
       cost_(graph),
-      executor_(graph, x.slice(0, 0, y_.size(0)).contiguous(), incremental_options(settings)) {}
+      executor_(graph, x.slice(0, 0, y_.size(0)).contiguous(), incremental_options(settings)) {
+  if (settings_.hw) hw_cost_.emplace(graph_, *settings_.hw);
+}
 
 std::map<std::string, double> TrialEvaluator::run(const quant::QuantConfig& resolved, int* first_node) {
   const exec::EvalResult r = executor_.evaluate(resolved, y_, first_node);
@@ -77,6 +79,8 @@ std::map<std::string, double> TrialEvaluator::run(const quant::QuantConfig& reso
   m["bitops"] = cost.bitops;
   m["macs"] = cost.macs;
   m["flops"] = 2 * cost.macs;
+  if (hw_cost_)
+    for (const auto& [name, value] : hw_cost_->metrics(resolved)) m[name] = value;
   return m;
 }
 

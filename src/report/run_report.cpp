@@ -466,6 +466,32 @@ std::string objective_text(const json& objective) {
   return s;
 }
 
+// The per-layer FPGA table of the best trial(s), from RUN_DIR/hw_layers.csv (written by
+// `qdse search` with a [search.strategy.hw_runner.fpga] table, hw_layers.hpp); "" without one.
+std::string hw_layers_section(const std::string& run_dir) {
+  std::istringstream csv(read_text(run_dir + "/hw_layers.csv"));
+  auto cells = [](const std::string& line) {
+    std::vector<std::string> out;
+    std::string cell;
+    std::istringstream in(line);
+    while (std::getline(in, cell, ',')) out.push_back(cell);
+    if (!line.empty() && line.back() == ',') out.emplace_back();  // an empty last cell (ff under FINN)
+    return out;
+  };
+  std::string line;
+  if (!std::getline(csv, line) || line.empty()) return "";
+  const auto header = cells(line);
+  std::vector<std::vector<std::string>> rows;
+  while (std::getline(csv, line))
+    if (!line.empty()) rows.push_back(cells(line));
+  return "<h2>FPGA resources</h2>\n<p class=\"note\">Per layer of the best trial(s), from the hw cost model of "
+         "<code>[search.strategy.hw_runner.fpga]</code> (<a href=\"../hw_layers.csv\">hw_layers.csv</a>); each "
+         "trial's <code>total</code> row is its <code>lut</code>, <code>ff</code>, <code>dsp</code>, "
+         "<code>bram</code>, <code>uram</code>, <code>latency_cycles</code> and <code>ii</code> metrics (the "
+         "utilizations are in trials.json). Estimates from published rules, not synthesis results.</p>\n" +
+         html_table(header, rows);
+}
+
 std::string page(const json& d, const std::string& run_dir, const std::string& config_text,
                  const std::vector<std::pair<std::string, std::string>>& figures) {
   const auto& prov = d.at("provenance");
@@ -524,6 +550,8 @@ std::string page(const json& d, const std::string& run_dir, const std::string& c
       << " repeated configurations answered from the cache; " << num_at(st, "failed", 0) << " failed"
       << (st.value("exhausted", false) ? "; space exhausted" : "") << (st.value("timed_out", false) ? "; timed out" : "")
       << (st.value("interrupted", false) ? "; interrupted" : "") << ".</p>\n";
+
+  b << hw_layers_section(run_dir);
 
   b << "<h2>Figures</h2>\n";
   for (const auto& [name, caption] : figures) b << html_figure(name, caption);

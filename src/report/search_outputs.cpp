@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <exception>
 
+#include "qdse/core/file_write.hpp"
 #include "qdse/core/progress.hpp"
 #include "qdse/pipeline/run_export.hpp"
+#include "qdse/report/hw_layers.hpp"
 #include "qdse/report/run_outputs.hpp"
 #include "qdse/report/run_report.hpp"
 
@@ -26,6 +28,17 @@ SearchOutputs write_search_outputs(const pipeline::SearchSession& session, const
                                session.provenance(), &trials_json, &best_trials);
   out.outputs_seconds = since(t_outputs);
   const auto t_report = Clock::now();
+  // hw_layers.csv: the per-layer FPGA figures of the best trial(s), with an hw target only;
+  // before the report, which shows it.
+  if (const auto& hw = session.strategy().eval.hw; hw && !best_trials.empty()) {
+    try {
+      const pipeline::HwCostModel model(session.workspace().graph, *hw);
+      write_file_atomic(dir + "/hw_layers.csv", hw_layers_csv(model, session.workspace().graph, session.space(),
+                                                              session.stats(), best_trials));
+    } catch (const std::exception& e) {
+      out.hw_layers_error = std::string("no hw_layers.csv written: ") + e.what();
+    }
+  }
   try {
     out.report_index = write_run_report(dir, trials_json, out.best);
   } catch (const std::exception& e) {

@@ -10,6 +10,8 @@
 #include "qdse/search/brute_force_sampler.hpp"
 #include "qdse/search/random_sampler.hpp"
 #include "qdse/search/sampler_factory.hpp"
+#include "qdse/search/sensitivity_sampler.hpp"
+#include "qdse/search/warm_start_sampler.hpp"
 
 namespace qdse::search {
 namespace {
@@ -26,13 +28,21 @@ std::unique_ptr<Sampler> make_brute_force_sampler(const SamplerOptions&) {
 std::unique_ptr<Sampler> make_tpe_sampler(const SamplerOptions& o) {
   TpeOptions tpe = o.tpe;
   tpe.seed = o.seed;
-  return std::make_unique<TpeSampler>(std::move(tpe));
+  return with_warm_start(std::make_unique<TpeSampler>(std::move(tpe)),
+                         o.warm_start.tpe ? o.warm_start.configs : std::vector<ParamVector>{});
 }
 
 std::unique_ptr<Sampler> make_nsgaii_sampler(const SamplerOptions& o) {
   NsgaIIOptions nsga = o.nsgaii;
   nsga.seed = o.seed;
-  return std::make_unique<NsgaIISampler>(nsga);
+  return with_warm_start(std::make_unique<NsgaIISampler>(nsga),
+                         o.warm_start.nsgaii ? o.warm_start.configs : std::vector<ParamVector>{});
+}
+
+std::unique_ptr<Sampler> make_sensitivity_sampler(const SamplerOptions& o) {
+  SensitivitySamplerOptions sens = o.sensitivity;
+  sens.seed = o.seed;
+  return std::make_unique<SensitivitySampler>(std::move(sens));
 }
 
 constexpr std::array<SamplerInfo, kSamplerKindCount> kSamplerRows = {{
@@ -44,6 +54,10 @@ constexpr std::array<SamplerInfo, kSamplerKindCount> kSamplerRows = {{
      "tree-structured Parzen estimator (Optuna's TPESampler; MOTPE for several objectives)", make_tpe_sampler},
     {SamplerKind::NsgaII, "nsgaii", "nsga2", false,
      "NSGA-II genetic algorithm (Optuna's NSGAIISampler)", make_nsgaii_sampler},
+    {SamplerKind::Sensitivity, "sensitivity", "", false,
+     "measures every single-layer change from the most precise configuration, then proposes the exact optimum "
+     "(or front) of a refitted additive model",
+     make_sensitivity_sampler},
 }};
 
 // Names and aliases are stored as normalized_sampler_name() writes them, so matching is one compare.

@@ -5,6 +5,9 @@
 #include <ctime>
 #include <limits>
 #include <map>
+#include <random>
+
+#include <unistd.h>
 
 #include "journal_file.hpp"
 #include "qdse/core/error.hpp"
@@ -53,6 +56,14 @@ std::optional<JournalParam> distribution_param(const std::string& name, const st
     return make_param(name, d);
   }
   return std::nullopt;
+}
+
+// A categorical param with one choice (qdse's space lists e.g. `seq_blocks_2/config/name`
+// = ["NA"]; a study Optuna wrote need not suggest it).
+bool single_choice(const JournalParam& p) {
+  const json& d = p.distribution;
+  return d.value("name", "") == "CategoricalDistribution" && d.contains("attributes") &&
+         d["attributes"].contains("choices") && d["attributes"]["choices"].size() == 1;
 }
 
 double number_or(const json& v, double fallback) { return v.is_number() ? v.get<double>() : fallback; }
@@ -155,8 +166,13 @@ std::optional<search::ParamVector> params_of(const JournalTrial& t, const Journa
   }
   for (const auto& p : space.params) {
     const auto it = t.params.find(p.name);
-    if (it == t.params.end()) return std::nullopt;
-    out.push_back(it->second);
+    if (it != t.params.end()) {
+      out.push_back(it->second);
+    } else if (single_choice(p)) {
+      out.push_back(0.0);  // implied: Optuna users do not suggest a constant
+    } else {
+      return std::nullopt;
+    }
   }
   return out;
 }
@@ -173,9 +189,13 @@ search::FrozenTrial to_frozen(const JournalTrial& t, const JournalSpace& space, 
   if (auto p = params_of(t, space)) {
     f.params = std::move(*p);
   } else if (f.state == search::TrialState::Complete) {
+    std::string missing;
+    for (const auto& p : space.params)
+      if (!t.params.count(p.name) && !single_choice(p)) missing += (missing.empty() ? "`" : ", `") + p.name + "`";
     throw Error(ErrorKind::Storage, context + ", trial " + std::to_string(t.number) +
-                                        ": a complete trial lacks params of the study's space (qdse maps only "
-                                        "trials that set every param)");
+                                        ": a complete trial lacks param(s) " + missing +
+                                        " of the study's space (qdse maps only trials that set every param with "
+                                        "more than one choice)");
   }
   for (double& v : f.params) v = stored_double(v);
   const json& sys = t.system_attrs;
@@ -199,11 +219,24 @@ search::FrozenTrial to_frozen(const JournalTrial& t, const JournalSpace& space, 
 std::string optuna_time_now() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
+  return optuna_time_at(static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9);
+}
+
+std::string optuna_time_at(double unix_seconds) {
+  // Whole microseconds first, so that a qdse time with milliseconds ("...56.789Z")
+  // comes back from unix_time() unchanged.
+  const long long micros = std::llround(unix_seconds * 1e6);
+  auto secs = static_cast<std::time_t>(micros / 1000000);
+  long long frac = micros % 1000000;
+  if (frac < 0) {
+    frac += 1000000;
+    --secs;
+  }
   std::tm local{};
-  localtime_r(&ts.tv_sec, &local);
+  localtime_r(&secs, &local);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld", local.tm_year + 1900, local.tm_mon + 1,
-                local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec, ts.tv_nsec / 1000);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld", local.tm_year + 1900, local.tm_mon + 1,
+                local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec, frac);
   return buf;
 }
 
@@ -211,9 +244,17 @@ std::string qdse_time(const std::string& optuna_time) {
   if (optuna_time.empty()) return "";
   const auto epoch = epoch_of(optuna_time);
   if (!epoch) return optuna_time;  // unreadable: shown as written
-  const double whole = std::floor(*epoch);
-  const auto secs = static_cast<std::time_t>(whole);
-  const int millis = static_cast<int>(std::floor((*epoch - whole) * 1000.0 + 1e-6));
+  // Whole microseconds first (Optuna's resolution; a double of today's epoch holds them
+  // exactly enough), then milliseconds truncated: "...56.789999" is "...56.789Z", and the
+  // time optuna_time_at wrote for "...56.172Z" reads back as "...56.172Z".
+  const long long micros = std::llround(*epoch * 1e6);
+  auto secs = static_cast<std::time_t>(micros / 1000000);
+  long long sub = micros % 1000000;
+  if (sub < 0) {
+    sub += 1000000;
+    --secs;
+  }
+  const int millis = static_cast<int>(sub / 1000);
   std::tm utc{};
   gmtime_r(&secs, &utc);
   char buf[64];
@@ -223,6 +264,17 @@ std::string qdse_time(const std::string& optuna_time) {
 }
 
 double unix_time(const std::string& optuna_time) { return epoch_of(optuna_time).value_or(0.0); }
+
+std::string new_worker_id() {
+  std::mt19937_64 rng{std::random_device{}()};
+  const auto a = rng(), b = rng();
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%08llx-%04llx-4%03llx-8%03llx-%012llx-%d", static_cast<unsigned long long>(a >> 32),
+                static_cast<unsigned long long>((a >> 16) & 0xffff), static_cast<unsigned long long>(a & 0xfff),
+                static_cast<unsigned long long>(b >> 52), static_cast<unsigned long long>(b & 0xffffffffffffULL),
+                static_cast<int>(::getpid()));
+  return buf;
+}
 
 int direction_code(search::Direction d) {
   return d == search::Direction::Minimize ? kDirectionMinimize : kDirectionMaximize;

@@ -52,7 +52,8 @@ JournalSpace journal_space_of(const std::string& space_json);
 // distribution has no qdse equivalent.
 std::string describe_trials_space(const JournalReplay& replay, const JournalStudy& study, const std::string& context);
 
-// The trial's params as qdse's internal vector; nullopt while params are missing.
+// The trial's params as qdse's internal vector; nullopt while params are missing. A
+// categorical param with a single choice that the trial lacks is that choice.
 std::optional<search::ParamVector> params_of(const JournalTrial& t, const JournalSpace& space);
 
 // The qdse view of a trial. `context` names the study for errors.
@@ -60,10 +61,15 @@ search::FrozenTrial to_frozen(const JournalTrial& t, const JournalSpace& space, 
 
 // Times: Optuna writes local time without zone, to the microsecond ("2024-05-01T14:34:56.789012").
 std::string optuna_time_now();
+// The Optuna time of a Unix time in seconds (local time, to the microsecond).
+std::string optuna_time_at(double unix_seconds);
 // An Optuna time (naive = local time, or with a zone) as qdse's "...Z" UTC text; "" for "".
 std::string qdse_time(const std::string& optuna_time);
 // Unix seconds of an Optuna time (0 when empty or unreadable).
 double unix_time(const std::string& optuna_time);
+
+// A fresh Optuna `worker_id` ("<uuid4>-<pid>"): Optuna tells its own trials by it.
+std::string new_worker_id();
 
 // Optuna's direction code for a qdse direction and back (throws for NOT_SET).
 int direction_code(search::Direction d);

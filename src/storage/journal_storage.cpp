@@ -1,11 +1,8 @@
 #include "qdse/storage/journal_storage.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
-#include <random>
 #include <unordered_map>
 
 #include "journal_file.hpp"
@@ -243,17 +240,6 @@ struct JournalState {
 
 namespace {
 
-std::string make_worker_id() {
-  std::mt19937_64 rng{std::random_device{}()};
-  const auto a = rng(), b = rng();
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%08llx-%04llx-4%03llx-8%03llx-%012llx-%d", static_cast<unsigned long long>(a >> 32),
-                static_cast<unsigned long long>((a >> 16) & 0xffff), static_cast<unsigned long long>(a & 0xfff),
-                static_cast<unsigned long long>(b >> 52), static_cast<unsigned long long>(b & 0xffffffffffffULL),
-                static_cast<int>(::getpid()));
-  return buf;
-}
-
 std::string describe_dirs(const std::vector<search::Direction>& dirs) { return encode_directions(dirs); }
 
 // The space description of a study: qdse's own, else one built from its trials.
@@ -282,7 +268,7 @@ JournalStorage::JournalStorage(const std::string& path, const std::string& study
   JournalState& s = *s_;
   s.study = study;
   s.read_only = read_only;
-  s.worker_id = detail::make_worker_id();
+  s.worker_id = detail::new_worker_id();
   s.context = "study `" + study + "` in journal `" + path + "`";
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))

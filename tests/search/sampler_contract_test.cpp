@@ -118,7 +118,8 @@ TEST_P(SamplerContract, RejectsAnEmptySpace) {
 INSTANTIATE_TEST_SUITE_P(All, SamplerContract,
                          ::testing::Values(Case{"random", "random"}, Case{"bruteforce", "bruteforce", false, false, false},
                                            Case{"tpe", "tpe"}, Case{"tpe_multivariate", "tpe", true},
-                                           Case{"nsgaii", "nsgaii"}),
+                                           Case{"nsgaii", "nsgaii"},
+                                           Case{"sensitivity", "sensitivity", false, false, false}),
                          [](const auto& info) { return info.param.label; });
 
 TEST(SamplerFactory, UnknownNameListsTheValidOnes) {

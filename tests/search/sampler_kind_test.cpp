@@ -39,8 +39,8 @@ TEST(SamplerKindTable, EveryKindRoundTripsThroughItsName) {
       rest.remove_prefix(std::min(rest.size(), alias.size() + 1));
     }
   }
-  EXPECT_EQ(sampler_names(), (std::vector<std::string>{"random", "bruteforce", "tpe", "nsgaii"}));
-  EXPECT_EQ(sampler_name_list(), "random, bruteforce, tpe, nsgaii");
+  EXPECT_EQ(sampler_names(), (std::vector<std::string>{"random", "bruteforce", "tpe", "nsgaii", "sensitivity"}));
+  EXPECT_EQ(sampler_name_list(), "random, bruteforce, tpe, nsgaii, sensitivity");
 }
 
 TEST(SamplerKindTable, CaseAndSeparatorsAreIgnoredAliasesAccepted) {
@@ -60,7 +60,7 @@ TEST(SamplerKindTable, UnknownNamesListTheValidOnes) {
   for (const std::string bad : {"cmaes", "", "  ", "tpe2", "nsga3", "brute", "random!", "tpe\n"}) {
     EXPECT_FALSE(find_sampler_kind(bad).has_value()) << bad;
     const std::string msg = error_of([&] { parse_sampler_kind(bad); });
-    EXPECT_CONTAINS(msg, "unknown sampler `" + bad + "`; valid names: random, bruteforce, tpe, nsgaii");
+    EXPECT_CONTAINS(msg, "unknown sampler `" + bad + "`; valid names: random, bruteforce, tpe, nsgaii, sensitivity");
   }
   try {
     parse_sampler_kind("cmaes");

@@ -208,6 +208,36 @@ TEST(JournalFormat, BadJournalsAreCleanErrors) {
   EXPECT_CONTAINS(storage_error_of([&] { JournalStorage(dir.path(), "s", kQdseSpace, kMin); }), "directory");
 }
 
+// Trials Optuna wrote need not suggest a param with a single choice (qdse's spaces list
+// `node/config/name = ["NA"]`): it reads as that choice. A Complete trial lacking a param
+// with several choices is an error naming it.
+TEST(JournalFormat, SingleChoiceParamsAreImpliedOthersAreNamed) {
+  TempDir dir;
+  const char* space =
+      R"({"params": [{"name": "fmt", "choices": ["NA"]}, {"name": "w", "choices": [2, 4]}, {"name": "d", "choices": [4, 8]}]})";
+  const std::string cat_w = R"("{\"name\": \"CategoricalDistribution\", \"attributes\": {\"choices\": [2, 4]}}")";
+  const std::string cat_d = R"("{\"name\": \"CategoricalDistribution\", \"attributes\": {\"choices\": [4, 8]}}")";
+  const std::string head =
+      R"({"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]})" "\n"
+      R"({"op_code": 4, "worker_id": "w", "study_id": 0, "datetime_start": "2024-05-01T14:34:56.789012", "state": 1, "value": 1.5, "datetime_complete": "2024-05-01T14:34:57.000000", "distributions": {"w": )" +
+      cat_w + R"(, "d": )" + cat_d + R"(}, "params": {"w": 1, "d": 0}})" + "\n";
+  const std::string good = dir.file("implied.log");
+  append_text(good, head);
+  JournalStorage s(good, "s", space, kMin);
+  const auto t = s.trials();
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].params, (search::ParamVector{0, 1, 0}));
+  EXPECT_EQ(s.try_create_trial({0, 1, 0}), std::nullopt);  // Optuna's trial holds it
+
+  const std::string bad = dir.file("missing.log");
+  append_text(bad, head + R"({"op_code": 4, "worker_id": "w", "study_id": 0, "datetime_start": "2024-05-01T14:35:00.000000", "state": 1, "value": 2.5, "datetime_complete": "2024-05-01T14:35:01.000000", "distributions": {"w": )" +
+                       cat_w + R"(}, "params": {"w": 0}})" + "\n");
+  const auto msg = storage_error_of([&] { JournalStorage(bad, "s", space, kMin).trials(); });
+  EXPECT_CONTAINS(msg, "trial 1");
+  EXPECT_CONTAINS(msg, "`d`");
+  EXPECT_EQ(msg.find("`fmt`"), std::string::npos) << msg;
+}
+
 // A lock left by a writer killed while holding it (Optuna 3.1 never breaks one) is
 // broken once older than Optuna 4.x's grace period; a fresh one is waited for.
 TEST(JournalFormat, StaleLockIsBroken) {

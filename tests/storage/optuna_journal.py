@@ -37,18 +37,21 @@ def plain(v):
     return v
 
 
+def trial_views(study):
+    """What Optuna sees of each trial (also used by tests/cli/optuna_interop.py)."""
+    return [{
+        "number": t.number,
+        "state": t.state.name,
+        "params": t.params,
+        "values": t.values,
+        "user_attrs": t.user_attrs,
+        "constraints": t.system_attrs.get("constraints"),
+    } for t in study.get_trials(deepcopy=False)]
+
+
 def dump(path, study_name, out):
     study = optuna.load_study(study_name=study_name, storage=storage(path))
-    trials = []
-    for t in study.get_trials(deepcopy=False):
-        trials.append({
-            "number": t.number,
-            "state": t.state.name,
-            "params": t.params,
-            "values": t.values,
-            "user_attrs": t.user_attrs,
-            "constraints": t.system_attrs.get("constraints"),
-        })
+    trials = trial_views(study)
     plots = []
     directions = study.directions
     if len(directions) > 1:

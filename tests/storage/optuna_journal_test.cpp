@@ -2,7 +2,8 @@
 // python3-plotly) through a journal file, driven by tests/storage/optuna_journal.py:
 //  - a study qdse writes is loaded by optuna.load_study with the same trials (numbers,
 //    states, params as the user sees them, values, user attrs, constraints), and
-//    Optuna's Pareto-front and optimization-history plots build on it;
+//    Optuna's Pareto-front and optimization-history plots build on it; the same for an
+//    SQLite study exported with export_to_journal (`qdse export-study`);
 //  - a study two Optuna processes wrote at once is read by qdse with the same trials,
 //    adopted and resumed by a qdse brute-force worker, and Optuna then sees every trial.
 #include <gtest/gtest.h>
@@ -14,7 +15,10 @@
 
 #include "../support/prerequisites.hpp"
 #include "qdse/search/space.hpp"
+#include "qdse/storage/journal_export.hpp"
 #include "qdse/storage/journal_storage.hpp"
+#include "qdse/storage/sqlite_storage.hpp"
+#include "mixed_study.hpp"
 #include "storage_test_util.hpp"
 
 namespace qdse::storage::testing {
@@ -61,36 +65,14 @@ json plain(double v) {
   return v;
 }
 
-const char* kMixedSpace =
-    R"({"params": [{"name": "w", "choices": [2, 4, 8]}, {"name": "mode", "choices": ["fixed", "minifloat"]},)"
-    R"( {"name": "n", "distribution": "int[0, 3]"}, {"name": "lr", "distribution": "float[0.001, 0.1] log"}]})";
-
-TEST(OptunaJournal, OptunaLoadsAStudyQdseWrote) {
-  QDSE_REQUIRE_OPTUNA();
-  TempDir dir;
-  const std::string path = dir.file("qdse.log");
-  JournalStorage s(path, "mixed", kMixedSpace, {search::Direction::Maximize, search::Direction::Minimize});
-  auto finish = [&](search::ParamVector p, TrialState state, std::vector<double> values, std::vector<double> cons) {
-    const int n = s.create_trial(p, 0.01, "test");
-    search::TrialResult r;
-    r.state = state;
-    r.values = values;
-    r.constraints = cons;
-    r.metrics = {{"accuracy", values.empty() ? 0.0 : values[0]}, {"cache_hits", 3}};
-    r.eval_seconds = 0.5;
-    s.finish_trial(n, r);
-  };
-  finish({0, 0, 1, 0.01}, TrialState::Complete, {0.8, 4.0}, {-0.1});
-  finish({2, 1, 3, 0.001}, TrialState::Complete, {0.9, 8.0}, {0.2});  // infeasible
-  finish({1, 0, 0, 0.05}, TrialState::Failed, {std::nan("")}, {});
-  finish({1, 1, 2, 0.1}, TrialState::Pruned, {}, {});
-  finish({2, 0, 0, 0.002}, TrialState::Complete, {0.7, 2.0}, {-1.0});
-  *s.try_create_trial({0, 1, 1, 0.003}, 0.0, "still running");
-
-  const json view = optuna_view(dir, path, "mixed");
+// Optuna's view of study `study` in the journal `path` (from optuna_journal.py dump)
+// equals `trials`: numbers, states, params as the user sees them, values, user attrs,
+// constraints; its Pareto-front and optimization-history plots build.
+void expect_optuna_sees(const TempDir& dir, const std::string& path, const std::string& study,
+                        const std::vector<search::FrozenTrial>& trials) {
+  const json view = optuna_view(dir, path, study);
   ASSERT_TRUE(view.is_object());
   EXPECT_EQ(view["directions"], json({"MAXIMIZE", "MINIMIZE"}));
-  const auto trials = s.trials();
   ASSERT_EQ(view["trials"].size(), trials.size());
   const json choices_w = {2, 4, 8}, choices_mode = {"fixed", "minifloat"};
   for (const auto& t : trials) {
@@ -122,6 +104,27 @@ TEST(OptunaJournal, OptunaLoadsAStudyQdseWrote) {
   EXPECT_EQ(view["plots"][0][0], "pareto_front");
   EXPECT_GE(view["plots"][0][1].get<int>(), 1);
   EXPECT_EQ(view["plots"][1][0], "optimization_history");
+}
+
+TEST(OptunaJournal, OptunaLoadsAStudyQdseWrote) {
+  QDSE_REQUIRE_OPTUNA();
+  TempDir dir;
+  const std::string path = dir.file("qdse.log");
+  JournalStorage s(path, "mixed", kMixedSpace, kMixedDirections);
+  fill_mixed_study(s);
+  expect_optuna_sees(dir, path, "mixed", s.trials());
+}
+
+// `qdse export-study`'s library side: an SQLite study with every kind of trial, exported
+// to a journal, is the same study for Optuna.
+TEST(OptunaJournal, OptunaLoadsAnExportedSqliteStudy) {
+  QDSE_REQUIRE_OPTUNA();
+  TempDir dir;
+  const std::string db = dir.file("study.db"), path = dir.file("export.log");
+  SqliteStorage s(db, "mixed", kMixedSpace, kMixedDirections);
+  fill_mixed_study(s);
+  EXPECT_EQ(export_to_journal(db, "mixed", path, false).n_trials, 8);
+  expect_optuna_sees(dir, path, "mixed", s.trials());
 }
 
 TEST(OptunaJournal, QdseReadsAndResumesAStudyTwoOptunaProcessesWrote) {

@@ -37,6 +37,21 @@ enum class MetricKind {
   Bitops,
   Macs,
   Flops,
+  // FPGA figures of the hw cost models (pipeline/hw_cost_model.hpp); computed only when the
+  // config has a [search.strategy.hw_runner.fpga] table.
+  Lut,
+  Ff,
+  Dsp,
+  Bram,
+  Uram,
+  LatencyCycles,
+  LatencyNs,
+  Ii,
+  LutUtilization,
+  FfUtilization,
+  DspUtilization,
+  BramUtilization,
+  UramUtilization,
   Count
 };
 
@@ -53,6 +68,7 @@ struct MetricInfo {
   std::string_view unit;  // "" for a pure number
   Better better;
   bool needs_latency;     // the evaluator must time forward passes to compute it
+  bool needs_hw;          // an FPGA cost-model figure: needs [search.strategy.hw_runner.fpga]
   bool sum_over_layers;   // the network's value is the sum of per-layer values
   std::string_view description;  // one line
 };

@@ -10,7 +10,8 @@
 //    keyed on its value (quant/config_hash.hpp); a repeat returns the stored metrics
 //    and is reported as cached;
 //  - metrics: accuracy/loss from the executor's scores, size/BitOPs/MACs from the cost
-//    model (metrics layer), the float model's metrics once.
+//    model (metrics layer), FPGA figures from the hw cost model when `settings.hw` is set
+//    (hw_cost_model.hpp), the float model's metrics once.
 // Latency (when asked for) is measured separately on whole forward passes of
 // `batch_size` samples, after one warm-up pass: what deployment sees.
 // Thread-safety: not thread-safe (owns caches); use one per thread.
@@ -29,6 +30,7 @@
 #include "qdse/lower/calibration.hpp"
 #include "qdse/lower/incremental_executor.hpp"
 #include "qdse/metrics/cost_metrics.hpp"
+#include "qdse/pipeline/hw_cost_model.hpp"
 #include "qdse/quant/config_hash.hpp"
 #include "qdse/quant/quant_config.hpp"
 
@@ -42,6 +44,8 @@ struct EvalSettings {
   int64_t memo_budget_bytes = int64_t{384} << 20;  // see docs/performance.md (memo budget)
   double compare_to = 32;   // average_bitwidth's reference (memory_density)
   bool integer_kernels = true;  // exact int16 kernels where eligible (memo path only)
+  // [search.strategy.hw_runner.fpga]: when set, every trial also gets the hw metrics.
+  std::optional<HwTarget> hw;
 };
 
 struct TrialOutcome {
@@ -64,6 +68,9 @@ class TrialEvaluator {
   // Metrics of the float model (no quantization), computed once.
   const std::map<std::string, double>& float_metrics();
 
+  // The hw cost model of settings.hw (null without one): per-layer figures for reports.
+  const HwCostModel* hw_cost() const { return hw_cost_ ? &*hw_cost_ : nullptr; }
+
   // Names of every metric evaluate() reports.
   static const std::vector<std::string>& metric_names();
 
@@ -82,6 +89,7 @@ class TrialEvaluator {
   EvalSettings settings_;
   std::optional<quant::RangeStats> stats_;
   metrics::CostModel cost_;
+  std::optional<HwCostModel> hw_cost_;
   lower::IncrementalExecutor executor_;
   std::unordered_map<quant::QuantConfig, std::map<std::string, double>, quant::ConfigHash> results_;
   int64_t cache_hits_ = 0;

@@ -13,6 +13,7 @@
 #include "qdse/search/nsgaii_sampler.hpp"
 #include "qdse/search/sampler.hpp"
 #include "qdse/search/sampler_kind.hpp"
+#include "qdse/search/sensitivity_sampler_options.hpp"
 #include "qdse/search/tpe_sampler.hpp"
 
 namespace qdse::search {
@@ -23,6 +24,8 @@ struct SamplerOptions {
   std::uint64_t seed = 0;
   TpeOptions tpe;
   NsgaIIOptions nsgaii;
+  SensitivitySamplerOptions sensitivity;
+  WarmStartOptions warm_start;  // tpe / nsgaii only
 };
 
 std::unique_ptr<Sampler> make_sampler(SamplerKind kind, const SamplerOptions& options = {});

@@ -26,7 +26,7 @@ namespace qdse::search {
 class Sampler;
 struct SamplerOptions;  // sampler_factory.hpp
 
-enum class SamplerKind { Random, BruteForce, Tpe, NsgaII, Count };
+enum class SamplerKind { Random, BruteForce, Tpe, NsgaII, Sensitivity, Count };
 
 inline constexpr std::size_t kSamplerKindCount = static_cast<std::size_t>(SamplerKind::Count);
 
@@ -54,7 +54,7 @@ SamplerKind parse_sampler_kind(std::string_view name);
 // The same match without throwing: nullopt for an unknown name.
 std::optional<SamplerKind> find_sampler_kind(std::string_view name);
 
-// "random, bruteforce, tpe, nsgaii": the canonical names in table order, for messages.
+// "random, bruteforce, tpe, nsgaii, sensitivity": the canonical names in table order, for messages.
 std::string sampler_name_list();
 
 }  // namespace qdse::search
