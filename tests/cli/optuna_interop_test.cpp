@@ -1,6 +1,6 @@
 // Optuna interoperability through the `qdse` binary (issue 19), against Debian's
-// /usr/bin/python3 with python3-optuna 3.1, python3-plotly and python3-sklearn; the
-// Python side is tests/cli/optuna_interop.py:
+// /usr/bin/python3 with python3-optuna 3.1, python3-plotly and python3-sklearn (or the
+// Python in $QDSE_OPTUNA_PYTHON); the Python side is tests/cli/optuna_interop.py:
 //  - `qdse search --storage journal:PATH` (two objectives, a constraint): Optuna's
 //    load_study sees the trials `qdse trials --format json` prints (numbers, states,
 //    params, values, user attrs, constraints), and its Pareto-front, optimization-history
@@ -32,12 +32,19 @@ namespace fs = std::filesystem;
 
 const std::string kInteropPy = std::string(QDSE_SOURCE_DIR) + "/tests/cli/optuna_interop.py";
 
+// The Python that runs Optuna: Debian's, or $QDSE_OPTUNA_PYTHON (e.g. the .venv of
+// scripts/optuna-venv.sh, to run these tests against Optuna 5.x).
+std::string optuna_python() {
+  const char* env = std::getenv("QDSE_OPTUNA_PYTHON");
+  return env && *env ? env : "/usr/bin/python3";
+}
+
 bool have_optuna_plots() {
-  return std::system("/usr/bin/python3 -c 'import optuna, plotly, sklearn' >/dev/null 2>&1") == 0;
+  return std::system(("'" + optuna_python() + "' -c 'import optuna, plotly, sklearn' >/dev/null 2>&1").c_str()) == 0;
 }
 
 #define QDSE_REQUIRE_OPTUNA_PLOTS()                                                                     \
-  QDSE_REQUIRE(have_optuna_plots(), "/usr/bin/python3 cannot import optuna, plotly and sklearn "       \
+  QDSE_REQUIRE(have_optuna_plots(), optuna_python() << " cannot import optuna, plotly and sklearn "    \
                                     "(scripts/install-deps.sh installs python3-optuna, python3-plotly " \
                                     "and python3-sklearn)")
 
@@ -47,9 +54,9 @@ CliResult interop_qdse(const TempDir& dir, const std::string& args) { return run
 // What Optuna sees of `study` in the journal `path` (optuna_interop.py view).
 json optuna_sees(const TempDir& dir, const std::string& path, const std::string& study) {
   const std::string out = dir.file("optuna_view.json"), log = dir.file("python.log");
-  const int rc = std::system(("/usr/bin/python3 '" + kInteropPy + "' view '" + path + "' '" + study + "' '" + out +
-                              "' >>'" + log + "' 2>&1")
-                                 .c_str());
+  const std::string cmd = "'" + optuna_python() + "' '" + kInteropPy + "' view '" + path + "' '" + study + "' '" +
+                          out + "' >>'" + log + "' 2>&1";
+  const int rc = std::system(cmd.c_str());
   EXPECT_EQ(rc, 0) << read_text(log);
   return json::parse(read_text(out), nullptr, false);
 }
@@ -96,7 +103,8 @@ void expect_same_trials(const json& optuna, const json& qdse, const std::set<std
       EXPECT_TRUE(o["values"].is_null());
     }
     ASSERT_EQ(o["user_attrs"].size(), q["metrics"].size());
-    for (const auto& [name, v] : q["metrics"].items()) EXPECT_EQ(o["user_attrs"][name], optuna_number(v, o["user_attrs"][name])) << name;
+    for (const auto& [name, v] : q["metrics"].items())
+      EXPECT_EQ(o["user_attrs"][name], optuna_number(v, o["user_attrs"][name])) << name;
     if (q["constraints"].empty()) EXPECT_TRUE(o["constraints"].is_null());
     else EXPECT_EQ(o["constraints"], q["constraints"]);
   }
@@ -121,8 +129,8 @@ TEST(OptunaInterop, SearchIntoAJournalIsAnOptunaStudy) {
   s.setup = "sum_scaled_metrics = false\n";  // accuracy (max) and average_bitwidth (min): a Pareto front
   s.constraints = "average_bitwidth = \"<= 5\"\n";
   const std::string journal = dir.file("study.log"), url = "journal:" + journal;
-  const auto r = run_small_search(write_config(dir, s),
-                                  "--out '" + dir.file("run") + "' --storage '" + url + "' --study mlp", dir.path() / "io");
+  const std::string args = "--out '" + dir.file("run") + "' --storage '" + url + "' --study mlp";
+  const auto r = run_small_search(write_config(dir, s), args, dir.path() / "io");
   ASSERT_EQ(r.status, 0) << r.err;
   const json trials = qdse_trials(dir, url, "mlp");
   ASSERT_EQ(trials.size(), 36u);
@@ -168,7 +176,7 @@ TEST(OptunaInterop, QdseReadsResumesAndReportsAStudyThreeOptunaProcessesWrote) {
   // Three Optuna processes at once on one file (Optuna's lock protocol between them).
   std::string cmd;
   for (int seed = 1; seed <= 3; ++seed)
-    cmd += "/usr/bin/python3 '" + kInteropPy + "' optimize '" + journal + "' peer 6 " + std::to_string(seed) +
+    cmd += "'" + optuna_python() + "' '" + kInteropPy + "' optimize '" + journal + "' peer 6 " + std::to_string(seed) +
            " >>'" + log + "' 2>&1 & ";
   ASSERT_EQ(std::system(("sh -c \"" + cmd + "wait\"").c_str()), 0);
   const json optuna_before = optuna_sees(dir, journal, "peer");

@@ -22,8 +22,14 @@ import optuna
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
+try:  # Optuna >= 4.0 (JournalFileStorage is deprecated there, removed in 6.0)
+    from optuna.storages.journal import JournalFileBackend as _FileBackend
+except ImportError:  # Optuna 3.x
+    _FileBackend = optuna.storages.JournalFileStorage
+
+
 def storage(path):
-    return optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(path))
+    return optuna.storages.JournalStorage(_FileBackend(path))
 
 
 def plain(v):
