@@ -16,7 +16,8 @@
 // A plain main (no Google Benchmark) so it can print ratios:
 //   build-bench/bench/qdse_eval_bench [--repeats 7] [--threads 1] [--weights PATH] [--num-samples N]
 //                                     [--float-only]   (just the float row, for search_e2e.sh)
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <chrono>

@@ -2,7 +2,8 @@
 // (quantize) vs loop reference (quantize_ref). Reported as bytes of input per
 // second (SetBytesProcessed), so "GB/s" reads directly from the output.
 #include <benchmark/benchmark.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <vector>
 

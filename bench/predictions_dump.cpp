@@ -10,7 +10,8 @@
 // same config, so a disagreement inside qdse shows up too.
 //   qdse_predictions_dump --config X.toml [--load W.json] [--split test] [--num-samples N]
 //                         [--threads 1] [--batch 1024] --out labels.txt [--logits logits.f32]
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,5 @@
 // `qdse eval`: accuracy and loss of the configured model on a split.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>

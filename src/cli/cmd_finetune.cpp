@@ -3,7 +3,7 @@
 // the model, weights and data the search used), fine-tunes each trial's configuration
 // (train::finetune), saves RUN_DIR/finetuned/trial_<N>.qdse and re-evaluates every metric
 // of the trial, before and after, on the search's split and on the test split.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <chrono>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // `qdse train`: trains the configured model with Adam + cross-entropy and saves a
 // checkpoint (by default into checkpoint_dir, where `eval` and `search` find it).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdio>
 #include <filesystem>

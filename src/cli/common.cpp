@@ -1,4 +1,4 @@
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "commands.hpp"
 #include "qdse/pipeline/thread_budget.hpp"

@@ -2,7 +2,7 @@
 // line, dispatches to a subcommand, and turns every error (a command-line mistake,
 // qdse::Error, libtorch's, any other exception) into one line on stderr and exit
 // status 1 (130 when interrupted); --help and --version exit 0.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdio>
 #include <cstring>

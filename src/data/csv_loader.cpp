@@ -1,6 +1,6 @@
 #include "qdse/data/csv_loader.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <charconv>

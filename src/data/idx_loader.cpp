@@ -1,6 +1,6 @@
 #include "qdse/data/idx_loader.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <array>
 #include <cstdio>

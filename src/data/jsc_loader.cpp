@@ -1,7 +1,7 @@
 #include "qdse/data/jsc_loader.hpp"
 
 #include <hdf5.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <cstring>

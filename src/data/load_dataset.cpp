@@ -1,6 +1,6 @@
 #include "qdse/data/load_dataset.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/core/error.hpp"
 #include "qdse/data/csv_loader.hpp"

@@ -1,7 +1,7 @@
 // BufferPool (see buffer_pool.hpp): a best-fit free list of large aligned buffers.
 #include "qdse/exec/buffer_pool.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdlib>
 #include <new>

@@ -1,6 +1,6 @@
 #include "qdse/exec/executor.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/core/error.hpp"
 

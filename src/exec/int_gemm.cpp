@@ -8,7 +8,7 @@
 #include "qdse/exec/int_gemm.hpp"
 
 #include <ATen/Parallel.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cstring>

@@ -1,6 +1,7 @@
 #include "qdse/io/checkpoint.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <cstring>
 #include <fstream>

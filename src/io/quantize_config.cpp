@@ -9,10 +9,7 @@
 namespace qdse::io {
 namespace {
 
-bool has_something_to_quantize(const ir::Node& n) {
-  const auto& t = ir::traits(n.op);
-  return t.has_weight || t.data_quantizable;
-}
+bool has_something_to_quantize(const ir::Node& n) { return ir::quantizable(ir::traits(n.op)); }
 
 }  // namespace
 
@@ -41,16 +38,27 @@ std::vector<LayerTable> resolve_layer_tables(const TableReader& table, QuantizeB
     const auto op = ir::parse_op_kind(key);
     const bool is_node = graph.find(key).has_value();
     if (by == QuantizeBy::Type) {
-      const bool quantizable = op && (ir::traits(*op).has_weight || ir::traits(*op).data_quantizable);
+      const bool quantizable = op && ir::quantizable(ir::traits(*op));
       if (op && present.count(*op) && quantizable) continue;
       if (!op && !is_node)
         throw table.error(key, "`" + key + "` is not an op type nor a node of model '" + graph.name() +
                                    "'; valid types: " + ir::list_op_kinds());
       std::string why = "a node name";
-      if (op) why = present.count(*op) ? key + " has nothing to quantize" : "model '" + graph.name() + "' has no " + key + " layer";
+      if (op)
+        why = present.count(*op) ? key + " has nothing to quantize: " + std::string(ir::traits(*op).float_reason) +
+                                       "; it runs in float"
+                                 : "model '" + graph.name() + "' has no " + key + " layer";
       unused.push_back("`" + key + "` (" + why + ")");
     } else {
-      if (is_node) continue;
+      if (is_node) {
+        // A table for a node with no format slot would otherwise be dropped in silence.
+        const auto& t = ir::traits(graph.node(*graph.find(key)).op);
+        if (ir::quantizable(t)) continue;
+        unused.push_back("`" + key + "` (a " + std::string(t.name) + " has nothing to quantize: " +
+                         std::string(t.float_reason) + "; it runs in float)");
+        if (first_unused.empty()) first_unused = key;
+        continue;
+      }
       if (!op) {
         std::string names;
         for (const auto& n : graph.nodes())

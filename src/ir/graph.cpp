@@ -1,6 +1,6 @@
 #include "qdse/ir/graph.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cctype>

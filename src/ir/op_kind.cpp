@@ -3,33 +3,37 @@
 namespace qdse::ir {
 namespace {
 
+constexpr std::string_view kNoQuantizedBatchNorm =
+    "no quantized batch norm in qdse; fold it into the conv or linear before it ([onnx] fold_batch_norm)";
+constexpr std::string_view kMovesDataOnly = "moves data only, no arithmetic to quantize";
+
 constexpr std::array<OpTraits, kOpKindCount> kTraits = {{
-    {OpKind::Linear, "linear", true, true},
-    {OpKind::Conv2d, "conv2d", true, true},
-    {OpKind::BatchNorm1d, "batch_norm1d", false, false},
-    {OpKind::BatchNorm2d, "batch_norm2d", false, false},
-    {OpKind::Relu, "relu", false, true},
-    {OpKind::MaxPool2d, "max_pool2d", false, true},
-    {OpKind::AvgPool2d, "avg_pool2d", false, true},
-    {OpKind::AdaptiveAvgPool2d, "adaptive_avg_pool2d", false, true},
-    {OpKind::Flatten, "flatten", false, false},
-    {OpKind::Add, "add", false, true},
-    {OpKind::Dropout, "dropout", false, false},
-    {OpKind::Softmax, "softmax", false, false},
-    {OpKind::Sub, "sub", false, true},
-    {OpKind::Mul, "mul", false, true},
-    {OpKind::Div, "div", false, true},
-    {OpKind::MatMul, "matmul", false, true},
-    {OpKind::LeakyRelu, "leaky_relu", false, true},
-    {OpKind::Clamp, "clamp", false, true},
-    {OpKind::Sigmoid, "sigmoid", false, true},
-    {OpKind::Tanh, "tanh", false, true},
-    {OpKind::Reshape, "reshape", false, false},
-    {OpKind::Permute, "permute", false, false},
-    {OpKind::Squeeze, "squeeze", false, false},
-    {OpKind::Unsqueeze, "unsqueeze", false, false},
-    {OpKind::Cat, "cat", false, false},
-    {OpKind::Slice, "slice", false, false},
+    {OpKind::Linear, "linear", true, true, ""},
+    {OpKind::Conv2d, "conv2d", true, true, ""},
+    {OpKind::BatchNorm1d, "batch_norm1d", false, false, kNoQuantizedBatchNorm},
+    {OpKind::BatchNorm2d, "batch_norm2d", false, false, kNoQuantizedBatchNorm},
+    {OpKind::Relu, "relu", false, true, ""},
+    {OpKind::MaxPool2d, "max_pool2d", false, true, ""},
+    {OpKind::AvgPool2d, "avg_pool2d", false, true, ""},
+    {OpKind::AdaptiveAvgPool2d, "adaptive_avg_pool2d", false, true, ""},
+    {OpKind::Flatten, "flatten", false, false, kMovesDataOnly},
+    {OpKind::Add, "add", false, true, ""},
+    {OpKind::Dropout, "dropout", false, false, "identity at evaluation"},
+    {OpKind::Softmax, "softmax", false, false, "no quantized softmax in qdse"},
+    {OpKind::Sub, "sub", false, true, ""},
+    {OpKind::Mul, "mul", false, true, ""},
+    {OpKind::Div, "div", false, true, ""},
+    {OpKind::MatMul, "matmul", false, true, ""},
+    {OpKind::LeakyRelu, "leaky_relu", false, true, ""},
+    {OpKind::Clamp, "clamp", false, true, ""},
+    {OpKind::Sigmoid, "sigmoid", false, true, ""},
+    {OpKind::Tanh, "tanh", false, true, ""},
+    {OpKind::Reshape, "reshape", false, false, kMovesDataOnly},
+    {OpKind::Permute, "permute", false, false, kMovesDataOnly},
+    {OpKind::Squeeze, "squeeze", false, false, kMovesDataOnly},
+    {OpKind::Unsqueeze, "unsqueeze", false, false, kMovesDataOnly},
+    {OpKind::Cat, "cat", false, false, kMovesDataOnly},
+    {OpKind::Slice, "slice", false, false, kMovesDataOnly},
 }};
 
 // Every row must sit at the index of its own kind: a table edited out of order
@@ -40,6 +44,14 @@ constexpr bool table_in_order() {
   return true;
 }
 static_assert(table_in_order(), "kTraits rows must follow OpKind order");
+
+// An op without a format slot says why; an op with one has no reason to run in float.
+constexpr bool reasons_match_slots() {
+  for (const auto& t : kTraits)
+    if (quantizable(t) == !t.float_reason.empty()) return false;
+  return true;
+}
+static_assert(reasons_match_slots(), "every op without a slot needs a float_reason, and only those");
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 #include "qdse/ir/zoo.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <functional>

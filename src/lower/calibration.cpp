@@ -1,6 +1,7 @@
 #include "qdse/lower/calibration.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <cmath>
 

@@ -1,6 +1,7 @@
 #include "qdse/lower/incremental_executor.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 

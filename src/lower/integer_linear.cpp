@@ -1,7 +1,8 @@
 // IntegerLinear (see integer_linear.hpp): eligibility, weight packing, forward.
 #include "qdse/lower/integer_linear.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <cmath>

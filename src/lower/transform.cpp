@@ -1,6 +1,7 @@
 #include "qdse/lower/transform.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "qdse/core/error.hpp"
 #include "qdse/quant/formats/integer_reference.hpp"

@@ -1,7 +1,7 @@
 // hls4ml export of a search result (run directory or a search just finished).
 #include "qdse/pipeline/run_export.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <filesystem>

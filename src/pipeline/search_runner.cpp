@@ -1,6 +1,6 @@
 #include "qdse/pipeline/search_runner.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <chrono>
 #include <cmath>

@@ -1,7 +1,7 @@
 // Study description and input fingerprint; see include/qdse/pipeline/study_fingerprint.hpp.
 #include "qdse/pipeline/study_fingerprint.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "qdse/pipeline/trial_evaluator.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <chrono>

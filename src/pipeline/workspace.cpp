@@ -2,7 +2,7 @@
 // checks that they fit together (sample shape, number of classes).
 #include "qdse/pipeline/workspace.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 

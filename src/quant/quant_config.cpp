@@ -176,9 +176,9 @@ NodeQuantConfig parse_node_config(const ConfigDict& dict, ir::OpKind op, const s
   if (*name == "NA") return out;
   const FormatKind kind = parse_format_kind(*name, where);
   const auto& t = ir::traits(op);
-  if (!t.has_weight && !t.data_quantizable)
-    throw Error(ErrorKind::Config, "op type `" + std::string(t.name) +
-                                       "` has nothing to quantize; give it name = \"NA\" (" + where + ")");
+  if (!ir::quantizable(t))
+    throw Error(ErrorKind::Config, "op type `" + std::string(t.name) + "` has nothing to quantize (" +
+                                       std::string(t.float_reason) + "); give it name = \"NA\" (" + where + ")");
   r.get("rounding");
   r.get("overflow");
   // One default table serves every op: weight/bias keys mean nothing to a relu.

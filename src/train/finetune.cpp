@@ -1,7 +1,10 @@
 // Quantization-aware fine-tuning; see include/qdse/train/finetune.hpp.
 #include "qdse/train/finetune.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
+#include <torch/nn.h>
+#include <torch/optim.h>
 
 #include <chrono>
 #include <cmath>

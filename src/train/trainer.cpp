@@ -1,6 +1,9 @@
 #include "qdse/train/trainer.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
+#include <torch/nn.h>
+#include <torch/optim.h>
 
 #include <chrono>
 

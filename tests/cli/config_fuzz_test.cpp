@@ -325,6 +325,17 @@ int fuzz_scale() {
   return std::clamp(n, 1, 100);
 }
 
+// The seed corpus must itself be valid: a base that `qdse space` refuses makes every
+// mutation of it stop at the same error, and the fuzz would then reach no deeper code.
+TEST(ConfigFuzz, SeedCorpusIsValid) {
+  const auto dir = scratch_dir("config-fuzz-bases");
+  for (const char* base : {"search.toml", "mase_jsc_tiny.toml", "cnn_by_type.toml"}) {
+    const auto r = run_qdse("space --config '" + (fs::path(QDSE_TEST_DATA_DIR) / "fuzz" / base).string() + "'", dir);
+    EXPECT_EQ(r.status, 0) << base << ": " << r.err;
+    EXPECT_NE(r.out.find("configurations"), std::string::npos) << base << ": " << r.out;
+  }
+}
+
 TEST(ConfigFuzz, MutatedConfigsGiveOneLineErrorsNeverSignals) {
   const auto dir = scratch_dir("config-fuzz");
   Rng rng(20261129);  // fixed: a failure reproduces

@@ -4,7 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "../support/prerequisites.hpp"
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 #include <unistd.h>
 
 #include <cmath>

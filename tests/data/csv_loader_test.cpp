@@ -4,7 +4,7 @@
 
 #include "../support/errors.hpp"
 #include "../support/temp_dir.hpp"
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdlib>
 #include <filesystem>

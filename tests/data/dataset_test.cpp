@@ -1,7 +1,7 @@
 #include "qdse/data/dataset.hpp"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <set>
 

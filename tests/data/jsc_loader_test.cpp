@@ -4,7 +4,7 @@
 
 #include "../support/errors.hpp"
 #include "../support/temp_dir.hpp"
-#include <torch/torch.h>
+#include <torch/types.h>
 
 // Debian installs the serial HDF5 headers in a subfolder; the test target does
 // not get qdse_data's private HDF5 include path.

@@ -6,7 +6,7 @@
 #include "../support/temp_dir.hpp"
 
 #include "../support/prerequisites.hpp"
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <chrono>
 #include <cstdlib>

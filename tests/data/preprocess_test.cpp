@@ -1,7 +1,7 @@
 #include "qdse/data/preprocess.hpp"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/core/error.hpp"
 #include "qdse/data/dataset.hpp"

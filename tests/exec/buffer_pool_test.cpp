@@ -5,7 +5,7 @@
 // and RSS grew with the number of trials (2.5 GB at 30 000 trials). Pool buffers now
 // live outside that heap: RSS stays at what is live.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdlib>
 #include <cstring>

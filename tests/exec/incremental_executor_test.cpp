@@ -3,7 +3,8 @@
 // and every shortcut (memo, integer kernels, fused ReLU) gives the plain path's numbers.
 // Costs are counted (MACs, bytes, first recomputed node), never timed.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "../support/quant_configs.hpp"
 #include "qdse/exec/executor.hpp"

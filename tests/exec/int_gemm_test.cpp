@@ -1,7 +1,7 @@
 // Integer kernels: the int16 GEMM against a plain int64 loop, and IntegerLinear
 // against the float emulation of the same quantized layer (bit for bit).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <tuple>
 

@@ -3,7 +3,8 @@
 // the one the rules give, without a forward pass; where libtorch refuses the
 // inputs, the rules must refuse them too.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "../support/op_shape_cases.hpp"
 #include "qdse/core/error.hpp"

@@ -1,6 +1,6 @@
 // Binary and ternary quantization: hand-computed values, both paths.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <limits>
 #include <vector>

@@ -2,7 +2,8 @@
 // over a sweep of parameters, on adversarial inputs: wide magnitudes, exact ties
 // on dyadic grids, neighbours of powers of two, signed zeros, Inf, NaN, extremes.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <cmath>
 #include <limits>

@@ -1,6 +1,6 @@
 // Minifloat, block_fp and log: hand-computed values, both paths.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <limits>

@@ -4,7 +4,7 @@
 #include "qdse/quant/formats/format_traits.hpp"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <set>
 #include <utility>

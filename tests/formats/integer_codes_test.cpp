@@ -1,7 +1,7 @@
 // integer_codes(): the int16 codes equal quantize() * 2^frac for every rounding and
 // overflow mode, columns beyond K are zero, and inputs without codes are refused.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <limits>

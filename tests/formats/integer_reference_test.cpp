@@ -3,7 +3,8 @@
 #include "qdse/quant/formats/integer_reference.hpp"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "qdse/core/error.hpp"
 #include "qdse/quant/formats/quantize.hpp"

@@ -1,7 +1,7 @@
 // Fixed-point quantization: hand-computed values for every rounding/overflow mode,
 // edges, special values, widths 1 and 32. Every case runs the fast and ref paths.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <limits>

@@ -1,7 +1,7 @@
 // Straight-through estimator: forward equals quantize(), gradient is identity or
 // clipped to the representable range; quantize() itself records no history.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/core/error.hpp"
 #include "qdse/quant/formats/quantize.hpp"

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/prerequisites.hpp"
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstring>
 #include <filesystem>

@@ -16,7 +16,8 @@
 // passes. QDSE_UPDATE_GOLDEN=1 rewrites the pass list; QDSE_CONFORMANCE_TSV=<file> writes
 // every case's status (the source of the table in docs/onnx.md).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <filesystem>

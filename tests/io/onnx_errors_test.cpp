@@ -1,7 +1,7 @@
 // Every way an ONNX file can be wrong ends in a qdse::Error that says what and
 // where; plus naming rules and describe_layers.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <fstream>

@@ -2,7 +2,8 @@
 // function: Pad before Conv / AveragePool, HardSigmoid / HardSwish, spatial ReduceMean, and
 // the Shape -> Gather -> Div -> Unsqueeze -> Concat -> Reshape arithmetic of a dynamic batch.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "onnx_builder.hpp"
 #include "qdse/core/error.hpp"

@@ -1,7 +1,7 @@
 // Folding at import: MatMul/Gemm + constant Add -> linear with bias; optional
 // Conv/linear + BatchNormalization folding.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "onnx_builder.hpp"
 #include "run_graph.hpp"

@@ -1,7 +1,8 @@
 // Fuzz-style robustness: truncated, random and bit-flipped model bytes must give
 // a qdse::Error or a valid graph, never a crash, hang or huge allocation.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <random>
 

@@ -1,6 +1,6 @@
 // One test per supported ONNX op against hand-computed outputs.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "onnx_builder.hpp"
 #include "run_graph.hpp"

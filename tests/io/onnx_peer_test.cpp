@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/prerequisites.hpp"
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cmath>

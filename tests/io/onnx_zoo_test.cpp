@@ -1,7 +1,8 @@
 // Zoo models and their ONNX twins (exported here, torch.onnx.export style) import
 // to the same node names and give the same outputs.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "onnx_builder.hpp"
 #include "qdse/exec/executor.hpp"

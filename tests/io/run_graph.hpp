@@ -2,7 +2,8 @@
 // check what an ONNX import computes.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "qdse/exec/executor.hpp"
 

@@ -6,7 +6,8 @@
 // Models qdse cannot import yet must be refused with one clear error naming the op and
 // its node (never a crash, never wrong numbers); kImports lists the ones that import.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <cstdlib>
 #include <filesystem>

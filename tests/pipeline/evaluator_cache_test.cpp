@@ -3,7 +3,7 @@
 // a configuration whose threshold differed only beyond them was answered with the
 // other configuration's metrics, as a cache hit.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/ir/zoo.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"

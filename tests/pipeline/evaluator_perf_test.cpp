@@ -2,7 +2,7 @@
 // timed: a trial that changes only the last layer recomputes only that layer, and the
 // memo never holds more than its budget however many trials run.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "../support/quant_configs.hpp"
 #include "qdse/ir/zoo.hpp"

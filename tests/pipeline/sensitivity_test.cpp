@@ -4,7 +4,7 @@
 // plan under a budget is the brute-force optimum over the table's predicted damages.
 // fmnist-mlp with seeded random weights and data: no prerequisite, runs everywhere.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <limits>

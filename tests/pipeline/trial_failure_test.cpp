@@ -2,7 +2,7 @@
 // recorded FAILED with its message and the search goes on (issue 13, item 11: a
 // std::out_of_range inside a trial used to end `qdse search`).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <fstream>

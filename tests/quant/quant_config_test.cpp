@@ -2,7 +2,7 @@
 
 #include "../support/errors.hpp"
 #include "../support/mase_example.hpp"
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <fstream>

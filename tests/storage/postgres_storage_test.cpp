@@ -40,7 +40,7 @@ class PostgresStorageTest : public ::testing::Test {
   PostgresServer* server_ = nullptr;
 };
 
-void expect_refused(const std::string& url, const std::string& needle) {
+void expect_postgres_refused(const std::string& url, const std::string& needle) {
   const std::string err = storage_error_of([&] { PostgresStorage s(url, "study", kSpaceJson, kMin); });
   EXPECT_NE(err.find(needle), std::string::npos) << "opening " << url << ": " << err;
 }
@@ -72,11 +72,11 @@ TEST_F(PostgresStorageTest, CreateLoadAndMismatches) {
 TEST_F(PostgresStorageTest, ForeignOrOtherVersionDatabasesAreRefused) {
   const auto foreign = fresh_db();
   raw_sql(foreign, "CREATE TABLE trials(x INTEGER)");
-  expect_refused(foreign, "another program");
+  expect_postgres_refused(foreign, "another program");
   const auto v999 = server_->create_database("t_v999");
   { PostgresStorage s(v999, "study", kSpaceJson, kMin); }
   raw_sql(v999, "UPDATE qdse_meta SET value = '999' WHERE key = 'schema_version'");
-  expect_refused(v999, "schema version `999`");
+  expect_postgres_refused(v999, "schema version `999`");
 }
 
 TEST_F(PostgresStorageTest, DamagedRowsAreStorageErrors) {

@@ -34,7 +34,7 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 void raw_sql(const std::string& path, const std::string& sql) { sqlite_exec(path, sql); }
 
 // Expects opening `path` to throw a Storage error naming the file and containing `needle`.
-void expect_refused(const std::string& path, const std::string& needle) {
+void expect_sqlite_refused(const std::string& path, const std::string& needle) {
   const std::string err = storage_error_of([&] { SqliteStorage s(path, "study", kSpaceJson, kMin); });
   EXPECT_NE(err.find(path), std::string::npos) << "opening " << path << ": " << err;
   EXPECT_NE(err.find(needle), std::string::npos) << "opening " << path << ": " << err;
@@ -150,10 +150,10 @@ TEST(SqliteStorage, RandomBytesAreRefusedUntouched) {
   std::string bytes(8192, '\0');
   for (auto& c : bytes) c = static_cast<char>(rng());
   write_bytes(path, bytes);
-  expect_refused(path, "not an SQLite database");
+  expect_sqlite_refused(path, "not an SQLite database");
   EXPECT_EQ(read_bytes(path), bytes);
   write_bytes(path, "hello");  // too short to be SQLite
-  expect_refused(path, "not an SQLite database");
+  expect_sqlite_refused(path, "not an SQLite database");
 }
 
 TEST(SqliteStorage, TruncatedDatabaseIsRefused) {
@@ -168,7 +168,7 @@ TEST(SqliteStorage, TruncatedDatabaseIsRefused) {
   ASSERT_GT(full.size(), 16u * 4096u);
   const std::string half = full.substr(0, full.size() / 2);
   write_bytes(path, half);
-  expect_refused(path, "corrupt");
+  expect_sqlite_refused(path, "corrupt");
   EXPECT_EQ(read_bytes(path), half);
 }
 
@@ -177,11 +177,11 @@ TEST(SqliteStorage, ForeignDatabaseIsRefusedUntouched) {
   const auto path = dir.file("foreign.db");
   raw_sql(path, "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users VALUES (1, 'ann');");
   const std::string before = read_bytes(path);
-  expect_refused(path, "another program");
+  expect_sqlite_refused(path, "another program");
   EXPECT_EQ(read_bytes(path), before);
   // A table named like ours is not enough either.
   raw_sql(path, "CREATE TABLE trials(x INTEGER);");
-  expect_refused(path, "no qdse_meta");
+  expect_sqlite_refused(path, "no qdse_meta");
 }
 
 TEST(SqliteStorage, OtherSchemaVersionIsRefusedUntouched) {
@@ -190,7 +190,7 @@ TEST(SqliteStorage, OtherSchemaVersionIsRefusedUntouched) {
   { SqliteStorage s(path, "study", kSpaceJson, kMin); }
   raw_sql(path, "UPDATE qdse_meta SET value = '999' WHERE key = 'schema_version';");
   const std::string before = read_bytes(path);
-  expect_refused(path, "schema version 999");
+  expect_sqlite_refused(path, "schema version 999");
   EXPECT_EQ(read_bytes(path), before);
   EXPECT_THROW(SqliteStorage::list_studies(path), Error);
 }

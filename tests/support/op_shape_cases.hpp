@@ -4,7 +4,7 @@
 // nodes, agrees with the rules (and fails where they fail).
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <string>
 #include <vector>

@@ -2,7 +2,7 @@
 // in a few epochs. Shared by the trainer and fine-tuning tests.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <utility>
 

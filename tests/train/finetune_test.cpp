@@ -3,7 +3,8 @@
 // and the checkpoint of a fine-tuned graph.
 #include <gtest/gtest.h>
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "../support/temp_dir.hpp"
 #include "blobs.hpp"

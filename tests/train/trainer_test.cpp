@@ -2,7 +2,7 @@
 
 #include "../support/prerequisites.hpp"
 #include "blobs.hpp"
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 

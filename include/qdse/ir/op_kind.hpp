@@ -51,7 +51,13 @@ struct OpTraits {
   std::string_view name;  // MASE type name used in configs
   bool has_weight;        // linear/conv2d: weight and (optional) bias slots
   bool data_quantizable;  // a data_in format may apply
+  // Why a node of this op has no format slot and runs in float (empty when it has one);
+  // `qdse space` and the config warnings quote it.
+  std::string_view float_reason;
 };
+
+// True when a quantization config may address a node of this op (it has a slot).
+constexpr bool quantizable(const OpTraits& t) { return t.has_weight || t.data_quantizable; }
 
 const OpTraits& traits(OpKind kind);
 std::string_view to_string(OpKind kind);

@@ -3,7 +3,7 @@
 //   HardSigmoid(x) = clamp(alpha * x + beta, 0, 1)   (mul, add, clamp)
 //   HardSwish(x)   = x * HardSigmoid(x; 1/6, 1/2)   (mul, add, clamp, mul)
 // so that each part is a node the quantizer and executor already know.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <limits>
 

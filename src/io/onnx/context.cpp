@@ -2,7 +2,8 @@
 // ONNX op handlers.
 #include "qdse/io/onnx/import_context.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "qdse/core/error.hpp"
 #include "qdse/exec/executor.hpp"

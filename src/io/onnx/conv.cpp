@@ -1,6 +1,6 @@
 // Conv (2-D) -> conv2d, with groups, strides, dilations and symmetric pads (its own, plus
 // those of a zero Pad before it).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/io/onnx/import_context.hpp"
 

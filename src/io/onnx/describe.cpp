@@ -1,7 +1,7 @@
 // describe_layers(): the rows behind `qdse layers`.
 #include "qdse/io/onnx/describe.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <sstream>
@@ -22,7 +22,7 @@ std::vector<LayerRow> describe_layers(const ir::Graph& graph) {
     row.output_shape = shapes[i];
     for (const char* key : {"weight", "bias"})
       if (const at::Tensor* p = node.param(key)) row.params += p->numel();
-    row.quantizable = t.has_weight || t.data_quantizable;
+    row.quantizable = ir::quantizable(t);
     rows.push_back(std::move(row));
   }
   return rows;

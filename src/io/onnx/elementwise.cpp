@@ -1,7 +1,7 @@
 // Add, Sub, Mul, Div with numpy broadcasting. Constant-only inputs fold at import;
 // a constant operand is stored on the node (param "operand"); a constant Add right
 // after a bias-less linear (MatMul or Gemm without C) becomes that linear's bias.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/io/onnx/import_context.hpp"
 

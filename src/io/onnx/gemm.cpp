@@ -1,7 +1,7 @@
 // Gemm and MatMul. A product with a constant 2-D right operand is a `linear` node
 // (weight [out, in] like torch.nn.Linear), which is what MASE quantizes as a layer;
 // other products become `matmul` nodes.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/io/onnx/import_context.hpp"
 

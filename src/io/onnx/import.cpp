@@ -2,7 +2,7 @@
 // input, one output), load initializers, then hand every node to its op handler.
 #include "qdse/io/onnx/import.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <fstream>

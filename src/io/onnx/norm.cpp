@@ -1,6 +1,6 @@
 // BatchNormalization -> batch_norm1d/2d, or folded into the preceding conv2d /
 // linear when OnnxImportOptions::fold_batch_norm is set.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/io/onnx/import_context.hpp"
 

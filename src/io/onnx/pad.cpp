@@ -3,7 +3,7 @@
 // non-zero padding is absorbed by the Conv or AveragePool that reads it, which pad with
 // zeros themselves (AveragePool then counts the padded zeros, as the explicit Pad does).
 // Any other use of padding, reflect/edge modes and non-zero values are clear errors.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/io/onnx/import_context.hpp"
 

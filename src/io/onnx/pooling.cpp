@@ -1,6 +1,6 @@
 // Pooling: MaxPool, AveragePool (-> max_pool2d / avg_pool2d), GlobalAveragePool and the
 // spatial ReduceMean (-> adaptive_avg_pool2d to 1x1).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 

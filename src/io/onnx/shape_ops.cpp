@@ -3,7 +3,7 @@
 // arithmetic of dynamic-batch exports. qdse runs batches, so the batch
 // axis (0) must stay first: an op that moves or merges it is an error. Ops on
 // constants only (shape arithmetic in exported graphs) are evaluated at import.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <limits>

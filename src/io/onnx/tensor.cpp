@@ -1,7 +1,7 @@
 // TensorProto -> libtorch tensor. Sizes are checked before anything is allocated
 // or copied: a corrupt file may claim any dims, and the importer must answer with
 // an error, never read past a buffer or allocate terabytes.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstring>
 #include <filesystem>

@@ -1,5 +1,5 @@
 // Shared attribute logic of the 2-D window ops (Conv, MaxPool, AveragePool).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/io/onnx/import_context.hpp"
 

@@ -6,7 +6,7 @@
 // where the two float64 sums straddle a float32 rounding boundary.
 // NaN inputs give NaN outputs; a NaN also poisons mean|x| (binary scale, default
 // ternary threshold) as it would in MASE.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

@@ -3,7 +3,7 @@
 // log2/exp2 on tensors are approximations (and vectorized versions differ from
 // libm), which would make the fast path disagree with the reference at binade
 // edges. Reading and writing the IEEE-754 exponent field of float64 is exact.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "qdse/quant/formats/kernels.hpp"
 

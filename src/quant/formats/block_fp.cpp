@@ -6,7 +6,7 @@
 // 2^e-1-bias], so the block max lands in [0.5, 1) * 2^E. Each element keeps a sign
 // and an m-bit magnitude M = round_half_even(|x| * 2^(m-E)) clamped to 2^m - 1.
 // A NaN or Inf in a block forces E to its maximum (as a hardware max would).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

@@ -3,7 +3,7 @@
 // Kernels stay in the format's own file (integer.cpp, minifloat.cpp, ...).
 #include "qdse/quant/formats/format_traits.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <array>
 #include <sstream>

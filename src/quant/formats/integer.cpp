@@ -7,7 +7,7 @@
 // output dtype. At width >= 26 the float32 clamp bound 2^(w-1)-1 itself rounds to
 // 2^(w-1); that is exactly fl32(2^(w-1)-1), so the result is still the correctly
 // rounded fixed-point value (and what PyTorch gives MASE).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

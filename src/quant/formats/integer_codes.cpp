@@ -1,7 +1,8 @@
 // integer_codes(): fused float32 -> int16 code conversion (see integer_codes.hpp).
 #include "qdse/quant/formats/integer_codes.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <cmath>
 

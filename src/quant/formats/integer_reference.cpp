@@ -1,7 +1,7 @@
 // Bit-accurate fixed-point linear layer and the float accumulation exactness rule.
 #include "qdse/quant/formats/integer_reference.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <vector>

@@ -7,7 +7,7 @@
 // for inputs within an ulp of sqrt(2) * 2^k. E saturates to [e_min, e_max].
 // Zero: has_zero=false (MASE) -> +2^e_min for +0 and -0, tiny values saturate to
 // +-2^e_min keeping their sign; has_zero=true -> E < e_min flushes to (signed) 0.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

@@ -6,7 +6,7 @@
 // Step for |x| in binade E (clamped to the normal range): 2^(E - m); rounding |x|
 // to a multiple of the step and letting the carry roll into the next binade is
 // exactly IEEE round-to-nearest-even (unlike MASE, which clamps the carry).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

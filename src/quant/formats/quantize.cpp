@@ -1,7 +1,9 @@
 // quantize / quantize_ref / quantize_ste: dtype checks and dispatch per format.
 #include "qdse/quant/formats/quantize.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
+#include <torch/autograd.h>
 
 #include <cmath>
 

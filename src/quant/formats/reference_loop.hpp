@@ -3,7 +3,7 @@
 // (float or double), so the dtype dispatch lives here once.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 

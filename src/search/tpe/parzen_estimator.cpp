@@ -11,14 +11,14 @@
 namespace qdse::search {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kEps = 1e-12;
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+constexpr double kMinSigma = 1e-12;
 constexpr double kSigma0Magnitude = 0.2;  // Optuna's multivariate bandwidth scale
 
 double log_sum_exp(const double* v, std::size_t n) {
-  double m = -kInf;
+  double m = kNegInf;
   for (std::size_t i = 0; i < n; ++i) m = std::max(m, v[i]);
-  if (m == -kInf) return -kInf;
+  if (m == kNegInf) return kNegInf;
   double s = 0.0;
   for (std::size_t i = 0; i < n; ++i) s += std::exp(v[i] - m);
   return m + std::log(s);
@@ -165,12 +165,12 @@ ParzenEstimator::ParzenEstimator(const SearchSpace& space, const std::vector<con
     }
     const double max_sigma = range;
     const double min_sigma =
-        options.consider_magic_clip ? range / std::min(100.0, 1.0 + static_cast<double>(n_kernels)) : kEps;
+        options.consider_magic_clip ? range / std::min(100.0, 1.0 + static_cast<double>(n_kernels)) : kMinSigma;
     for (double& s : sigmas) s = std::clamp(s, min_sigma, std::max(max_sigma, min_sigma));
     mus.push_back(prior_mu);
     sigmas.push_back(range);
     // A degenerate range (low == high) still needs a positive bandwidth.
-    for (double& s : sigmas) s = std::max(s, kEps);
+    for (double& s : sigmas) s = std::max(s, kMinSigma);
     pk.mus = std::move(mus);
     pk.sigmas = std::move(sigmas);
     pk.log_norms.resize(n_kernels);

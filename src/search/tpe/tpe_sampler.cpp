@@ -14,7 +14,7 @@
 namespace qdse::search {
 namespace {
 
-constexpr double kEps = 1e-12;
+constexpr double kMinWeight = 1e-12;
 // Univariate avoid_duplicates: how many joint combinations of per-param candidates to
 // try, best first, before falling back on a uniform unseen configuration.
 constexpr int kMaxCombinations = 512;
@@ -48,7 +48,7 @@ std::vector<double> hypervolume_weights(const PointList& losses) {
   const double mx = *std::max_element(contrib.begin(), contrib.end());
   std::vector<double> w(n, 1.0);
   if (mx > 0.0)
-    for (std::size_t i = 0; i < n; ++i) w[i] = std::clamp(contrib[i] / mx, kEps, 1.0);
+    for (std::size_t i = 0; i < n; ++i) w[i] = std::clamp(contrib[i] / mx, kMinWeight, 1.0);
   return w;
 }
 
@@ -156,7 +156,7 @@ Split split_trials(const std::vector<FrozenTrial>& trials, const std::vector<Dir
         where.push_back(static_cast<int>(j));
       }
     }
-    s.below_weights.assign(s.below.size(), kEps);
+    s.below_weights.assign(s.below.size(), kMinWeight);
     const auto w = hypervolume_weights(losses);
     for (std::size_t j = 0; j < where.size(); ++j) s.below_weights[where[j]] = w[j];
   }
