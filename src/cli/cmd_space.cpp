@@ -15,7 +15,11 @@ namespace {
 // run in float whatever the config says, and the user should hear which and why.
 struct FloatNodes {
   nlohmann::json rows = nlohmann::json::array();           // {node, op, why} per node
-  std::map<std::string, std::vector<std::string>> by_op;  // op -> node names, graph order
+  struct Group {
+    std::string_view why;
+    std::vector<std::string> names;  // graph order
+  };
+  std::map<std::string_view, Group> by_op;
 };
 
 FloatNodes float_nodes(const ir::Graph& graph) {
@@ -24,7 +28,9 @@ FloatNodes float_nodes(const ir::Graph& graph) {
     const auto& t = ir::traits(n.op);
     if (ir::quantizable(t)) continue;
     out.rows.push_back({{"node", n.name}, {"op", t.name}, {"why", t.float_reason}});
-    out.by_op[std::string(t.name)].push_back(n.name);
+    auto& g = out.by_op[t.name];
+    g.why = t.float_reason;
+    g.names.push_back(n.name);
   }
   return out;
 }
@@ -32,12 +38,13 @@ FloatNodes float_nodes(const ir::Graph& graph) {
 void print_float_nodes(const FloatNodes& f) {
   if (f.by_op.empty()) return;
   std::printf("not quantizable, run in float:\n");
-  for (const auto& [op, names] : f.by_op) {
+  for (const auto& [op, group] : f.by_op) {
+    const auto& names = group.names;
     std::string list;
     for (std::size_t i = 0; i < names.size() && i < 4; ++i) list += (i ? ", " : "") + names[i];
     if (names.size() > 4) list += ", ... (" + std::to_string(names.size() - 4) + " more)";
-    std::printf("  %zu %s (%s): %s\n", names.size(), op.c_str(),
-                std::string(ir::traits(*ir::parse_op_kind(op)).float_reason).c_str(), list.c_str());
+    std::printf("  %zu %.*s (%.*s): %s\n", names.size(), static_cast<int>(op.size()), op.data(),
+                static_cast<int>(group.why.size()), group.why.data(), list.c_str());
   }
 }
 
