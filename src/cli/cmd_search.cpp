@@ -10,8 +10,11 @@
 #include <limits>
 
 #include "commands.hpp"
+#include "finetune_run.hpp"
 #include "qdse/core/progress.hpp"
+#include "qdse/io/finetune_config.hpp"
 #include "qdse/pipeline/search_session.hpp"
+#include "qdse/report/run_report.hpp"
 #include "qdse/report/search_outputs.hpp"
 
 namespace qdse::cli {
@@ -27,9 +30,37 @@ extern "C" void on_stop_signal(int sig) {
   g_stop.store(true);
 }
 
-// Runs the search; returns the signal that stopped it (0 = none).
-int run_search_command(const GlobalOptions& global, const ConfigOptions& cfg, const pipeline::SearchOverrides& o) {
+// [finetune] top_k / front: fine-tunes the best trials of the finished search into
+// RUN_DIR/finetuned/ (finetune_run.hpp) and renders the report again, now with the
+// fine-tuned metrics beside the post-training ones. With --json, stdout holds one document:
+// best.json with finetune.json under "finetune".
+void finetune_after_search(const std::string& run_dir, const report::SearchOutputs& out, const GlobalOptions& global) {
+  if (!global.json) std::printf("fine-tuning ([finetune] of the config):\n");
+  std::fflush(stdout);
+  const nlohmann::json doc = run_finetune(run_dir, FinetuneRequest{}, global, /*print=*/!global.json);
+  if (global.json) {
+    nlohmann::json best = out.best;
+    best["finetune"] = doc;
+    std::printf("%s\n", best.dump(2).c_str());
+  }
+  if (out.report_error.empty()) {
+    const std::string index = report::write_run_report(run_dir);
+    if (!global.json) std::fprintf(stderr, "report (with the fine-tuned trials): %s\n", index.c_str());
+  }
+}
+
+struct SearchCommandResult {
+  int signal = 0;  // the signal that stopped the search (0 = none)
+  std::string run_dir;
+  report::SearchOutputs outputs;
+  io::FinetuneTable finetune;
+};
+
+// Runs the search and writes its outputs.
+SearchCommandResult run_search_command(const GlobalOptions& global, const ConfigOptions& cfg,
+                                       const pipeline::SearchOverrides& o) {
   const io::RunConfig c = resolve_config(cfg);
+  const io::FinetuneTable finetune = io::read_finetune_table(c);  // before the search: a bad key costs no trial
   pipeline::SearchSession session(c, o, global.threads > 0 ? global.threads : c.threads);
   session.open_study();
   if (session.trials_before() > 0) {  // stderr, even with -q/--json: resuming is worth knowing
@@ -62,9 +93,9 @@ int run_search_command(const GlobalOptions& global, const ConfigOptions& cfg, co
   if (!out.hls4ml_error.empty()) std::fprintf(stderr, "warning: %s\n", out.hls4ml_error.c_str());
   if (!out.hw_layers_error.empty()) std::fprintf(stderr, "warning: %s\n", out.hw_layers_error.c_str());
   for (const auto& e : summary.errors) std::fprintf(stderr, "failed %s\n", e.c_str());
-  if (global.json) std::printf("%s\n", out.best.dump(2).c_str());
-  else std::printf("%s", report::search_summary_text(session, summary, out).c_str());
-  return g_signal.load();
+  if (global.json && !(finetune.after_search() && g_signal.load() == 0)) std::printf("%s\n", out.best.dump(2).c_str());
+  else if (!global.json) std::printf("%s", report::search_summary_text(session, summary, out).c_str());
+  return {g_signal.load(), session.run_dir(), out, finetune};
 }
 
 }  // namespace
@@ -98,7 +129,10 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
                   "retried (default 120); overrides search.strategy.setup.heartbeat")
       ->check(finite_number(0, /*min_allowed=*/false));
   cmd->callback([&global] {
-    const int sig = run_search_command(global, cfg, o);  // the session is closed on return
+    const SearchCommandResult r = run_search_command(global, cfg, o);  // the session is closed on return
+    const int sig = r.signal;
+    // After the study is closed and the default signal handlers are back (Ctrl-C stops it).
+    if (sig == 0 && r.finetune.after_search()) finetune_after_search(r.run_dir, r.outputs, global);
     if (sig == 0) return;
     std::fflush(stdout);
     std::exit(128 + sig);

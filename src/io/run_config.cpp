@@ -18,7 +18,7 @@ const std::vector<std::string_view> kKeys = {
     "model", "dataset", "dataset_path", "preprocess", "validation_fraction", "label_column",
     "max_epochs", "batch_size", "learning_rate", "weight_decay", "seed", "optimizer",
     "load_name", "checkpoint_dir", "eval_split", "num_samples", "eval_batch_size", "threads",
-    "passes", "search", "report", "storage", "onnx"};
+    "passes", "search", "report", "storage", "onnx", "finetune"};
 
 // [onnx]: import options of an ONNX model (docs/onnx.md, "Config keys").
 void parse_onnx_table(const TableReader& root, RunConfig& c) {

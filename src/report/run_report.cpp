@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "qdse/core/error.hpp"
+#include "qdse/report/finetune_section.hpp"
 #include "qdse/report/gnuplot.hpp"
 #include "qdse/report/html.hpp"
 #include "qdse/report/run_outputs.hpp"
@@ -552,6 +553,7 @@ std::string page(const json& d, const std::string& run_dir, const std::string& c
       << (st.value("interrupted", false) ? "; interrupted" : "") << ".</p>\n";
 
   b << hw_layers_section(run_dir);
+  b << finetune_section(run_dir);
 
   b << "<h2>Figures</h2>\n";
   for (const auto& [name, caption] : figures) b << html_figure(name, caption);
