@@ -17,7 +17,8 @@
       Several processes may run it on one file at once.
 
 Runs on Debian's /usr/bin/python3 with python3-optuna (3.1), python3-plotly and
-python3-sklearn.
+python3-sklearn, and on the .venv of scripts/optuna-venv.sh (Optuna 5.x from PyPI over
+those packages).
 """
 import json
 import os

@@ -1,6 +1,8 @@
-// Optuna interoperability through the `qdse` binary (issue 19), against Debian's
-// /usr/bin/python3 with python3-optuna 3.1, python3-plotly and python3-sklearn (or the
-// Python in $QDSE_OPTUNA_PYTHON); the Python side is tests/cli/optuna_interop.py:
+// Optuna interoperability through the `qdse` binary (issue 19). Every OptunaInterop test
+// runs twice (optuna_pythons.hpp): suite Optuna3/OptunaInterop on Debian's /usr/bin/python3
+// with python3-optuna 3.1, and Optuna5/OptunaInterop on the .venv of scripts/optuna-venv.sh
+// with Optuna 5.x from PyPI (both with Debian's python3-plotly and python3-sklearn); the
+// Python side is tests/cli/optuna_interop.py:
 //  - `qdse search --storage journal:PATH` (two objectives, a constraint): Optuna's
 //    load_study sees the trials `qdse trials --format json` prints (numbers, states,
 //    params, values, user attrs, constraints), and its Pareto-front, optimization-history
@@ -21,6 +23,7 @@
 #include <string>
 
 #include "../support/temp_dir.hpp"
+#include "optuna_pythons.hpp"
 #include "small_search.hpp"
 
 namespace qdse::cli {
@@ -32,29 +35,28 @@ namespace fs = std::filesystem;
 
 const std::string kInteropPy = std::string(QDSE_SOURCE_DIR) + "/tests/cli/optuna_interop.py";
 
-// The Python that runs Optuna: Debian's, or $QDSE_OPTUNA_PYTHON (e.g. the .venv of
-// scripts/optuna-venv.sh, to run these tests against Optuna 5.x).
-std::string optuna_python() {
-  const char* env = std::getenv("QDSE_OPTUNA_PYTHON");
-  return env && *env ? env : "/usr/bin/python3";
+// The Optuna a test runs against: GetParam() (optuna_pythons.hpp).
+class OptunaInterop : public ::testing::TestWithParam<OptunaPython> {
+ protected:
+  const std::string& python() const { return GetParam().python; }
+};
+
+std::string interop_param_name(const ::testing::TestParamInfo<OptunaPython>& info) {
+  return info.param.python == venv_python() ? "venv_python" : "debian_python3";
 }
 
-bool have_optuna_plots() {
-  return std::system(("'" + optuna_python() + "' -c 'import optuna, plotly, sklearn' >/dev/null 2>&1").c_str()) == 0;
-}
+INSTANTIATE_TEST_SUITE_P(Optuna3, OptunaInterop, ::testing::Values(debian_optuna()), interop_param_name);
+INSTANTIATE_TEST_SUITE_P(Optuna5, OptunaInterop, ::testing::Values(venv_optuna()), interop_param_name);
 
-#define QDSE_REQUIRE_OPTUNA_PLOTS()                                                                     \
-  QDSE_REQUIRE(have_optuna_plots(), optuna_python() << " cannot import optuna, plotly and sklearn "    \
-                                    "(scripts/install-deps.sh installs python3-optuna, python3-plotly " \
-                                    "and python3-sklearn)")
+#define QDSE_REQUIRE_OPTUNA_PLOTS() QDSE_REQUIRE_OPTUNA_PYTHON(GetParam(), "plotly, sklearn")
 
 // `qdse <args>` with its own stdout/stderr files in `dir`.
 CliResult interop_qdse(const TempDir& dir, const std::string& args) { return run_qdse(args, dir.path() / "io"); }
 
 // What Optuna sees of `study` in the journal `path` (optuna_interop.py view).
-json optuna_sees(const TempDir& dir, const std::string& path, const std::string& study) {
+json optuna_sees(const std::string& python, const TempDir& dir, const std::string& path, const std::string& study) {
   const std::string out = dir.file("optuna_view.json"), log = dir.file("python.log");
-  const std::string cmd = "'" + optuna_python() + "' '" + kInteropPy + "' view '" + path + "' '" + study + "' '" +
+  const std::string cmd = "'" + python + "' '" + kInteropPy + "' view '" + path + "' '" + study + "' '" +
                           out + "' >>'" + log + "' 2>&1";
   const int rc = std::system(cmd.c_str());
   EXPECT_EQ(rc, 0) << read_text(log);
@@ -121,7 +123,7 @@ void expect_plots(const json& view, const std::vector<std::string>& names) {
 
 std::string write_config(const TempDir& dir, const SmallSearch& s) { return dir.write("search.toml", s.toml()); }
 
-TEST(OptunaInterop, SearchIntoAJournalIsAnOptunaStudy) {
+TEST_P(OptunaInterop, SearchIntoAJournalIsAnOptunaStudy) {
   QDSE_REQUIRE_SMALL_SEARCH();
   QDSE_REQUIRE_OPTUNA_PLOTS();
   TempDir dir;
@@ -137,13 +139,13 @@ TEST(OptunaInterop, SearchIntoAJournalIsAnOptunaStudy) {
   std::set<bool> feasibility;
   for (const auto& t : trials) feasibility.insert(t["feasible"].get<bool>());
   EXPECT_EQ(feasibility.size(), 2u) << "the constraint should split the trials";
-  const json view = optuna_sees(dir, journal, "mlp");
+  const json view = optuna_sees(python(), dir, journal, "mlp");
   EXPECT_EQ(view["directions"], json({"MAXIMIZE", "MINIMIZE"}));
   expect_same_trials(view, trials);
   expect_plots(view, {"pareto_front", "optimization_history", "param_importances"});
 }
 
-TEST(OptunaInterop, ExportedSqliteStudyIsTheSameOptunaStudy) {
+TEST_P(OptunaInterop, ExportedSqliteStudyIsTheSameOptunaStudy) {
   QDSE_REQUIRE_SMALL_SEARCH();
   QDSE_REQUIRE_OPTUNA_PLOTS();
   TempDir dir;
@@ -162,13 +164,13 @@ TEST(OptunaInterop, ExportedSqliteStudyIsTheSameOptunaStudy) {
   const auto studies_journal = interop_qdse(dir, "--json studies --storage 'journal:" + journal + "'");
   EXPECT_EQ(studies_journal.out, studies_db.out);
   // ... and for Optuna.
-  const json view = optuna_sees(dir, journal, "search");
+  const json view = optuna_sees(python(), dir, journal, "search");
   EXPECT_EQ(view["directions"], json({"MAXIMIZE"}));
   expect_same_trials(view, from_sqlite);
   expect_plots(view, {"optimization_history", "param_importances"});
 }
 
-TEST(OptunaInterop, QdseReadsResumesAndReportsAStudyThreeOptunaProcessesWrote) {
+TEST_P(OptunaInterop, QdseReadsResumesAndReportsAStudyThreeOptunaProcessesWrote) {
   QDSE_REQUIRE_SMALL_SEARCH();
   QDSE_REQUIRE_OPTUNA_PLOTS();
   TempDir dir;
@@ -176,10 +178,10 @@ TEST(OptunaInterop, QdseReadsResumesAndReportsAStudyThreeOptunaProcessesWrote) {
   // Three Optuna processes at once on one file (Optuna's lock protocol between them).
   std::string cmd;
   for (int seed = 1; seed <= 3; ++seed)
-    cmd += "'" + optuna_python() + "' '" + kInteropPy + "' optimize '" + journal + "' peer 6 " + std::to_string(seed) +
+    cmd += "'" + python() + "' '" + kInteropPy + "' optimize '" + journal + "' peer 6 " + std::to_string(seed) +
            " >>'" + log + "' 2>&1 & ";
   ASSERT_EQ(std::system(("sh -c \"" + cmd + "wait\"").c_str()), 0);
-  const json optuna_before = optuna_sees(dir, journal, "peer");
+  const json optuna_before = optuna_sees(python(), dir, journal, "peer");
   ASSERT_EQ(optuna_before["trials"].size(), 18u) << read_text(log);
 
   auto r = interop_qdse(dir, "--json studies --storage '" + url + "'");
@@ -229,12 +231,12 @@ TEST(OptunaInterop, QdseReadsResumesAndReportsAStudyThreeOptunaProcessesWrote) {
   EXPECT_TRUE(fs::exists(dir.file("run/report/index.html")));
 
   // Optuna reads back every trial, qdse's included.
-  const json view = optuna_sees(dir, journal, "peer");
+  const json view = optuna_sees(python(), dir, journal, "peer");
   expect_same_trials(view, after, implied);
   expect_plots(view, {"optimization_history", "param_importances"});
 }
 
-TEST(OptunaInterop, ExportStudyBadInputsAreOneLineErrors) {
+TEST(OptunaExportStudy, BadInputsAreOneLineErrors) {
   QDSE_REQUIRE_SMALL_SEARCH();
   TempDir dir;
   const std::string db = dir.file("run/study.db");
