@@ -91,7 +91,11 @@ void fill_warm_start(search::SamplerOptions& options, const QuantSpace& space, c
     namespace fs = std::filesystem;
     fs::path path(w.table);
     if (path.is_relative() && !config_file.empty()) path = fs::path(config_file).parent_path() / path;
-    table = read_sensitivity_file(path.string());
+    try {
+      table = read_sensitivity_file(path.string());
+    } catch (const Error& e) {  // say which key of which config named the file
+      throw Error(e.kind(), std::string(e.what()) + "; `warm_start_table` of " + config_file);
+    }
   } else {
     table = measure_sensitivity(space, graph, group_naming(space_config), evaluator);
   }

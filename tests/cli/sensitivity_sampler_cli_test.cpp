@@ -98,18 +98,7 @@ TEST(SensitivitySamplerCli, BadKeysAreOneLineErrors) {
       {"cost = \"bitops\"\nbudget = nan\n", "budget"},
       {"interaction = true\n", "interaction"},
   };
-  int i = 0;
-  for (const auto& [table, expected] : cases) {
-    const auto cfg = dir / ("bad" + std::to_string(i) + ".toml");
-    const auto run = dir / ("run" + std::to_string(i++));
-    write_text(cfg, sens_sampler_toml(table));
-    const auto r = run_small_search(cfg, "--out '" + run.string() + "'", dir);
-    EXPECT_EQ(r.status, 1) << table;
-    EXPECT_CONTAINS(r.err, expected);
-    EXPECT_CONTAINS(r.err, cfg.filename().string());
-    EXPECT_EQ(line_count(r.err), 1) << r.err;
-    EXPECT_FALSE(fs::exists(run)) << "nothing written for " << table;
-  }
+  expect_bad_search_configs(dir, cases, sens_sampler_toml);
 }
 
 }  // namespace

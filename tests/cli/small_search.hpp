@@ -7,8 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../support/prerequisites.hpp"
 #include "../support/search_toml.hpp"
@@ -63,6 +66,26 @@ inline int line_count(const std::string& s) {
   int n = 0;
   for (char c : s) n += c == '\n';
   return n + (!s.empty() && s.back() != '\n');
+}
+
+// Runs the small search once per case {config lines, expected text}, the config made from the
+// lines by `make_config`: each must exit 1 with one stderr line that holds the expected text and
+// the config's file name, and leave no run directory.
+inline void expect_bad_search_configs(const std::filesystem::path& dir,
+                                      const std::vector<std::pair<std::string, std::string>>& cases,
+                                      const std::function<std::string(const std::string&)>& make_config) {
+  int i = 0;
+  for (const auto& [lines, expected] : cases) {
+    const auto cfg = dir / ("bad" + std::to_string(i) + ".toml");
+    const auto run = dir / ("run" + std::to_string(i++));
+    write_text(cfg, make_config(lines));
+    const auto r = run_small_search(cfg, "--out '" + run.string() + "'", dir);
+    EXPECT_EQ(r.status, 1) << lines;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << lines << ": " << r.err;
+    EXPECT_NE(r.err.find(cfg.filename().string()), std::string::npos) << lines << ": " << r.err;
+    EXPECT_EQ(line_count(r.err), 1) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(run)) << "nothing written for " << lines;
+  }
 }
 
 }  // namespace qdse::testing

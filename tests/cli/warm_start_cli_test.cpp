@@ -76,17 +76,7 @@ TEST(WarmStartCli, BadKeysAreOneLineErrors) {
       {"warm_start_table = \"x.json\"\n", "`warm_start_table` needs `warm_start = true`"},
       {"warm_start = 1\n", "warm_start"},
   };
-  int i = 0;
-  for (const auto& [lines, expected] : cases) {
-    const auto cfg = dir / ("bad" + std::to_string(i) + ".toml");
-    const auto run = dir / ("run" + std::to_string(i++));
-    write_text(cfg, warm_toml(lines));
-    const auto r = run_small_search(cfg, "--out '" + run.string() + "'", dir);
-    EXPECT_EQ(r.status, 1) << lines;
-    EXPECT_CONTAINS(r.err, expected);
-    EXPECT_EQ(line_count(r.err), 1) << r.err;
-    EXPECT_FALSE(fs::exists(run)) << "nothing written for " << lines;
-  }
+  expect_bad_search_configs(dir, cases, warm_toml);
 }
 
 }  // namespace
