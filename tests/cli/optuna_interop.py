@@ -74,10 +74,11 @@ def optimize(path, study_name, n_trials, seed):
     study.optimize(objective, n_trials=n_trials)
 
 
+# command -> (function, converters of its arguments)
+COMMANDS = {"view": (view, (str, str, str)), "optimize": (optimize, (str, str, int, int))}
+
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "view":
-        view(sys.argv[2], sys.argv[3], sys.argv[4])
-    elif len(sys.argv) == 6 and sys.argv[1] == "optimize":
-        optimize(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
-    else:
+    command = COMMANDS.get(sys.argv[1] if len(sys.argv) > 1 else "")
+    if command is None or len(sys.argv) != 2 + len(command[1]):
         sys.exit(__doc__)
+    command[0](*(convert(a) for convert, a in zip(command[1], sys.argv[2:])))

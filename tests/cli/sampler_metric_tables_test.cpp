@@ -71,23 +71,14 @@ TEST(SamplerNames, UnknownOnesAreOneLineErrorsListingTheTable) {
 // listing every metric of the table.
 TEST(MetricNames, UnknownOnesAreOneLineErrorsListingTheTable) {
   QDSE_REQUIRE_SMALL_SEARCH();
-  const auto dir = scratch_dir("metric-unknown");
   SmallSearch objective;
   objective.metrics = "acuracy.scale = 1.0\nacuracy.direction = \"maximize\"\n";
   SmallSearch constraint;
   constraint.constraints = "bogus_cost = \"<= 1000\"\n";
-  write_text(dir / "objective.toml", objective.toml());
-  write_text(dir / "constraint.toml", constraint.toml());
-  for (const auto& [file, name] : {std::pair{"objective.toml", "acuracy"}, {"constraint.toml", "bogus_cost"}}) {
-    const auto r = run_small_search(dir / file, "--out '" + (dir / "run").string() + "'", dir);
-    EXPECT_EQ(r.status, 1) << r.err;
-    EXPECT_EQ(line_count(r.err), 1) << r.err;
-    EXPECT_CONTAINS(r.err, file);
-    EXPECT_CONTAINS(r.err, "metric `" + std::string(name) + "` is not computed by qdse; available metrics: " +
-                               metrics::metric_name_list());
-    EXPECT_FALSE(fs::exists(dir / "run" / "trials.json"));
-  }
-  fs::remove_all(dir);
+  const std::string listed = "` is not computed by qdse; available metrics: " + metrics::metric_name_list();
+  expect_bad_search_configs(scratch_dir("metric-unknown"),
+                            {{"objective", "metric `acuracy" + listed}, {"constraint", "metric `bogus_cost" + listed}},
+                            [&](const std::string& which) { return (which == "objective" ? objective : constraint).toml(); });
 }
 
 // needs_latency: a constraint on a latency metric alone makes every trial timed; without
