@@ -43,6 +43,7 @@ void finetune_after_search(const std::string& run_dir, const report::SearchOutpu
     best["finetune"] = doc;
     std::printf("%s\n", best.dump(2).c_str());
   }
+  std::fflush(stdout);  // the table before the report line on stderr, also when stdout is a file
   if (out.report_error.empty()) {
     const std::string index = report::write_run_report(run_dir);
     if (!global.json) std::fprintf(stderr, "report (with the fine-tuned trials): %s\n", index.c_str());
