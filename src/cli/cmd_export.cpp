@@ -1,6 +1,7 @@
 // `qdse export`: turns a search's best configuration (a run directory) into a
 // deployment config; hls4ml's per-layer precision table for now.
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -14,6 +15,8 @@ void add_export_command(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("export", "export a search's best configuration (hls4ml precision table)");
   static std::string run, format = "hls4ml", out, data, load;
   static int trial = -1;
+  static bool finetuned = false;
+  static std::string weights_out;
   cmd->add_option("-r,--run", run, "run directory of `qdse search` (best.json, config.toml)")->required();
   cmd->add_option("--format", format, "output format (hls4ml)")->check(CLI::IsMember({"hls4ml"}));
   cmd->add_option("-o,--out", out, "output file (default: stdout)");
@@ -21,22 +24,36 @@ void add_export_command(CLI::App& app, GlobalOptions& global) {
       ->check(whole_number(0));
   cmd->add_option("--data", data, "dataset file or directory (for \"auto\" widths); overrides `dataset_path`");
   cmd->add_option("--load", load, "weights (for \"auto\" widths); overrides the weights the run recorded");
+  cmd->add_flag("--finetuned", finetuned,
+                "export a fine-tuned trial (RUN_DIR/finetuned/finetune.json; --trial among its trials, default the "
+                "first) with the formats it was fine-tuned with");
+  cmd->add_option("--weights-out", weights_out, "with --finetuned: also write the trial's fine-tuned weights "
+                                                "(its qdse checkpoint) to this file")
+      ->needs("--finetuned");
   cmd->callback([&global] {
     pipeline::RunExportOptions o;
+    o.finetuned = finetuned;
     o.run_dir = run;
     if (trial >= 0) o.trial = trial;
     o.data_path = data;
     o.weights = load;
     const pipeline::RunExport e = pipeline::export_run_hls4ml(o);
+    if (!weights_out.empty()) {  // the weights first: a failure leaves no table without them
+      std::error_code ec;
+      std::filesystem::copy_file(e.weights, weights_out, std::filesystem::copy_options::overwrite_existing, ec);
+      if (ec) throw Error(ErrorKind::Io, "cannot write " + weights_out + ": " + ec.message());
+    }
     if (!out.empty()) report::write_file_atomic(out, e.yaml);
     if (global.json) {
       const nlohmann::json j = {{"run", run},     {"format", format}, {"trial", e.trial},
-                                {"model", e.model}, {"out", out},     {"content", e.yaml}};
+                                {"model", e.model}, {"out", out},     {"content", e.yaml},
+                                {"finetuned", finetuned}, {"weights", weights_out.empty() ? e.weights : weights_out}};
       std::printf("%s\n", j.dump(2).c_str());
     } else if (out.empty()) {
       std::printf("%s", e.yaml.c_str());
     } else {
-      std::printf("trial %d of %s -> %s (%s)\n", e.trial, run.c_str(), out.c_str(), format.c_str());
+      std::printf("%strial %d of %s -> %s (%s)%s%s\n", finetuned ? "fine-tuned " : "", e.trial, run.c_str(),
+                  out.c_str(), format.c_str(), weights_out.empty() ? "" : ", weights -> ", weights_out.c_str());
     }
   });
 }

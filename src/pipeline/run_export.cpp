@@ -87,11 +87,37 @@ RunInputs read_run_inputs(const std::string& run_dir) {
   return in;
 }
 
+namespace {
+
+// The fine-tuned trials of a run (its finetuned/finetune.json) as best.json-like trial records
+// ({"number", "params"}, plus "rederive_auto"); errors name the file.
+nlohmann::json finetuned_export_trials(const std::string& run_dir, std::string& path) {
+  path = (std::filesystem::path(run_dir) / "finetuned" / "finetune.json").string();
+  std::ifstream in(path);
+  if (!in)
+    throw Error(ErrorKind::Io, "cannot read " + path + ": run `qdse finetune --run " + run_dir +
+                                   "` (or a search with [finetune] top_k / front) first");
+  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (!doc.is_object() || !doc.contains("trials") || !doc.at("trials").is_array())
+    throw Error(ErrorKind::Io, path + " is not a finetune.json of `qdse finetune`");
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : doc.at("trials"))
+    if (r.is_object())
+      out.push_back({{"number", r.value("trial", -1)},
+                     {"params", r.value("params", nlohmann::json::object())},
+                     {"rederive_auto", r.value("rederive_auto", false)}});
+  return out;
+}
+
+}  // namespace
+
 RunExport export_run_hls4ml(const RunExportOptions& options) {
-  const std::string best_path = (std::filesystem::path(options.run_dir) / "best.json").string();
+  std::string best_path = (std::filesystem::path(options.run_dir) / "best.json").string();
   RunInputs in = read_run_inputs(options.run_dir);
   const nlohmann::json& best = in.best;
-  const auto& trials = best.value("trials", nlohmann::json::array());
+  const nlohmann::json finetuned =
+      options.finetuned ? finetuned_export_trials(options.run_dir, best_path) : nlohmann::json();
+  const auto& trials = options.finetuned ? finetuned : best.value("trials", nlohmann::json::array());
   if (trials.empty()) throw Error(ErrorKind::Config, best_path + " has no completed trial to export");
   const nlohmann::json* trial = &trials.front();
   if (options.trial) {
@@ -102,8 +128,9 @@ RunExport export_run_hls4ml(const RunExportOptions& options) {
       if (t.value("number", -1) == *options.trial) trial = &t;
     }
     if (!trial)
-      throw Error(ErrorKind::InvalidArgument, "trial " + std::to_string(*options.trial) + " is not among the "
-                                              "best trials of " + best_path + " (" + numbers + ")");
+      throw Error(ErrorKind::InvalidArgument, "trial " + std::to_string(*options.trial) + " is not among the " +
+                                                  (options.finetuned ? "fine-tuned" : "best") + " trials of " +
+                                                  best_path + " (" + numbers + ")");
   }
 
   io::RunConfig& c = in.config;
@@ -112,6 +139,13 @@ RunExport export_run_hls4ml(const RunExportOptions& options) {
   RunExport out;
   out.trial = trial->value("number", -1);
   out.model = c.model;
+  if (options.finetuned) {
+    out.weights = (std::filesystem::path(options.run_dir) / "finetuned" /
+                   ("trial_" + std::to_string(out.trial) + ".qdse")).string();
+    if (!std::filesystem::exists(out.weights))
+      throw Error(ErrorKind::Io, "the checkpoint of fine-tuned trial " + std::to_string(out.trial) + ", " +
+                                     out.weights + ", is missing");
+  }
   const ir::Graph graph = build_graph(c);
   const QuantSpace space(c, graph);
   const auto params =
@@ -122,7 +156,9 @@ RunExport export_run_hls4ml(const RunExportOptions& options) {
     return out;
   }
   // "auto" widths: the statistics the search used (same weights, same training samples).
+  // A trial fine-tuned with re-derived widths: they come from its fine-tuned weights.
   std::string weights = options.weights.empty() ? in.weights : options.weights;
+  if (options.finetuned && trial->value("rederive_auto", false)) weights = out.weights;
   if (c.is_onnx() && weights == c.model) weights.clear();  // the ONNX initializers
   const Workspace ws = open_workspace(c, weights, /*require_weights=*/true);
   const QuantSpace ws_space(c, ws.graph);

@@ -106,6 +106,47 @@ TEST(FinetuneConfig, SearchWithTopKFinetunesItsKBestTrials) {
   fs::remove_all(dir);
 }
 
+// Item 2's export: a fine-tuned trial that best.json lacks (the second of top_k = 2) exports
+// its formats and, with --weights-out, its fine-tuned checkpoint; bad requests are one line.
+TEST(FinetuneConfig, ExportOfAFinetunedTrialCarriesItsWeights) {
+  QDSE_REQUIRE_SMALL_SEARCH();
+  const auto dir = scratch_dir("finetune-export");
+  write_text(dir / "c.toml", ftc_config("top_k = 2\nepochs = 1\nlimit_train = 200\n"));
+  const fs::path run = dir / "run";
+  const auto s = run_small_search(dir / "c.toml", "--out " + ftc_quote(run), dir);
+  ASSERT_EQ(s.status, 0) << s.err;
+  const int second = ftc_json(run / "finetuned" / "finetune.json").at("trials")[1].at("trial").get<int>();
+  const std::string n = std::to_string(second);
+
+  // Without --finetuned the trial is not exportable: best.json holds only the best.
+  const auto plain = run_qdse("-q export --run " + ftc_quote(run) + " --trial " + n, dir);
+  EXPECT_EQ(plain.status, 1) << plain.err;
+  const auto e = run_qdse("-q export --run " + ftc_quote(run) + " --finetuned --trial " + n + " -o " +
+                              ftc_quote(dir / "t.yml") + " --weights-out " + ftc_quote(dir / "w.qdse"),
+                          dir);
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_CONTAINS(read_text(dir / "t.yml"), "seq_blocks_1");
+  EXPECT_EQ(read_text(dir / "w.qdse"), read_text(run / "finetuned" / ("trial_" + n + ".qdse")));
+
+  const auto bare = run_small_search(dir / "c.toml", "--out " + ftc_quote(dir / "bare-run") + " --n-trials 1", dir);
+  ASSERT_EQ(bare.status, 0) << bare.err;
+  fs::remove_all(dir / "bare-run" / "finetuned");  // a run without fine-tuned trials
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--run " + ftc_quote(run) + " --finetuned --trial 99", "not among the fine-tuned trials"},
+      {"--run " + ftc_quote(dir / "bare-run") + " --finetuned", "qdse finetune --run"},
+  };
+  int clean = 0;
+  for (const auto& [args, expect] : cases) {
+    const auto r = run_qdse("-q export " + args, dir);
+    EXPECT_EQ(r.status, 1) << args << r.err;
+    EXPECT_EQ(line_count(r.err), 1) << args << r.err;
+    EXPECT_CONTAINS(r.err, expect);
+    clean += r.status == 1 && line_count(r.err) == 1 && r.err.find(expect) != std::string::npos;
+  }
+  EXPECT_EQ(clean, static_cast<int>(cases.size()));
+  fs::remove_all(dir);
+}
+
 TEST(FinetuneConfig, BadKeysAreOneLineErrorsBeforeTheSearch) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const auto dir = scratch_dir("finetune-bad-keys");
@@ -128,14 +169,16 @@ TEST(FinetuneConfig, BadKeysAreOneLineErrorsBeforeTheSearch) {
   int clean = 0;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const auto& c = cases[i];
-    const fs::path cfg = dir / ("c" + std::to_string(i) + ".toml");
+    const std::string index = std::to_string(i);
+    const fs::path cfg = dir / (index + ".toml");
     write_text(cfg, ftc_config(c.lines));
-    const fs::path out = dir / ("run" + std::to_string(i));
+    const fs::path out = dir / (index + "-run");
     const auto r = run_small_search(cfg, "--out " + ftc_quote(out), dir);
     EXPECT_EQ(r.status, 1) << c.lines << r.err;
     EXPECT_EQ(line_count(r.err), 1) << c.lines << r.err;
     EXPECT_CONTAINS(r.err, c.expect);
-    EXPECT_CONTAINS(r.err, cfg.filename().string() + ":");  // file:line
+    const std::string located = cfg.filename().string() + ":";  // file:line
+    EXPECT_CONTAINS(r.err, located);
     EXPECT_FALSE(fs::exists(out / "trials.json")) << c.lines;  // refused before any trial
     clean += r.status == 1 && line_count(r.err) == 1 && r.err.find(c.expect) != std::string::npos;
   }

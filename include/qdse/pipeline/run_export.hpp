@@ -38,12 +38,17 @@ struct RunExportOptions {
   std::optional<int> trial;  // trial number among best.json's trials; default: the first (the best)
   std::string data_path;     // overrides `dataset_path` (calibration data for "auto" widths)
   std::string weights;       // overrides the weights the run recorded
+  // A fine-tuned trial (docs/finetune.md): `trial` among RUN_DIR/finetuned/finetune.json's
+  // trials (default: its first), exported with the formats it was fine-tuned with ("auto"
+  // widths re-derived from its checkpoint when it was fine-tuned with auto_frac = "rederive").
+  bool finetuned = false;
 };
 
 struct RunExport {
   std::string yaml;   // the hls4ml table
   int trial = -1;     // the trial exported
   std::string model;  // the model it applies to
+  std::string weights;  // finetuned: the trial's checkpoint (RUN_DIR/finetuned/trial_<N>.qdse)
 };
 
 // What a run directory's search ran on: <run_dir>/best.json, its config.toml read as the
