@@ -51,12 +51,7 @@ void add_train_command(CLI::App& app, GlobalOptions& global) {
     train::TrainOptions to{c.max_epochs, c.batch_size, c.learning_rate, c.weight_decay, c.seed};
     ProgressBar bar("train", 0, !global.quiet && !global.json);
     train::TrainCallbacks cb;
-    cb.on_batch = [&](int epoch, int64_t b, int64_t nb, double loss) {
-      bar.set_total(nb);
-      char note[96];
-      std::snprintf(note, sizeof note, "epoch %d/%d loss %.4f", epoch, c.max_epochs, loss);
-      bar.update(b, note);
-    };
+    cb.on_batch = batch_progress(bar, c.max_epochs);
     nlohmann::json history = nlohmann::json::array();
     cb.on_epoch = [&](const train::EpochStats& s) {
       history.push_back({{"epoch", s.epoch}, {"train_loss", s.train_loss},

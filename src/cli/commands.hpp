@@ -3,10 +3,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
 
 #include <limits>
 #include <string>
 
+#include "qdse/core/progress.hpp"
 #include "qdse/io/run_config.hpp"
 
 namespace qdse::cli {
@@ -26,6 +29,10 @@ struct ConfigOptions {
   std::string dataset;  // overrides `dataset`
   void add_to(CLI::App* cmd);
 };
+
+// Training progress on `bar`, "epoch e/E loss x" after every batch: the on_batch callback of
+// qdse train and of fine-tuning (train::TrainCallbacks).
+std::function<void(int, int64_t, int64_t, double)> batch_progress(ProgressBar& bar, int epochs);
 
 // --load: weights overriding the config's `load_name` (the same flag on every command that loads).
 void add_load_option(CLI::App* cmd, std::string& load);

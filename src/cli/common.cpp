@@ -1,5 +1,7 @@
 #include <torch/types.h>
 
+#include <cstdio>
+
 #include "commands.hpp"
 #include "qdse/pipeline/thread_budget.hpp"
 
@@ -20,6 +22,15 @@ void ConfigOptions::add_to(CLI::App* cmd) {
                   "model: a built-in name (see `qdse models`) or an .onnx file; overrides `model`");
   cmd->add_option("--dataset", dataset, "dataset name (fashion_mnist, mnist, jsc, csv); overrides `dataset`");
   cmd->add_option("--data", data, "dataset file or directory; overrides `dataset_path`");
+}
+
+std::function<void(int, int64_t, int64_t, double)> batch_progress(ProgressBar& bar, int epochs) {
+  return [&bar, epochs](int epoch, int64_t batch, int64_t batches, double loss) {
+    bar.set_total(batches);
+    char note[96];
+    std::snprintf(note, sizeof note, "epoch %d/%d loss %.4f", epoch, epochs, loss);
+    bar.update(batch, note);
+  };
 }
 
 void add_load_option(CLI::App* cmd, std::string& load) {

@@ -194,12 +194,7 @@ nlohmann::json run_finetune(const std::string& run, const FinetuneRequest& reque
     ir::Graph tuned = ws.graph.clone_params();
     ProgressBar bar("trial " + std::to_string(number), 0, show);
     train::TrainCallbacks cb;
-    cb.on_batch = [&](int epoch, int64_t b, int64_t nb, double loss) {
-      bar.set_total(nb);
-      char note[96];
-      std::snprintf(note, sizeof note, "epoch %d/%d loss %.4f", epoch, s.epochs, loss);
-      bar.update(b, note);
-    };
+    cb.on_batch = batch_progress(bar, s.epochs);
     nlohmann::json history = nlohmann::json::array();
     cb.on_epoch = [&](const train::EpochStats& e) {
       history.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_accuracy", e.train_accuracy},
