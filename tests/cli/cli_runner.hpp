@@ -30,6 +30,13 @@ inline void write_text(const std::filesystem::path& p, const std::string& text) 
   std::ofstream(p, std::ios::binary) << text;
 }
 
+// A path as one /bin/sh word (single quotes; a quote inside becomes '\'').
+inline std::string shell_quote(const std::filesystem::path& p) {
+  std::string out = "'";
+  for (char c : p.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 // Runs `qdse <args>` through /bin/sh in the source directory (so relative config
 // paths like configs/x.toml work). `args` is shell text: quote paths yourself.
 inline CliResult run_qdse(const std::string& args, const std::filesystem::path& scratch) {

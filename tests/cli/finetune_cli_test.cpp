@@ -16,13 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ft_quote(const fs::path& p) {
-  std::string s = "'";
-  s += p.string();
-  s += '\'';
-  return s;
-}
-
 // A 3-trial search of the small space (single objective), run once for these tests.
 const fs::path& finetune_run() {
   static const fs::path run = [] {
@@ -30,7 +23,7 @@ const fs::path& finetune_run() {
     SmallSearch s;
     s.n_trials = 3;
     write_text(dir / "c.toml", s.toml());
-    const auto r = run_small_search(dir / "c.toml", "--out " + ft_quote(dir / "run"), dir);
+    const auto r = run_small_search(dir / "c.toml", "--out " + shell_quote(dir / "run"), dir);
     EXPECT_EQ(r.status, 0) << r.err;
     return dir / "run";
   }();
@@ -64,7 +57,7 @@ TEST(FinetuneCli, BestTrialOfASearchIsFinetunedAndReevaluated) {
   const fs::path& run = finetune_run();
   ASSERT_TRUE(fs::exists(run / "best.json"));
   const auto best = ft_read_json(run / "best.json");
-  const auto r = run_qdse("-q finetune --run " + ft_quote(run) + " --epochs 1 --limit-train 300",
+  const auto r = run_qdse("-q finetune --run " + shell_quote(run) + " --epochs 1 --limit-train 300",
                           run.parent_path() / "ft-io");
   ASSERT_EQ(r.status, 0) << r.err;
   expect_finetuned(run, best.at("trials")[0]);
@@ -73,11 +66,11 @@ TEST(FinetuneCli, BestTrialOfASearchIsFinetunedAndReevaluated) {
   // The checkpoint loads as weights of the run's model (`qdse eval --load`), and they are
   // not the searched ones: their float test accuracy differs.
   const std::string ckpt = (run / "finetuned" / ("trial_" + best.at("trials")[0].at("number").dump() + ".qdse")).string();
-  const auto e = run_qdse("--json eval --config " + ft_quote(run / "config.toml") + " --load " + ft_quote(ckpt),
+  const auto e = run_qdse("--json eval --config " + shell_quote(run / "config.toml") + " --load " + shell_quote(ckpt),
                           run.parent_path() / "ft-eval-io");
   ASSERT_EQ(e.status, 0) << e.err;
-  const auto e0 = run_qdse("--json eval --config " + ft_quote(run / "config.toml") + " --load " +
-                               ft_quote(small_search_weights()),
+  const auto e0 = run_qdse("--json eval --config " + shell_quote(run / "config.toml") + " --load " +
+                               shell_quote(small_search_weights()),
                            run.parent_path() / "ft-eval0-io");
   ASSERT_EQ(e0.status, 0) << e0.err;
   EXPECT_NE(nlohmann::json::parse(e.out).at("float").at("loss"), nlohmann::json::parse(e0.out).at("float").at("loss"));
@@ -94,9 +87,9 @@ TEST(FinetuneCli, OnnxModelIsFinetunedFromItsInitializers) {
                         .space_name = "", .layers = {{"seq_blocks_1", integer_layer("[4]", "[4]")}},
                         .data_loader = "val_dataloader", .num_samples = 256, .n_trials = 1}
                  .toml());
-  const auto s = run_qdse("-q search --config " + ft_quote(dir / "c.toml") + " --out " + ft_quote(dir / "run"), dir);
+  const auto s = run_qdse("-q search --config " + shell_quote(dir / "c.toml") + " --out " + shell_quote(dir / "run"), dir);
   ASSERT_EQ(s.status, 0) << s.err;
-  const auto r = run_qdse("-q finetune --run " + ft_quote(dir / "run") + " --epochs 1 --limit-train 300", dir / "ft-io");
+  const auto r = run_qdse("-q finetune --run " + shell_quote(dir / "run") + " --epochs 1 --limit-train 300", dir / "ft-io");
   ASSERT_EQ(r.status, 0) << r.err;
   expect_finetuned(dir / "run", ft_read_json(dir / "run" / "best.json").at("trials")[0]);
 }
@@ -119,13 +112,13 @@ TEST(FinetuneCli, BadInputsAreOneLineErrors) {
     std::string args, expect;
   };
   const std::vector<Case> cases = {
-      {"--run " + ft_quote(run) + " --trial 99", "trial 99 is not in"},
-      {"--run " + ft_quote(run.parent_path() / "empty"), "is not a run directory"},
-      {"--run " + ft_quote(run.parent_path() / "absent"), "is not a run directory"},
-      {"--run " + ft_quote(failed) + " --trial 1", "is FAIL, not COMPLETE"},
-      {"--run " + ft_quote(run) + " --epochs 0", "--epochs"},
-      {"--run " + ft_quote(run) + " --epochs 1000", "--epochs"},
-      {"--run " + ft_quote(run) + " --lr -1", "--lr"},
+      {"--run " + shell_quote(run) + " --trial 99", "trial 99 is not in"},
+      {"--run " + shell_quote(run.parent_path() / "empty"), "is not a run directory"},
+      {"--run " + shell_quote(run.parent_path() / "absent"), "is not a run directory"},
+      {"--run " + shell_quote(failed) + " --trial 1", "is FAIL, not COMPLETE"},
+      {"--run " + shell_quote(run) + " --epochs 0", "--epochs"},
+      {"--run " + shell_quote(run) + " --epochs 1000", "--epochs"},
+      {"--run " + shell_quote(run) + " --lr -1", "--lr"},
   };
   int clean = 0;
   for (const auto& c : cases) {

@@ -17,7 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ftc_quote(const fs::path& p) { return "'" + p.string() + "'"; }
 nlohmann::json ftc_json(const fs::path& p) { return nlohmann::json::parse(read_text(p)); }
 
 // The small 3-trial search with a [finetune] table (lines as given).
@@ -32,11 +31,11 @@ TEST(FinetuneConfig, TableKeysAreHonouredAndFlagsOverrideThem) {
   const auto dir = scratch_dir("finetune-config");
   write_text(dir / "c.toml", ftc_config("epochs = 2\nlimit_train = 200\noptimizer = \"sgd\"\n"
                                         "schedule = \"constant\"\nbatch_size = 50\nlearning_rate = 0.002\n"));
-  const auto s = run_small_search(dir / "c.toml", "--out " + ftc_quote(dir / "run"), dir);
+  const auto s = run_small_search(dir / "c.toml", "--out " + shell_quote(dir / "run"), dir);
   ASSERT_EQ(s.status, 0) << s.err;
   EXPECT_FALSE(fs::exists(dir / "run" / "finetuned"));  // no top_k / front: the search fine-tunes nothing
 
-  const auto r = run_qdse("-q finetune --run " + ftc_quote(dir / "run"), dir);
+  const auto r = run_qdse("-q finetune --run " + shell_quote(dir / "run"), dir);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto rec = ftc_json(dir / "run" / "finetuned" / "finetune.json").at("trials").at(0);
   EXPECT_EQ(rec.at("epochs"), 2);
@@ -48,8 +47,8 @@ TEST(FinetuneConfig, TableKeysAreHonouredAndFlagsOverrideThem) {
   EXPECT_DOUBLE_EQ(rec.at("learning_rate").get<double>(), 0.002);
 
   // Each flag given wins over its key; the others still come from the table.
-  const auto f = run_qdse("-q finetune --run " + ftc_quote(dir / "run") + " --epochs 1 --optimizer adam --out " +
-                              ftc_quote(dir / "flags"),
+  const auto f = run_qdse("-q finetune --run " + shell_quote(dir / "run") + " --epochs 1 --optimizer adam --out " +
+                              shell_quote(dir / "flags"),
                           dir);
   ASSERT_EQ(f.status, 0) << f.err;
   const auto rf = ftc_json(dir / "flags" / "finetune.json").at("trials").at(0);
@@ -65,7 +64,7 @@ TEST(FinetuneConfig, SearchWithTopKFinetunesItsKBestTrials) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const auto dir = scratch_dir("finetune-top-k");
   write_text(dir / "c.toml", ftc_config("top_k = 2\nepochs = 1\nlimit_train = 200\n"));
-  const auto s = run_small_search(dir / "c.toml", "--out " + ftc_quote(dir / "run"), dir);
+  const auto s = run_small_search(dir / "c.toml", "--out " + shell_quote(dir / "run"), dir);
   ASSERT_EQ(s.status, 0) << s.err;
   EXPECT_CONTAINS(s.out, "->");  // the before -> after table on stdout
 
@@ -96,8 +95,8 @@ TEST(FinetuneConfig, SearchWithTopKFinetunesItsKBestTrials) {
   }
 
   // --json: one document on stdout, best.json's content with finetune.json under "finetune".
-  const auto js = run_qdse("--json -q search --config " + ftc_quote(dir / "c.toml") + " --load " +
-                               ftc_quote(small_search_weights()) + " --out " + ftc_quote(dir / "run-json2"),
+  const auto js = run_qdse("--json -q search --config " + shell_quote(dir / "c.toml") + " --load " +
+                               shell_quote(small_search_weights()) + " --out " + shell_quote(dir / "run-json2"),
                            dir);
   ASSERT_EQ(js.status, 0) << js.err;
   const auto parsed = nlohmann::json::parse(js.out);
@@ -113,27 +112,27 @@ TEST(FinetuneConfig, ExportOfAFinetunedTrialCarriesItsWeights) {
   const auto dir = scratch_dir("finetune-export");
   write_text(dir / "c.toml", ftc_config("top_k = 2\nepochs = 1\nlimit_train = 200\n"));
   const fs::path run = dir / "run";
-  const auto s = run_small_search(dir / "c.toml", "--out " + ftc_quote(run), dir);
+  const auto s = run_small_search(dir / "c.toml", "--out " + shell_quote(run), dir);
   ASSERT_EQ(s.status, 0) << s.err;
   const int second = ftc_json(run / "finetuned" / "finetune.json").at("trials")[1].at("trial").get<int>();
   const std::string n = std::to_string(second);
 
   // Without --finetuned the trial is not exportable: best.json holds only the best.
-  const auto plain = run_qdse("-q export --run " + ftc_quote(run) + " --trial " + n, dir);
+  const auto plain = run_qdse("-q export --run " + shell_quote(run) + " --trial " + n, dir);
   EXPECT_EQ(plain.status, 1) << plain.err;
-  const auto e = run_qdse("-q export --run " + ftc_quote(run) + " --finetuned --trial " + n + " -o " +
-                              ftc_quote(dir / "t.yml") + " --weights-out " + ftc_quote(dir / "w.qdse"),
+  const auto e = run_qdse("-q export --run " + shell_quote(run) + " --finetuned --trial " + n + " -o " +
+                              shell_quote(dir / "t.yml") + " --weights-out " + shell_quote(dir / "w.qdse"),
                           dir);
   ASSERT_EQ(e.status, 0) << e.err;
   EXPECT_CONTAINS(read_text(dir / "t.yml"), "seq_blocks_1");
   EXPECT_EQ(read_text(dir / "w.qdse"), read_text(run / "finetuned" / ("trial_" + n + ".qdse")));
 
-  const auto bare = run_small_search(dir / "c.toml", "--out " + ftc_quote(dir / "bare-run") + " --n-trials 1", dir);
+  const auto bare = run_small_search(dir / "c.toml", "--out " + shell_quote(dir / "bare-run") + " --n-trials 1", dir);
   ASSERT_EQ(bare.status, 0) << bare.err;
   fs::remove_all(dir / "bare-run" / "finetuned");  // a run without fine-tuned trials
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"--run " + ftc_quote(run) + " --finetuned --trial 99", "not among the fine-tuned trials"},
-      {"--run " + ftc_quote(dir / "bare-run") + " --finetuned", "qdse finetune --run"},
+      {"--run " + shell_quote(run) + " --finetuned --trial 99", "not among the fine-tuned trials"},
+      {"--run " + shell_quote(dir / "bare-run") + " --finetuned", "qdse finetune --run"},
   };
   int clean = 0;
   for (const auto& [args, expect] : cases) {
@@ -173,7 +172,7 @@ TEST(FinetuneConfig, BadKeysAreOneLineErrorsBeforeTheSearch) {
     const fs::path cfg = dir / (index + ".toml");
     write_text(cfg, ftc_config(c.lines));
     const fs::path out = dir / (index + "-run");
-    const auto r = run_small_search(cfg, "--out " + ftc_quote(out), dir);
+    const auto r = run_small_search(cfg, "--out " + shell_quote(out), dir);
     EXPECT_EQ(r.status, 1) << c.lines << r.err;
     EXPECT_EQ(line_count(r.err), 1) << c.lines << r.err;
     EXPECT_CONTAINS(r.err, c.expect);

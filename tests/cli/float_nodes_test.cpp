@@ -22,8 +22,6 @@ namespace fs = std::filesystem;
 using qdse::test::OnnxBuilder;
 using namespace qdse::testing;
 
-std::string sh_quote(const fs::path& p) { return "'" + p.string() + "'"; }
-
 void write_softmax_model(const fs::path& path) {
   torch::manual_seed(0);
   OnnxBuilder b;
@@ -40,7 +38,7 @@ void write_softmax_model(const fs::path& path) {
 
 // The imported name of the first node of `op` (names come from the importer).
 std::string node_of(const fs::path& model, const std::string& op, const fs::path& dir) {
-  const auto r = run_qdse("--json layers --model " + sh_quote(model), dir);
+  const auto r = run_qdse("--json layers --model " + shell_quote(model), dir);
   EXPECT_EQ(r.status, 0) << r.err;
   const auto layers = nlohmann::json::parse(r.out).at("layers");
   for (const auto& row : layers)
@@ -71,7 +69,7 @@ TEST(FloatNodes, SpaceListsNodesWithoutAFormatAndWhy) {
   // By name: the table for the softmax node is named with the reason, and the space
   // lists both float nodes.
   write_text(dir / "by_name.toml", space_config("name", softmax));
-  const auto r = run_qdse("space --config " + sh_quote(dir / "by_name.toml"), dir);
+  const auto r = run_qdse("space --config " + shell_quote(dir / "by_name.toml"), dir);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("warning: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("`" + softmax + "` (a softmax has nothing to quantize: no quantized softmax in qdse; it runs "
@@ -86,7 +84,7 @@ TEST(FloatNodes, SpaceListsNodesWithoutAFormatAndWhy) {
   EXPECT_NE(r.out.find("5 dimensions, 2 configurations"), std::string::npos) << r.out;
 
   // The same in JSON, one row per node.
-  const auto j = run_qdse("--json space --config " + sh_quote(dir / "by_name.toml"), dir);
+  const auto j = run_qdse("--json space --config " + shell_quote(dir / "by_name.toml"), dir);
   ASSERT_EQ(j.status, 0) << j.err;
   const auto rows = nlohmann::json::parse(j.out).at("float_nodes");
   ASSERT_EQ(rows.size(), 2u) << rows.dump();
@@ -97,7 +95,7 @@ TEST(FloatNodes, SpaceListsNodesWithoutAFormatAndWhy) {
 
   // By type: a `softmax` table gets the same reason.
   write_text(dir / "by_type.toml", space_config("type", "softmax"));
-  const auto t = run_qdse("space --config " + sh_quote(dir / "by_type.toml"), dir);
+  const auto t = run_qdse("space --config " + shell_quote(dir / "by_type.toml"), dir);
   ASSERT_EQ(t.status, 0) << t.err;
   EXPECT_NE(t.err.find("`softmax` (softmax has nothing to quantize: no quantized softmax in qdse; it runs in float)"),
             std::string::npos)
@@ -112,7 +110,7 @@ TEST(FloatNodes, SearchQuantizesTheGemmAndRunsTheSoftmaxInFloat) {
                                  "\n[search.strategy.sw_runner.basic_evaluation]\nnum_samples = 200\n"
                                  "[search.strategy.setup]\nsampler = \"bruteforce\"\nn_trials = 2\n"
                                  "[search.strategy.metrics]\naccuracy.scale = 1.0\n");
-  const auto r = run_qdse("-q search --storage memory: --config " + sh_quote(dir / "s.toml") + " --out " + sh_quote(dir / "run"), dir);
+  const auto r = run_qdse("-q search --storage memory: --config " + shell_quote(dir / "s.toml") + " --out " + shell_quote(dir / "run"), dir);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto best = nlohmann::json::parse(read_text(dir / "run" / "best.json"));
   EXPECT_EQ(best.at("summary").at("trials"), 2);

@@ -29,8 +29,6 @@ using namespace qdse::testing;
 const std::string kPeerMlp = peer_model("fmnist-mlp.onnx");
 const std::string kFmnist = "/usr/share/datasets/fashion-mnist";
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
-
 // Flatten -> Gemm(features -> classes) [-> Relu -> Gemm(classes -> classes)], random weights.
 void write_tiny_model(const fs::path& path, std::vector<int64_t> sample_shape, int64_t classes) {
   torch::manual_seed(0);
@@ -98,7 +96,7 @@ bool have_fmnist() { return fs::exists(kFmnist); }
 TEST(OnnxCli, LayersListsImportedNamesShapesAndParams) {
   const auto dir = scratch_dir("onnx-layers");
   write_tiny_model(dir / "tiny.onnx", {1, 8, 8}, 5);
-  const auto r = run_qdse("--json layers --model " + q(dir / "tiny.onnx"), dir);
+  const auto r = run_qdse("--json layers --model " + shell_quote(dir / "tiny.onnx"), dir);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("input_shape"), nlohmann::json({1, 8, 8}));
@@ -117,7 +115,7 @@ TEST(OnnxCli, LayersListsImportedNamesShapesAndParams) {
   EXPECT_EQ(j.at("params"), 64 * 5 + 5 + 5 * 5 + 5);
 
   // Text form, and a zoo model by name.
-  const auto t = run_qdse("layers --model " + q(dir / "tiny.onnx"), dir);
+  const auto t = run_qdse("layers --model " + shell_quote(dir / "tiny.onnx"), dir);
   ASSERT_EQ(t.status, 0) << t.err;
   EXPECT_NE(t.out.find("fc2"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("quantizable"), std::string::npos) << t.out;
@@ -131,21 +129,21 @@ TEST(OnnxCli, MismatchedDatasetNamesBothShapes) {
   QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto dir = scratch_dir("onnx-shape");
   write_tiny_model(dir / "tiny.onnx", {1, 8, 8}, 10);
-  const auto r = run_qdse("eval --model " + q(dir / "tiny.onnx") + " --dataset fashion_mnist", dir);
+  const auto r = run_qdse("eval --model " + shell_quote(dir / "tiny.onnx") + " --dataset fashion_mnist", dir);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("[1, 28, 28]"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("[1, 8, 8]"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("tiny.onnx"), std::string::npos) << r.err;
 
   // No dataset given for an ONNX model: say so.
-  const auto d = run_qdse("eval --model " + q(dir / "tiny.onnx"), dir);
+  const auto d = run_qdse("eval --model " + shell_quote(dir / "tiny.onnx"), dir);
   EXPECT_EQ(d.status, 1);
   EXPECT_NE(d.err.find("`dataset`"), std::string::npos) << d.err;
   EXPECT_NE(d.err.find("--dataset"), std::string::npos) << d.err;
 
   // Logits that do not cover the classes.
   write_tiny_model(dir / "five.onnx", {1, 28, 28}, 5);
-  const auto c = run_qdse("eval --model " + q(dir / "five.onnx") + " --dataset fashion_mnist", dir);
+  const auto c = run_qdse("eval --model " + shell_quote(dir / "five.onnx") + " --dataset fashion_mnist", dir);
   EXPECT_EQ(c.status, 1);
   EXPECT_NE(c.err.find("10 classes"), std::string::npos) << c.err;
 }
@@ -154,7 +152,7 @@ TEST(OnnxCli, FlatInputModelTakesFlattenedImages) {
   QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto dir = scratch_dir("onnx-flat");
   write_tiny_model(dir / "flat.onnx", {784}, 10);
-  const auto r = run_qdse("--json eval --model " + q(dir / "flat.onnx") +
+  const auto r = run_qdse("--json eval --model " + shell_quote(dir / "flat.onnx") +
                               " --dataset fashion_mnist --num-samples 200",
                           dir);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -177,7 +175,7 @@ TEST(OnnxCli, ByNameConfigWithUnknownNameListsImportedNames) {
   const auto dir = scratch_dir("onnx-byname");
   write_tiny_model(dir / "tiny.onnx", {1, 8, 8}, 5);
   write_text(dir / "c.toml", tiny_by_name("fashion_mnist", "seq_blocks_1"));
-  const auto r = run_qdse("space --config " + q(dir / "c.toml"), dir);
+  const auto r = run_qdse("space --config " + shell_quote(dir / "c.toml"), dir);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("seq_blocks_1"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("fc1"), std::string::npos) << r.err;
@@ -185,7 +183,7 @@ TEST(OnnxCli, ByNameConfigWithUnknownNameListsImportedNames) {
 
   // The importer's names work (path relative to the config's directory).
   write_text(dir / "ok.toml", tiny_by_name("", "fc1"));
-  const auto ok = run_qdse("--json space --config " + q(dir / "ok.toml"), dir);
+  const auto ok = run_qdse("--json space --config " + shell_quote(dir / "ok.toml"), dir);
   ASSERT_EQ(ok.status, 0) << ok.err;
   EXPECT_EQ(nlohmann::json::parse(ok.out).at("size"), 2);
 }
@@ -208,7 +206,7 @@ TEST(OnnxCli, PeerModelEvaluatesToPyTorchAccuracy) {
   QDSE_REQUIRE(have_fmnist(), "Fashion-MNIST is not installed");
   const auto dir = peer_dir("onnx-peer-eval");
   write_text(dir / "c.toml", peer_config("eval_split = \"test\"\n"));
-  const auto r = run_qdse("--json eval --config " + q(dir / "c.toml"), dir);
+  const auto r = run_qdse("--json eval --config " + shell_quote(dir / "c.toml"), dir);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("samples"), 10000);
@@ -243,7 +241,7 @@ TEST(OnnxCli, PeerModelSearchesAndExportsHls4ml) {
   const auto dir = peer_dir("onnx-peer-search");
   write_text(dir / "c.toml", kFixedSearch);
   const auto run = dir / "run";
-  const auto r = run_qdse("-q search --config " + q(dir / "c.toml") + " --out " + q(run), dir);
+  const auto r = run_qdse("-q search --config " + shell_quote(dir / "c.toml") + " --out " + shell_quote(run), dir);
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   const auto best = nlohmann::json::parse(read_text(run / "best.json"));
   ASSERT_EQ(best.at("trials").size(), 1u);
@@ -259,7 +257,7 @@ TEST(OnnxCli, PeerModelSearchesAndExportsHls4ml) {
       graph, {{"seq_blocks_1", 8, 4, w, 3, 8, 5, mode, mode, mode}, {"seq_blocks_5", 6, 2, 8, 6, 8, 6, mode, mode, mode}});
   // (seq_blocks_5 gives no bias keys: its bias follows the weight format, as in MASE.)
 
-  const auto e = run_qdse("export --run " + q(run) + " --format hls4ml --out " + q(dir / "hls.yml"), dir);
+  const auto e = run_qdse("export --run " + shell_quote(run) + " --format hls4ml --out " + shell_quote(dir / "hls.yml"), dir);
   ASSERT_EQ(e.status, 0) << e.err;
   const std::string got = read_text(dir / "hls.yml");
   EXPECT_EQ(got, want);
@@ -271,14 +269,14 @@ TEST(OnnxCli, PeerModelSearchesAndExportsHls4ml) {
   EXPECT_EQ(parse_precision_yaml(want), parsed);
   // The search wrote the same table into the run directory; stdout without --out.
   EXPECT_EQ(read_text(run / "hls4ml.yml"), want);
-  const auto s = run_qdse("export --run " + q(run), dir);
+  const auto s = run_qdse("export --run " + shell_quote(run), dir);
   ASSERT_EQ(s.status, 0) << s.err;
   EXPECT_EQ(s.out, want);
   // A trial that is not among the best ones, and a directory that is no run.
-  const auto bad = run_qdse("export --run " + q(run) + " --trial 99", dir);
+  const auto bad = run_qdse("export --run " + shell_quote(run) + " --trial 99", dir);
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.err.find("trial 99"), std::string::npos) << bad.err;
-  const auto none = run_qdse("export --run " + q(dir / "models"), dir);
+  const auto none = run_qdse("export --run " + shell_quote(dir / "models"), dir);
   EXPECT_EQ(none.status, 1);
   EXPECT_NE(none.err.find("best.json"), std::string::npos) << none.err;
 }
@@ -296,10 +294,10 @@ TEST(OnnxCli, AutoWidthsExportLikeTheSearchResolvedThem) {
   t.num_samples = 300;
   write_text(dir / "c.toml", t.toml());
   const auto run = dir / "run";
-  const auto r = run_qdse("-q search --config " + q(dir / "c.toml") + " --out " + q(run), dir);
+  const auto r = run_qdse("-q search --config " + shell_quote(dir / "c.toml") + " --out " + shell_quote(run), dir);
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   ASSERT_TRUE(fs::exists(run / "hls4ml.yml"));
-  const auto e = run_qdse("--json export --run " + q(run), dir);
+  const auto e = run_qdse("--json export --run " + shell_quote(run), dir);
   ASSERT_EQ(e.status, 0) << e.err;
   const auto j = nlohmann::json::parse(e.out);
   const std::string got = j.at("content");

@@ -15,20 +15,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string sens_quote(const fs::path& p) {
-  std::string q = "'";
-  q += p.string();
-  q += '\'';
-  return q;
-}
-
 // The pass over the small search, run once for these tests: its directory.
 const fs::path& sensitivity_run() {
   static const fs::path dir = [] {
     const auto d = scratch_dir("sensitivity");
     write_text(d / "c.toml", SmallSearch{}.toml());
-    const auto r = run_qdse("-q sensitivity --config " + sens_quote(d / "c.toml") + " --load " +
-                                sens_quote(small_search_weights()) + " --out " + sens_quote(d / "out"),
+    const auto r = run_qdse("-q sensitivity --config " + shell_quote(d / "c.toml") + " --load " +
+                                shell_quote(small_search_weights()) + " --out " + shell_quote(d / "out"),
                             d);
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_CONTAINS(r.out, "pass: 13 evaluations");
@@ -52,7 +45,7 @@ TEST(SensitivityCli, WritesTheTableAndPlanReadsIt) {
             "group,choice,accuracy,loss,d_accuracy,d_loss,d_model_size,d_model_size_bits,d_model_size_bytes,"
             "d_bitops,d_macs,d_flops");
 
-  const auto front = run_qdse("--json plan --sensitivity " + sens_quote(d / "out" / "sensitivity.json") +
+  const auto front = run_qdse("--json plan --sensitivity " + shell_quote(d / "out" / "sensitivity.json") +
                                   " --cost bitops",
                               d);
   ASSERT_EQ(front.status, 0) << front.err;
@@ -65,9 +58,9 @@ TEST(SensitivityCli, WritesTheTableAndPlanReadsIt) {
 
   // One plan under a budget, evaluated: the budget is the cheapest point's cost.
   const double budget = plans[0].at("cost").get<double>();
-  const auto one = run_qdse("--json plan --config " + sens_quote(d / "c.toml") + " --load " +
-                                sens_quote(small_search_weights()) + " --sensitivity " +
-                                sens_quote(d / "out" / "sensitivity.json") + " --cost bitops --evaluate --budget " +
+  const auto one = run_qdse("--json plan --config " + shell_quote(d / "c.toml") + " --load " +
+                                shell_quote(small_search_weights()) + " --sensitivity " +
+                                shell_quote(d / "out" / "sensitivity.json") + " --cost bitops --evaluate --budget " +
                                 nlohmann::json(budget).dump(),
                             d);
   ASSERT_EQ(one.status, 0) << one.err;
@@ -84,8 +77,8 @@ TEST(SensitivityCli, WritesTheTableAndPlanReadsIt) {
 TEST(SensitivityCli, PlanFrontIsEvaluatedWithRankCorrelation) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const fs::path& d = sensitivity_run();
-  const auto r = run_qdse("plan --config " + sens_quote(d / "c.toml") + " --load " + sens_quote(small_search_weights()) +
-                              " --sensitivity " + sens_quote(d / "out" / "sensitivity.json") + " --evaluate",
+  const auto r = run_qdse("plan --config " + shell_quote(d / "c.toml") + " --load " + shell_quote(small_search_weights()) +
+                              " --sensitivity " + shell_quote(d / "out" / "sensitivity.json") + " --evaluate",
                           d);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_CONTAINS(r.out, "predicted plans of accuracy against model_size (solver ");
@@ -95,7 +88,7 @@ TEST(SensitivityCli, PlanFrontIsEvaluatedWithRankCorrelation) {
 TEST(SensitivityCli, BadInputsAreOneLineErrors) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const fs::path& d = sensitivity_run();
-  const std::string table = sens_quote(d / "out" / "sensitivity.json");
+  const std::string table = shell_quote(d / "out" / "sensitivity.json");
   write_text(d / "broken.json", "{ not json");
   write_text(d / "other.json", "{\"format\": \"something else\"}");
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -103,9 +96,9 @@ TEST(SensitivityCli, BadInputsAreOneLineErrors) {
       {"plan --sensitivity " + table + " --cost speed", "--cost `speed` is not a metric qdse computes"},
       {"plan --sensitivity " + table + " --budget 1", "--budget 1 is below the cheapest configuration's model_size ("},
       {"plan --sensitivity " + table + " --budget -3", "--budget"},
-      {"plan --sensitivity " + sens_quote(d / "missing.json"), "cannot read"},
-      {"plan --sensitivity " + sens_quote(d / "broken.json"), "is not valid JSON"},
-      {"plan --sensitivity " + sens_quote(d / "other.json"), "not a qdse sensitivity table"},
+      {"plan --sensitivity " + shell_quote(d / "missing.json"), "cannot read"},
+      {"plan --sensitivity " + shell_quote(d / "broken.json"), "is not valid JSON"},
+      {"plan --sensitivity " + shell_quote(d / "other.json"), "not a qdse sensitivity table"},
   };
   for (const auto& [args, message] : cases) {
     const auto r = run_qdse(args, d);
