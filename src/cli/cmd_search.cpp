@@ -1,8 +1,7 @@
-// `qdse search`: the mixed-precision search of a config's [search] tables. This file is
-// flags, progress, signals and printing; pipeline::SearchSession does the rest.
-// A search is a named study in a storage (SQLite file `study.db` in the run directory by
-// default, or --storage URL): running it again with the same study resumes it, and
-// several processes or hosts may work on one study at once (docs/storage.md).
+// `qdse search`: the mixed-precision search of a config's [search] tables. This file is flags,
+// progress, signals and printing; pipeline::SearchSession does the rest. A search is a named study
+// in a storage (SQLite file `study.db` in the run directory by default, or --storage URL): running it
+// again with the same study resumes it, and several processes or hosts may work on one study at once.
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -12,9 +11,7 @@
 #include "commands.hpp"
 #include "finetune_run.hpp"
 #include "qdse/core/progress.hpp"
-#include "qdse/io/finetune_config.hpp"
 #include "qdse/pipeline/search_session.hpp"
-#include "qdse/report/run_report.hpp"
 #include "qdse/report/search_outputs.hpp"
 
 namespace qdse::cli {
@@ -28,26 +25,6 @@ std::atomic<int> g_signal{0};
 extern "C" void on_stop_signal(int sig) {
   g_signal.store(sig);
   g_stop.store(true);
-}
-
-// [finetune] top_k / front: fine-tunes the best trials of the finished search into
-// RUN_DIR/finetuned/ (finetune_run.hpp) and renders the report again, now with the
-// fine-tuned metrics beside the post-training ones. With --json, stdout holds one document:
-// best.json with finetune.json under "finetune".
-void finetune_after_search(const std::string& run_dir, const report::SearchOutputs& out, const GlobalOptions& global) {
-  if (!global.json) std::printf("fine-tuning ([finetune] of the config):\n");
-  std::fflush(stdout);
-  const nlohmann::json doc = run_finetune(run_dir, FinetuneRequest{}, global, /*print=*/!global.json);
-  if (global.json) {
-    nlohmann::json best = out.best;
-    best["finetune"] = doc;
-    std::printf("%s\n", best.dump(2).c_str());
-  }
-  std::fflush(stdout);  // the table before the report line on stderr, also when stdout is a file
-  if (out.report_error.empty()) {
-    const std::string index = report::write_run_report(run_dir);
-    if (!global.json) std::fprintf(stderr, "report (with the fine-tuned trials): %s\n", index.c_str());
-  }
 }
 
 struct SearchCommandResult {
@@ -75,8 +52,7 @@ SearchCommandResult run_search_command(const GlobalOptions& global, const Config
   }
   if (!session.resume_warning().empty()) std::fprintf(stderr, "warning: %s\n", session.resume_warning().c_str());
   ProgressBar bar("search", session.planned_trials(), !global.quiet && !global.json);
-  g_stop.store(false);
-  g_signal.store(0);
+  g_stop.store(false), g_signal.store(0);
   struct Handlers {  // installed until the outputs are written
     void (*sigint)(int) = std::signal(SIGINT, on_stop_signal);
     void (*sigterm)(int) = std::signal(SIGTERM, on_stop_signal);
@@ -91,8 +67,8 @@ SearchCommandResult run_search_command(const GlobalOptions& global, const Config
   const auto out = report::write_search_outputs(session, summary);
   if (!out.report_error.empty()) std::fprintf(stderr, "warning: no report written: %s\n", out.report_error.c_str());
   else if (!global.json) std::fprintf(stderr, "report: %s\n", out.report_index.c_str());
-  if (!out.hls4ml_error.empty()) std::fprintf(stderr, "warning: %s\n", out.hls4ml_error.c_str());
-  if (!out.hw_layers_error.empty()) std::fprintf(stderr, "warning: %s\n", out.hw_layers_error.c_str());
+  for (const std::string* e : {&out.hls4ml_error, &out.hw_layers_error})  // optional outputs that failed
+    if (!e->empty()) std::fprintf(stderr, "warning: %s\n", e->c_str());
   for (const auto& e : summary.errors) std::fprintf(stderr, "failed %s\n", e.c_str());
   if (global.json && !(finetune.after_search() && g_signal.load() == 0)) std::printf("%s\n", out.best.dump(2).c_str());
   else if (!global.json) std::printf("%s", report::search_summary_text(session, summary, out).c_str());
@@ -131,12 +107,12 @@ void add_search_command(CLI::App& app, GlobalOptions& global) {
       ->check(finite_number(0, /*min_allowed=*/false));
   cmd->callback([&global] {
     const SearchCommandResult r = run_search_command(global, cfg, o);  // the session is closed on return
-    const int sig = r.signal;
     // After the study is closed and the default signal handlers are back (Ctrl-C stops it).
-    if (sig == 0 && r.finetune.after_search()) finetune_after_search(r.run_dir, r.outputs, global);
-    if (sig == 0) return;
+    if (r.signal == 0 && r.finetune.after_search())
+      finetune_after_search(r.run_dir, r.outputs.best, r.outputs.report_error.empty(), global);
+    if (r.signal == 0) return;
     std::fflush(stdout);
-    std::exit(128 + sig);
+    std::exit(128 + r.signal);
   });
 }
 

@@ -21,6 +21,7 @@
 #include "qdse/pipeline/search_config.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"
 #include "qdse/pipeline/workspace.hpp"
+#include "qdse/report/run_report.hpp"
 #include "qdse/train/finetune.hpp"
 
 namespace qdse::cli {
@@ -256,6 +257,23 @@ nlohmann::json run_finetune(const std::string& run, const FinetuneRequest& reque
     std::printf("checkpoints and finetune.json: %s\n", dir.c_str());
   }
   return doc;
+}
+
+void finetune_after_search(const std::string& run_dir, const nlohmann::json& best, bool write_report,
+                           const GlobalOptions& global) {
+  if (!global.json) std::printf("fine-tuning ([finetune] of the config):\n");
+  std::fflush(stdout);
+  const nlohmann::json doc = run_finetune(run_dir, FinetuneRequest{}, global, /*print=*/!global.json);
+  if (global.json) {
+    nlohmann::json out = best;
+    out["finetune"] = doc;
+    std::printf("%s\n", out.dump(2).c_str());
+  }
+  std::fflush(stdout);  // the table before the report line on stderr, also when stdout is a file
+  if (write_report) {
+    const std::string index = report::write_run_report(run_dir);
+    if (!global.json) std::fprintf(stderr, "report (with the fine-tuned trials): %s\n", index.c_str());
+  }
 }
 
 }  // namespace qdse::cli

@@ -36,4 +36,11 @@ io::FinetuneTable finetune_settings(const io::RunConfig& config, const FinetuneR
 nlohmann::json run_finetune(const std::string& run, const FinetuneRequest& request, const GlobalOptions& global,
                             bool print = true);
 
+// [finetune] top_k / front after `qdse search`: fine-tunes the best trials of the finished
+// search into RUN_DIR/finetuned/ and, when the search wrote its report, renders it again with
+// the fine-tuned metrics beside the post-training ones. With --json, stdout holds one
+// document: `best` (best.json) with finetune.json under "finetune".
+void finetune_after_search(const std::string& run_dir, const nlohmann::json& best, bool write_report,
+                           const GlobalOptions& global);
+
 }  // namespace qdse::cli
