@@ -30,29 +30,6 @@ void check_export_target(const std::string& path, bool force) {
                                        " bytes); give --force to replace it");
 }
 
-ordered_json export_op(int code, const std::string& worker_id) {
-  ordered_json o;
-  o["op_code"] = code;
-  o["worker_id"] = worker_id;
-  return o;
-}
-
-ordered_json doubles_json(const std::vector<double>& v) {
-  ordered_json a = ordered_json::array();
-  for (double x : v) a.push_back(stored_double(x));
-  return a;
-}
-
-int journal_state_code(TrialState s) {
-  switch (s) {
-    case TrialState::Complete: return detail::kStateComplete;
-    case TrialState::Pruned: return detail::kStatePruned;
-    case TrialState::Failed: return detail::kStateFail;
-    case TrialState::Running: break;
-  }
-  return detail::kStateRunning;
-}
-
 // An Optuna time for a qdse time ("...Z"), or null when there is none to convert.
 ordered_json export_time(const std::string& qdse_time) {
   const double t = detail::unix_time(qdse_time);
@@ -72,40 +49,31 @@ struct TrialExtras {
 // Running).
 ordered_json trial_op(const FrozenTrial& t, const TrialExtras& x, const detail::JournalSpace& space,
                       const std::string& worker_id, const std::string& context) {
-  ordered_json o = export_op(detail::kOpCreateTrial, worker_id);
+  ordered_json o = detail::journal_op(detail::kOpCreateTrial, worker_id);
   o["study_id"] = 0;
   o["datetime_start"] = export_time(t.start_time);
-  o["state"] = journal_state_code(t.state);
+  o["state"] = detail::journal_state_code(t.state);
   const bool complete = t.state == TrialState::Complete;
   o["value"] = complete && t.values.size() == 1 ? ordered_json(stored_double(t.values[0])) : ordered_json(nullptr);
-  o["values"] = complete && t.values.size() > 1 ? doubles_json(t.values) : ordered_json(nullptr);
+  o["values"] = complete && t.values.size() > 1 ? detail::journal_doubles(t.values) : ordered_json(nullptr);
   if (t.state != TrialState::Running) {
     const ordered_json end = export_time(t.end_time);
     if (!end.is_null()) o["datetime_complete"] = end;
   }
-  ordered_json dists = ordered_json::object(), params = ordered_json::object(), sys = ordered_json::object();
-  if (space.known && !t.params.empty()) {
-    if (t.params.size() != space.params.size())
-      throw Error(ErrorKind::Storage, context + ", trial " + std::to_string(t.number) + ": " +
-                                          std::to_string(t.params.size()) + " params, the study's space has " +
-                                          std::to_string(space.params.size()));
-    for (std::size_t i = 0; i < t.params.size(); ++i) {
-      dists[space.params[i].name] = space.params[i].text;
-      params[space.params[i].name] = stored_double(t.params[i]);
-    }
-  } else {
-    sys[detail::kAttrParams] = doubles_json(t.params);
-  }
-  o["distributions"] = dists;
-  o["params"] = params;
+  ordered_json sys = ordered_json::object();
+  static const detail::JournalSpace kUnknown;  // a trial without params keeps its (empty) raw list
+  if (!detail::put_trial_params(o, sys, t.params.empty() ? kUnknown : space, t.params))
+    throw Error(ErrorKind::Storage, context + ", trial " + std::to_string(t.number) + ": " +
+                                        std::to_string(t.params.size()) + " params, the study's space has " +
+                                        std::to_string(space.params.size()));
   ordered_json user = ordered_json::object();
   for (const auto& [k, v] : t.metrics) user[k] = stored_double(v);
   o["user_attrs"] = user;
-  if (!t.constraints.empty()) sys[detail::kAttrConstraints] = doubles_json(t.constraints);
+  if (!t.constraints.empty()) sys[detail::kAttrConstraints] = detail::journal_doubles(t.constraints);
   sys[detail::kAttrWorker] = t.worker;
   sys[detail::kAttrSampleSeconds] = stored_double(t.sample_seconds);
   if (t.state != TrialState::Running) sys[detail::kAttrEvalSeconds] = stored_double(t.eval_seconds);
-  if (!complete && !t.values.empty()) sys[detail::kAttrValues] = doubles_json(t.values);
+  if (!complete && !t.values.empty()) sys[detail::kAttrValues] = detail::journal_doubles(t.values);
   if (x.retry_of) sys[detail::kAttrRetryOf] = *x.retry_of;
   if (x.released) sys[detail::kAttrReleased] = true;
   if (t.state == TrialState::Running) sys[detail::kAttrHeartbeat] = x.heartbeat;
@@ -143,19 +111,17 @@ JournalExport export_to_journal(const std::string& from_url, const std::string& 
 
   const std::string worker_id = detail::new_worker_id();
   const auto space = detail::journal_space_of(summary.space_json);
-  ordered_json create = export_op(detail::kOpCreateStudy, worker_id);
+  ordered_json create = detail::journal_op(detail::kOpCreateStudy, worker_id);
   create["study_name"] = summary.name;
-  ordered_json dirs = ordered_json::array();
-  for (auto d : summary.directions) dirs.push_back(detail::direction_code(d));
-  create["directions"] = dirs;
+  create["directions"] = detail::journal_directions(summary.directions);
   std::string text = detail::journal_dump(create) + "\n";
   if (!summary.space_json.empty()) {
-    ordered_json attr = export_op(detail::kOpSetStudySystemAttr, worker_id);
+    ordered_json attr = detail::journal_op(detail::kOpSetStudySystemAttr, worker_id);
     attr["study_id"] = 0;
     attr["system_attr"] = ordered_json::object({{detail::kAttrSpace, ordered_json::parse(summary.space_json)}});
     text += detail::journal_dump(attr) + "\n";
   }
-  ordered_json created = export_op(detail::kOpSetStudySystemAttr, worker_id);
+  ordered_json created = detail::journal_op(detail::kOpSetStudySystemAttr, worker_id);
   created["study_id"] = 0;
   created["system_attr"] = ordered_json::object(
       {{detail::kAttrCreated, summary.created_time.empty() ? search::iso8601_now() : summary.created_time}});

@@ -287,4 +287,50 @@ search::Direction direction_of(int code, const std::string& context) {
                                       " (Optuna's 1 = minimize, 2 = maximize; 0 = not set is not searchable)");
 }
 
+ordered_json journal_op(int code, const std::string& worker_id) {
+  ordered_json o;
+  o["op_code"] = code;
+  o["worker_id"] = worker_id;
+  return o;
+}
+
+ordered_json journal_doubles(const std::vector<double>& values) {
+  ordered_json a = ordered_json::array();
+  for (double v : values) a.push_back(stored_double(v));
+  return a;
+}
+
+ordered_json journal_directions(const std::vector<search::Direction>& directions) {
+  ordered_json a = ordered_json::array();
+  for (auto d : directions) a.push_back(direction_code(d));
+  return a;
+}
+
+int journal_state_code(search::TrialState state) {
+  switch (state) {
+    case search::TrialState::Complete: return kStateComplete;
+    case search::TrialState::Pruned: return kStatePruned;
+    case search::TrialState::Failed: return kStateFail;
+    case search::TrialState::Running: break;
+  }
+  return kStateRunning;
+}
+
+bool put_trial_params(ordered_json& op, ordered_json& system_attrs, const JournalSpace& space,
+                      const search::ParamVector& params) {
+  ordered_json dists = ordered_json::object(), values = ordered_json::object();
+  if (space.known) {
+    if (params.size() != space.params.size()) return false;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      dists[space.params[i].name] = space.params[i].text;
+      values[space.params[i].name] = stored_double(params[i]);
+    }
+  } else {
+    system_attrs[kAttrParams] = journal_doubles(params);
+  }
+  op["distributions"] = dists;
+  op["params"] = values;
+  return true;
+}
+
 }  // namespace qdse::storage::detail

@@ -75,4 +75,20 @@ std::string new_worker_id();
 int direction_code(search::Direction d);
 search::Direction direction_of(int code, const std::string& context);
 
+// ---- Writing: the pieces of the operations qdse appends (journal_storage.cpp) and the
+// ones `qdse export-study` writes (journal_export.cpp), one encoding for both.
+// An operation's head, {"op_code": code, "worker_id": worker_id}.
+nlohmann::ordered_json journal_op(int code, const std::string& worker_id);
+// Doubles as a JSON array, each as stored_double writes it (row_codec.hpp).
+nlohmann::ordered_json journal_doubles(const std::vector<double>& values);
+// Optuna's direction codes of a study's directions.
+nlohmann::ordered_json journal_directions(const std::vector<search::Direction>& directions);
+// Optuna's state code of a qdse trial state.
+int journal_state_code(search::TrialState state);
+// A CREATE_TRIAL's "distributions" and "params" for `params` (the space known), or empty
+// ones and the raw params under kAttrParams in `system_attrs` (the space unknown). False,
+// and nothing written, when the space is known and the counts differ: the caller says so.
+bool put_trial_params(nlohmann::ordered_json& op, nlohmann::ordered_json& system_attrs, const JournalSpace& space,
+                      const search::ParamVector& params);
+
 }  // namespace qdse::storage::detail

@@ -139,12 +139,7 @@ struct JournalState {
     return *slot;
   }
 
-  ordered_json op(int code) const {
-    ordered_json o;
-    o["op_code"] = code;
-    o["worker_id"] = worker_id;
-    return o;
-  }
+  ordered_json op(int code) const { return journal_op(code, worker_id); }
 
   // Appends `lines` under the lock (the caller holds it) and replays them.
   void write(const std::vector<ordered_json>& ops) {
@@ -180,23 +175,10 @@ struct JournalState {
     o["state"] = kStateRunning;
     o["value"] = nullptr;
     o["values"] = nullptr;
-    ordered_json dists = ordered_json::object(), values = ordered_json::object();
     ordered_json sys = ordered_json::object();
-    if (space.known) {
-      if (params.size() != space.params.size())
-        throw Error(ErrorKind::InvalidArgument, context + ": a trial needs " + std::to_string(space.params.size()) +
-                                                    " params, got " + std::to_string(params.size()));
-      for (std::size_t i = 0; i < params.size(); ++i) {
-        dists[space.params[i].name] = space.params[i].text;
-        values[space.params[i].name] = stored_double(params[i]);
-      }
-    } else {
-      ordered_json raw = ordered_json::array();
-      for (double v : params) raw.push_back(stored_double(v));
-      sys[kAttrParams] = raw;
-    }
-    o["distributions"] = dists;
-    o["params"] = values;
+    if (!put_trial_params(o, sys, space, params))
+      throw Error(ErrorKind::InvalidArgument, context + ": a trial needs " + std::to_string(space.params.size()) +
+                                                  " params, got " + std::to_string(params.size()));
     o["user_attrs"] = ordered_json::object();
     const ProcessIdentity self = this_process();
     sys[kAttrWorker] = worker;
@@ -292,9 +274,7 @@ JournalStorage::JournalStorage(const std::string& path, const std::string& study
       const int id = s.replay.next_study_id();
       ordered_json create = s.op(detail::kOpCreateStudy);
       create["study_name"] = study;
-      ordered_json dirs = ordered_json::array();
-      for (auto d : directions) dirs.push_back(detail::direction_code(d));
-      create["directions"] = dirs;
+      create["directions"] = detail::journal_directions(directions);
       ordered_json space = s.op(detail::kOpSetStudySystemAttr);
       space["study_id"] = id;
       space["system_attr"] = ordered_json::object({{detail::kAttrSpace, ordered_json::parse(given)}});
@@ -388,19 +368,13 @@ void JournalStorage::finish_trial(int number, const search::TrialResult& result)
   std::vector<ordered_json> ops;
   // Attributes first: Optuna ignores any update of a finished trial.
   for (const auto& [k, v] : result.metrics) ops.push_back(s.set_trial_attr(id, "user_attr", k, stored_double(v)));
-  if (!result.constraints.empty()) {
-    ordered_json c = ordered_json::array();
-    for (double v : result.constraints) c.push_back(stored_double(v));
-    ops.push_back(s.set_trial_attr(id, "system_attr", detail::kAttrConstraints, c));
-  }
+  if (!result.constraints.empty())
+    ops.push_back(s.set_trial_attr(id, "system_attr", detail::kAttrConstraints, detail::journal_doubles(result.constraints)));
   ops.push_back(s.set_trial_attr(id, "system_attr", detail::kAttrEvalSeconds, stored_double(result.eval_seconds)));
-  ordered_json values = ordered_json::array();
-  for (double v : result.values) values.push_back(stored_double(v));
+  const ordered_json values = detail::journal_doubles(result.values);
   const bool complete = result.state == search::TrialState::Complete;
   if (!complete && !result.values.empty()) ops.push_back(s.set_trial_attr(id, "system_attr", detail::kAttrValues, values));
-  const int code = complete ? detail::kStateComplete
-                            : result.state == search::TrialState::Pruned ? detail::kStatePruned : detail::kStateFail;
-  ops.push_back(s.state_op(id, code, complete ? values : ordered_json(nullptr)));
+  ops.push_back(s.state_op(id, detail::journal_state_code(result.state), complete ? values : ordered_json(nullptr)));
   s.write(ops);
 }
 
