@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <algorithm>
 #include <memory>
 #include <numbers>
 
@@ -15,21 +16,10 @@
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/lower/transform.hpp"
 #include "qdse/quant/formats/quantize.hpp"
+#include "qdse/train/ste.hpp"
 
 namespace qdse::train {
 namespace {
-
-// Clipped STE where the format has a representable range (integer, minifloat): values
-// the format saturates get no gradient, as in PACT/LSQ-style QAT; identity elsewhere.
-quant::SteGradient finetune_ste_kind(const quant::Format& f) {
-  const bool ranged = std::holds_alternative<quant::IntegerFormat>(f.params) ||
-                      std::holds_alternative<quant::MinifloatFormat>(f.params);
-  return ranged ? quant::SteGradient::Clipped : quant::SteGradient::Identity;
-}
-
-at::Tensor finetune_ste(const at::Tensor& x, const quant::Format& f) {
-  return quant::quantize_ste(x, f, finetune_ste_kind(f));
-}
 
 // Cosine decay from lr0 at step 0 to 0 after `total` steps.
 double finetune_cosine_lr(double lr0, int64_t step, int64_t total) {
@@ -51,8 +41,23 @@ void finetune_release_params(std::vector<at::Tensor>& params) {
 
 }  // namespace
 
-exec::Plan ste_plan(const ir::Graph& graph, const quant::QuantConfig& config) {
+double LearnedStep::learned() const { return step.defined() ? step.item<double>() : initial; }
+
+int frac_width_of_step(double step) {
+  if (!(step > 0) || !std::isfinite(step)) return quant::kMaxFracWidth;
+  const double f = std::round(-std::log2(step));
+  return static_cast<int>(std::clamp(f, static_cast<double>(quant::kMinFracWidth),
+                                     static_cast<double>(quant::kMaxFracWidth)));
+}
+
+exec::Plan ste_plan(const ir::Graph& graph, const quant::QuantConfig& config, const std::vector<LearnedStep>* steps) {
   QDSE_ASSERT(!quant::uses_auto_frac(config), "resolve_auto_frac() must run before ste_plan()");
+  const auto learned_step = [steps](const std::string& node, quant::Slot slot) -> const LearnedStep* {
+    if (steps)
+      for (const auto& s : *steps)
+        if (s.node == node && s.slot == slot) return &s;
+    return nullptr;
+  };
   exec::Plan plan;
   plan.nodes.resize(graph.size());
   for (const auto& [name, c] : config.nodes) {
@@ -61,18 +66,67 @@ exec::Plan ste_plan(const ir::Graph& graph, const quant::QuantConfig& config) {
     const ir::Node& node = graph.node(*index);
     exec::NodeOverride& o = plan.nodes[*index];
     if (c.weight)
-      if (const at::Tensor* w = node.param("weight")) o.weight = finetune_ste(*w, c.weight->format);
+      if (const at::Tensor* w = node.param("weight")) {
+        const LearnedStep* ls = learned_step(name, quant::Slot::Weight);
+        if (ls) {
+          const auto& f = c.weight->format.as<quant::IntegerFormat>();
+          o.weight = lsq_quantize(*w, ls->step, f, lsq_grad_scale(w->numel(), f));
+        } else {
+          o.weight = ste_quantize(*w, c.weight->format);
+        }
+      }
     if (c.bias)
-      if (const at::Tensor* b = node.param("bias")) o.bias = finetune_ste(*b, c.bias->format);
+      if (const at::Tensor* b = node.param("bias")) o.bias = ste_quantize(*b, c.bias->format);
     if (c.data_in) {
       const quant::Format f = c.data_in->format;
-      o.input_transform = [f](const at::Tensor& x) { return finetune_ste(x, f); };
+      if (const LearnedStep* ls = learned_step(name, quant::Slot::DataIn)) {
+        const at::Tensor step = ls->step;
+        const auto fi = f.as<quant::IntegerFormat>();
+        // LSQ's N for activations: the features of one sample.
+        o.input_transform = [step, fi](const at::Tensor& x) {
+          return lsq_quantize(x, step, fi, lsq_grad_scale(x.dim() > 0 ? x[0].numel() : 1, fi));
+        };
+      } else {
+        o.input_transform = [f](const at::Tensor& x) { return ste_quantize(x, f); };
+      }
     }
     // float64 stays off: exact fixed-point accumulation matters for the metrics, which
     // are evaluated with quant::quantize()'s plan, not for the gradient.
   }
   return plan;
 }
+
+namespace {
+
+// learn_scale: one learnable step per integer (saturating) weight / data_in slot, from the
+// resolved format's step.
+std::vector<LearnedStep> finetune_initial_steps(const ir::Graph& graph, const quant::QuantConfig& config) {
+  std::vector<LearnedStep> out;
+  for (const auto& [name, c] : config.nodes) {
+    const auto index = graph.find(name);
+    for (const quant::Slot slot : {quant::Slot::Weight, quant::Slot::DataIn}) {
+      const auto& s = c.slot(slot);
+      if (!s || !lsq_eligible(s->format)) continue;
+      if (slot == quant::Slot::Weight && (!index || graph.node(*index).param("weight") == nullptr)) continue;
+      const double step = std::ldexp(1.0, -quant::resolved_frac_width(s->format.as<quant::IntegerFormat>()));
+      out.push_back({name, slot, step, torch::full({}, step, torch::kFloat).set_requires_grad(true)});
+    }
+  }
+  return out;
+}
+
+// The deployable configuration of learned steps: each step's nearest power of two.
+quant::QuantConfig finetune_rounded_config(quant::QuantConfig config, const std::vector<LearnedStep>& steps) {
+  for (const auto& s : steps) {
+    auto& slot = config.nodes.at(s.node).slot(s.slot);
+    auto f = slot->format.as<quant::IntegerFormat>();
+    f.frac_width = frac_width_of_step(s.learned());
+    slot->format = quant::Format{f};
+  }
+  return config;
+}
+
+}  // namespace
 
 FinetuneResult finetune(ir::Graph& graph, const quant::QuantConfig& config, const quant::RangeStats* stats,
                         const at::Tensor& x, const at::Tensor& y, const at::Tensor& x_val,
@@ -85,6 +139,10 @@ FinetuneResult finetune(ir::Graph& graph, const quant::QuantConfig& config, cons
                 "momentum in [0, 1)");
   if (!x.defined() || x.size(0) != y.size(0) || x.size(0) == 0)
     throw Error(ErrorKind::InvalidArgument, "fine-tuning set is empty or has mismatched labels");
+  if (options.learn_scale && options.rederive_auto)
+    throw Error(ErrorKind::Config,
+                "learned step sizes and re-derived \"auto\" widths both choose the step; keep one");
+  check_ste(config, "fine-tuning");
   const bool has_auto = quant::uses_auto_frac(config);
   if (has_auto && !options.rederive_auto && stats == nullptr)
     throw Error(ErrorKind::InvalidArgument, "fine-tuning a config with \"auto\" frac widths needs range statistics");
@@ -104,6 +162,10 @@ FinetuneResult finetune(ir::Graph& graph, const quant::QuantConfig& config, cons
   auto gen = at::make_generator<at::CPUGeneratorImpl>(options.seed);
   std::vector<at::Tensor> params = graph.trainable_params();
   for (auto& p : params) p.set_requires_grad(true);
+  if (options.learn_scale) {
+    result.steps = finetune_initial_steps(graph, result.resolved);
+    for (const auto& s : result.steps) params.push_back(s.step);
+  }
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (options.optimizer == FinetuneOptimizer::Adam)
     optimizer = std::make_unique<torch::optim::Adam>(
@@ -131,7 +193,7 @@ FinetuneResult finetune(ir::Graph& graph, const quant::QuantConfig& config, cons
         if (options.cosine) finetune_set_lr(*optimizer, finetune_cosine_lr(options.learning_rate, step, total_steps));
         optimizer->zero_grad();
         // Built per step: the quantized weights come from this step's shadow weights.
-        const exec::Plan plan = ste_plan(graph, result.resolved);
+        const exec::Plan plan = ste_plan(graph, result.resolved, &result.steps);
         const at::Tensor logits = exec.forward(xb, &plan, /*training=*/false);
         const at::Tensor loss = torch::nn::functional::cross_entropy(logits, yb);
         loss.backward();
@@ -146,7 +208,8 @@ FinetuneResult finetune(ir::Graph& graph, const quant::QuantConfig& config, cons
       EpochStats s = training_stats(epoch, loss_sum, correct, n, t0);
       if (x_val.defined() && x_val.size(0) > 0) {
         torch::NoGradGuard no_grad;
-        const exec::Plan eval_plan = quant::quantize(graph, resolve(options.rederive_auto));
+        const exec::Plan eval_plan = options.learn_scale ? ste_plan(graph, result.resolved, &result.steps)
+                                                         : quant::quantize(graph, resolve(options.rederive_auto));
         const auto r = exec::evaluate(graph, &eval_plan, x_val, y_val);
         s.val_accuracy = r.accuracy;
         s.val_loss = r.loss;
@@ -160,6 +223,8 @@ FinetuneResult finetune(ir::Graph& graph, const quant::QuantConfig& config, cons
   }
   finetune_release_params(params);
   if (options.rederive_auto) result.resolved = resolve(true);
+  result.trained = result.resolved;
+  if (options.learn_scale) result.resolved = finetune_rounded_config(result.trained, result.steps);
   return result;
 }
 

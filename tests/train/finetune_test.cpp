@@ -46,6 +46,16 @@ quant::QuantConfig coarse_config(const ir::Graph& g) {
   return quant::QuantConfig{{{g.node(2).name, c}}};
 }
 
+// 4 epochs of 400 samples in batches of 50: 32 steps, seeded.
+FinetuneOptions few_step_options() {
+  FinetuneOptions o;
+  o.epochs = 4;
+  o.batch_size = 50;
+  o.learning_rate = 1e-2;
+  o.seed = 7;
+  return o;
+}
+
 double quantized_loss(const ir::Graph& g, const quant::QuantConfig& c, const at::Tensor& x, const at::Tensor& y) {
   const exec::Plan plan = quant::quantize(g, c);
   return exec::evaluate(g, &plan, x, y).loss;
@@ -91,11 +101,7 @@ TEST(Finetune, FewStepsLowerTheQuantizedLossAndAreDeterministic) {
   auto [xv, yv] = testing::blobs(400, 6);
   const auto config = coarse_config(base);
   const double before = quantized_loss(base, config, xv, yv);
-  FinetuneOptions o;
-  o.epochs = 4;
-  o.batch_size = 50;  // 32 steps
-  o.learning_rate = 1e-2;
-  o.seed = 7;
+  FinetuneOptions o = few_step_options();
   ir::Graph a = base.clone_params(), b = base.clone_params();
   const auto ra = finetune(a, config, nullptr, x, y, xv, yv, o);
   const auto rb = finetune(b, config, nullptr, x, y, xv, yv, o);
@@ -118,6 +124,47 @@ TEST(Finetune, FewStepsLowerTheQuantizedLossAndAreDeterministic) {
   ir::Graph s = base.clone_params();
   finetune(s, config, nullptr, x, y, {}, {}, o);
   EXPECT_LT(quantized_loss(s, config, xv, yv), before);
+}
+
+TEST(Finetune, LearnedStepsLowerTheLossAndMove) {
+  const auto base = trained_tiny();
+  auto [x, y] = testing::blobs(400, 5);
+  auto [xv, yv] = testing::blobs(400, 6);
+  const auto config = coarse_config(base);
+  const double before = quantized_loss(base, config, xv, yv);
+  const double float_loss = exec::evaluate(base, nullptr, xv, yv).loss;
+  FinetuneOptions o = few_step_options();
+  o.learn_scale = true;
+  ir::Graph g = base.clone_params();
+  const auto r = finetune(g, config, nullptr, x, y, xv, yv, o);
+  // One step per integer weight and data_in slot (the bias keeps its format), from 2^-frac.
+  ASSERT_EQ(r.steps.size(), 2u);
+  double moved = 0;
+  for (const auto& s : r.steps) {
+    EXPECT_DOUBLE_EQ(s.initial, 0.5);  // weight integer<3,1>, data_in integer<4,1>
+    EXPECT_FALSE(s.step.requires_grad());
+    moved = std::max(moved, std::abs(s.learned() - s.initial));
+  }
+  EXPECT_GT(moved, 1e-4);
+  // The trained network (exact learned steps) on held-out samples: the loss quantization
+  // adds shrinks by at least 40 %, as with the searched steps.
+  const double learned_loss = [&] {
+    torch::NoGradGuard no_grad;
+    const exec::Plan plan = ste_plan(g, r.trained, &r.steps);
+    return exec::evaluate(g, &plan, xv, yv).loss;
+  }();
+  EXPECT_DOUBLE_EQ(r.history.back().val_loss, learned_loss);
+  EXPECT_LT(learned_loss - float_loss, 0.6 * (before - float_loss))
+      << "before " << before << " after " << learned_loss << " float " << float_loss;
+  // The deployable configuration: each learned step's nearest power of two.
+  EXPECT_EQ(r.trained.nodes, config.nodes);
+  for (const auto& s : r.steps)
+    EXPECT_EQ(r.resolved.nodes.at(s.node).slot(s.slot)->format.as<quant::IntegerFormat>().frac_width,
+              frac_width_of_step(s.learned()));
+  // Learned steps and re-derived "auto" widths both set the step: refused.
+  o.rederive_auto = true;
+  ir::Graph h = base.clone_params();
+  EXPECT_THROW(finetune(h, config, nullptr, x, y, {}, {}, o), Error);
 }
 
 TEST(Finetune, AutoWidthsAreKeptOrRederived) {
