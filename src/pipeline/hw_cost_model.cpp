@@ -94,7 +94,32 @@ HwCostModel::HwCostModel(const ir::Graph& graph, HwTarget target) : graph_(graph
     hw_target_error(target_, "hw metrics: graph '" + graph.name() + "' has no linear or conv2d layer to cost");
 }
 
-std::vector<hw::LayerCost> HwCostModel::layer_costs(const quant::QuantConfig& resolved) const {
+void HwCostModel::check_impl(const std::string& node, const LayerImpl& impl, const std::string& where) const {
+  const bool hls4ml = target_.backend == HwBackend::Hls4ml;
+  const bool other_backend = hls4ml ? (impl.pe || impl.simd) : (impl.reuse_factor || impl.strategy);
+  if (other_backend)
+    throw Error(ErrorKind::Config, std::string(hls4ml ? "`pe`/`simd` are" : "`reuse_factor`/`strategy` are") +
+                                       " not parameters of the " + std::string(to_string(target_.backend)) +
+                                       " back end of [search.strategy.hw_runner.fpga] (" + where + ")");
+  for (const auto& l : layers_) {
+    if (graph_.node(l.node).name != node) continue;
+    try {
+      if (hls4ml)
+        hw::check_hls4ml_impl(l.shape, apply_impl(target_.hls4ml, impl));
+      else
+        hw::check_finn_impl(l.shape, apply_impl(target_.finn, impl), target_.device);
+    } catch (const Error& e) {
+      throw Error(ErrorKind::Config, std::string(e.what()) + " (" + where + ")");
+    }
+    return;
+  }
+  throw Error(ErrorKind::Config, "layer '" + node +
+                                     "' is not costed by the FPGA models (linear and conv2d layers only), so it has "
+                                     "no implementation parameters (" + where + ")");
+}
+
+std::vector<hw::LayerCost> HwCostModel::layer_costs(const quant::QuantConfig& resolved,
+                                                    const ImplConfig& impl) const {
   std::vector<hw::LayerCost> out;
   out.reserve(layers_.size());
   for (const auto& l : layers_) {
@@ -113,9 +138,11 @@ std::vector<hw::LayerCost> HwCostModel::layer_costs(const quant::QuantConfig& re
       if (const quant::NodeQuantConfig* rc = resolved.find(reader.name))
         f.output = hw_fixed_of(reader.name, quant::Slot::DataIn, rc->data_in);
     }
+    const auto own = impl.find(node.name);
+    const LayerImpl& li = own != impl.end() ? own->second : LayerImpl{};
     hw::Cost cost = target_.backend == HwBackend::Hls4ml
-                        ? hw::hls4ml_layer_cost(l.shape, f, target_.hls4ml, target_.device)
-                        : hw::finn_mvau_cost(l.shape, f, target_.finn, target_.device);
+                        ? hw::hls4ml_layer_cost(l.shape, f, apply_impl(target_.hls4ml, li), target_.device)
+                        : hw::finn_mvau_cost(l.shape, f, apply_impl(target_.finn, li), target_.device);
     out.push_back(hw::LayerCost{node.name, cost});
   }
   return out;
@@ -143,8 +170,8 @@ std::map<std::string, double> HwCostModel::metrics_of(const std::vector<hw::Laye
   return m;
 }
 
-std::map<std::string, double> HwCostModel::metrics(const quant::QuantConfig& resolved) const {
-  return metrics_of(layer_costs(resolved));
+std::map<std::string, double> HwCostModel::metrics(const quant::QuantConfig& resolved, const ImplConfig& impl) const {
+  return metrics_of(layer_costs(resolved, impl));
 }
 
 }  // namespace qdse::pipeline

@@ -113,12 +113,18 @@ QuantSpace::QuantSpace(const SpaceConfig& config, const ir::Graph& graph)
     for (const auto& key : keys) {
       // weight_*/bias_* keys of an op without weights change nothing: as dimensions
       // they would multiply the space with identical configurations.
-      if (!has_weight && is_weight_key(key)) {
+      // So do implementation keys (layer_impl.hpp): only layers with weights are costed.
+      if (!has_weight && (is_weight_key(key) || impl_key_backend(key))) {
         choices_of(table, key);  // still a well-formed list
         if (!from_default) dropped.push_back(groups_[g].key + "/config/" + key);
         continue;
       }
       Dim d{groups_[g].key + "/config/" + key, g, key, choices_of(table, key)};
+      d.impl = impl_key_backend(key).has_value();
+      if (d.impl) {
+        LayerImpl check;
+        for (const auto& c : d.choices) set_impl_key(check, key, c, table.where(key));
+      }
       search::CategoricalDistribution dist;
       for (const auto& c : d.choices) dist.choices.push_back(choice_label(c));
       bool numeric = true;
@@ -136,10 +142,10 @@ QuantSpace::QuantSpace(const SpaceConfig& config, const ir::Graph& graph)
     // value must parse for every node of the group (a table without keys too).
     quant::ConfigDict first;
     for (const auto& d : dims_)
-      if (d.group == g) first[d.key] = d.choices.front();
+      if (d.group == g && !d.impl) first[d.key] = d.choices.front();
     for (int node : groups_[g].nodes) io::parse_layer_config(first, graph.node(node).op, table);
     for (std::size_t di = 0; di < dims_.size(); ++di) {
-      if (dims_[di].group != g) continue;
+      if (dims_[di].group != g || dims_[di].impl) continue;
       for (const auto& choice : dims_[di].choices) {
         quant::ConfigDict dict = first;
         dict[dims_[di].key] = choice;
@@ -181,13 +187,32 @@ quant::QuantConfig QuantSpace::decode(const search::ParamVector& params) const {
   QDSE_ASSERT(params.size() == dims_.size(), "param vector does not match the space");
   std::vector<quant::ConfigDict> dicts(groups_.size());
   for (std::size_t i = 0; i < dims_.size(); ++i)
-    dicts[dims_[i].group][dims_[i].key] = dims_[i].choices.at(static_cast<std::size_t>(params[i]));
+    if (!dims_[i].impl) dicts[dims_[i].group][dims_[i].key] = dims_[i].choices.at(static_cast<std::size_t>(params[i]));
   quant::QuantConfig out;
   for (std::size_t g = 0; g < groups_.size(); ++g)
     for (int node : groups_[g].nodes) {
       auto c = quant::parse_node_config(dicts[g], graph_.node(node).op, groups_[g].where);
       if (c.quantized()) out.nodes[graph_.node(node).name] = c;
     }
+  return out;
+}
+
+ImplConfig QuantSpace::decode_impl(const search::ParamVector& params) const {
+  QDSE_ASSERT(params.size() == dims_.size(), "param vector does not match the space");
+  ImplConfig out;
+  for (std::size_t i = 0; i < dims_.size(); ++i) {
+    if (!dims_[i].impl) continue;
+    const auto& choice = dims_[i].choices.at(static_cast<std::size_t>(params[i]));
+    for (int node : groups_[dims_[i].group].nodes)
+      set_impl_key(out[graph_.node(node).name], dims_[i].key, choice, groups_[dims_[i].group].where);
+  }
+  return out;
+}
+
+std::vector<QuantSpace::ImplDim> QuantSpace::impl_dims() const {
+  std::vector<ImplDim> out;
+  for (const auto& d : dims_)
+    if (d.impl) out.push_back({d.param, d.key, groups_[d.group].nodes, d.choices, groups_[d.group].where});
   return out;
 }
 

@@ -42,7 +42,7 @@ Evaluated run_trial(search::Study& study, const QuantSpace& space, TrialEvaluato
   Evaluated out;
   const auto e0 = Clock::now();
   try {
-    const auto outcome = evaluator.evaluate(space.decode(handle.params));
+    const auto outcome = evaluator.evaluate_with(space.decode(handle.params), space.decode_impl(handle.params));
     out.values = strategy.objective_values(outcome.metrics);
     std::vector<double> constraints;
     for (const auto& c : strategy.constraints)

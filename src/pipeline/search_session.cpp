@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
+#include <vector>
 
 #include "qdse/core/error.hpp"
 #include "qdse/quant/formats/format.hpp"
@@ -70,6 +72,34 @@ void check_hw_costable_space(const QuantSpace& space, const HwTarget& target) {
   }
 }
 
+// Implementation keys (reuse_factor, strategy, pe, simd) cost layers only under a hw
+// target; each combination a layer can take is checked against its shape now, so a reuse
+// factor that does not divide a layer fails before the first trial with the valid values.
+void check_impl_space(const QuantSpace& space, const ir::Graph& graph, const std::optional<HwTarget>& target) {
+  const auto dims = space.impl_dims();
+  if (dims.empty()) return;
+  if (!target)
+    throw Error(ErrorKind::Config, "`" + dims.front().param +
+                                       "` is an implementation parameter of the FPGA cost models; it needs a "
+                                       "[search.strategy.hw_runner.fpga] table (" + dims.front().where + ")");
+  const HwCostModel model(graph, *target);
+  // Dims of one group share their node list; try every combination of their choices.
+  std::map<std::vector<int>, std::vector<const QuantSpace::ImplDim*>> by_nodes;
+  for (const auto& d : dims) by_nodes[d.nodes].push_back(&d);
+  for (const auto& [nodes, group] : by_nodes) {
+    std::vector<std::size_t> pick(group.size(), 0);
+    while (true) {
+      LayerImpl impl;
+      for (std::size_t k = 0; k < group.size(); ++k)
+        set_impl_key(impl, group[k]->key, group[k]->choices[pick[k]], group[k]->where);
+      for (int node : nodes) model.check_impl(graph.node(node).name, impl, group.front()->where);
+      std::size_t k = 0;
+      while (k < group.size() && ++pick[k] == group[k]->choices.size()) pick[k++] = 0;
+      if (k == group.size()) break;
+    }
+  }
+}
+
 }  // namespace
 
 SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, int threads)
@@ -86,6 +116,7 @@ SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, in
   fill_sensitivity_tables(settings_.strategy.sampler_options.sensitivity, *space_, workspace_.graph, settings_.space,
                           config.file.empty() ? std::string("the config") : config.file);
   if (strategy.eval.hw) check_hw_costable_space(*space_, *strategy.eval.hw);
+  check_impl_space(*space_, workspace_.graph, strategy.eval.hw);
   // Training samples serve calibration ("auto" frac widths) and the validation split only.
   load_data(workspace_, strategy.split != data::SplitKind::Test || space_->uses_auto_frac());
   // Range statistics (for frac_width = "auto") come from training samples, never from

@@ -98,6 +98,13 @@ TrialOutcome TrialEvaluator::evaluate(const quant::QuantConfig& config) {
   return o;
 }
 
+TrialOutcome TrialEvaluator::evaluate_with(const quant::QuantConfig& config, const ImplConfig& impl) {
+  TrialOutcome o = evaluate(config);
+  if (hw_cost_ && !impl.empty())
+    for (const auto& [name, value] : hw_cost_->metrics(o.resolved, impl)) o.metrics[name] = value;
+  return o;
+}
+
 const std::map<std::string, double>& TrialEvaluator::float_metrics() {
   if (!float_metrics_) {
     int first = 0;

@@ -23,7 +23,7 @@ std::string hw_layers_csv(const pipeline::HwCostModel& model, const ir::Graph& g
   csv << "trial,layer,lut,ff,dsp,bram18,uram,latency_cycles,ii\n";
   for (const auto& t : trials) {
     const quant::QuantConfig resolved = quant::resolve_auto_frac(graph, space.decode(t.params), &stats);
-    const auto layers = model.layer_costs(resolved);
+    const auto layers = model.layer_costs(resolved, space.decode_impl(t.params));
     for (const auto& l : layers) hw_csv_row(csv, t.number, l.layer, l.cost);
     hw_csv_row(csv, t.number, "total", hw::network_cost(layers).total);
   }

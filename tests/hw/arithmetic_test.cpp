@@ -23,34 +23,38 @@ TEST(HwArithmetic, CeilLog2CountsAdderTreeLevels) {
   EXPECT_CONTAINS(error_of([] { ceil_log2(0); }), "n >= 1");
 }
 
-TEST(HwArithmetic, ProductsThatFitTakeOneSlice) {
-  EXPECT_EQ(dsp_slices_per_product(18, 18, kE1), 1);
-  EXPECT_EQ(dsp_slices_per_product(25, 18, kE1), 1);
-  EXPECT_EQ(dsp_slices_per_product(18, 25, kE1), 1);  // either orientation
-  EXPECT_EQ(dsp_slices_per_product(27, 18, kE2), 1);
-  EXPECT_EQ(dsp_slices_per_product(27, 24, k58), 1);
-  EXPECT_EQ(dsp_slices_per_product(1, 1, kE1), 1);
-}
+// One product's DSP slices on one slice type, with why (hand-computed from the rule).
+struct SliceCase {
+  int a, b;
+  const DspSlice* slice;
+  int slices;
+  const char* why;
+};
 
-TEST(HwArithmetic, DspCliffOneBitPastTheSlice) {
-  // 26 bits on a 25-bit port: a signed top part plus a 24-bit unsigned part, 2 slices.
-  EXPECT_EQ(dsp_slices_per_product(26, 18, kE1), 2);
-  EXPECT_EQ(dsp_slices_per_product(18, 26, kE1), 2);
-  EXPECT_EQ(dsp_slices_per_product(28, 18, kE2), 2);
-  // 27 x 25 on DSP58: 25 > 24 on the short port -> ceil(24/23) = 2.
-  EXPECT_EQ(dsp_slices_per_product(27, 25, k58), 2);
-  // 19 x 19 on DSP48E1: one side must take the 18-bit port: ceil(18/17) = 2.
-  EXPECT_EQ(dsp_slices_per_product(19, 19, kE1), 2);
-}
+const SliceCase kSliceCases[] = {
+    {18, 18, &kE1, 1, "fits DSP48E1's 25x18 ports"},
+    {25, 18, &kE1, 1, "exactly the ports"},
+    {18, 25, &kE1, 1, "either orientation"},
+    {27, 18, &kE2, 1, "exactly DSP48E2's ports"},
+    {27, 24, &k58, 1, "exactly DSP58's ports"},
+    {1, 1, &kE1, 1, "the narrowest product still takes a slice"},
+    // The cliff: one bit past a port, a signed top part plus an unsigned part, 2 slices.
+    {26, 18, &kE1, 2, "26 bits on a 25-bit port"},
+    {18, 26, &kE1, 2, "the same, other orientation"},
+    {28, 18, &kE2, 2, "28 bits on a 27-bit port"},
+    {27, 25, &k58, 2, "25 > 24 on the short port: ceil(24/23)"},
+    {19, 19, &kE1, 2, "one side must take the 18-bit port: ceil(18/17)"},
+    // Wide products: the partial-product grid.
+    {32, 32, &kE1, 4, "ceil(31/24) * ceil(31/17) = 2 * 2"},
+    {32, 32, &kE2, 4, "ceil(31/26) * ceil(31/17) = 2 * 2"},
+    {50, 18, &kE1, 3, "ceil(49/24) along the long port"},
+    {18, 36, &kE1, 2, "36 on the 25-bit port (ceil(35/24)) beats the 18-bit one (ceil(35/17))"},
+};
 
-TEST(HwArithmetic, WideProductsTakeThePartialProductGrid) {
-  // 32 x 32: ceil(31/24) * ceil(31/17) = 2 * 2 on DSP48E1, ceil(31/26) * 2 = 4 on DSP48E2.
-  EXPECT_EQ(dsp_slices_per_product(32, 32, kE1), 4);
-  EXPECT_EQ(dsp_slices_per_product(32, 32, kE2), 4);
-  // 50 x 18 on DSP48E1: ceil(49/24) = 3 along the long port.
-  EXPECT_EQ(dsp_slices_per_product(50, 18, kE1), 3);
-  // 36 x 18: 36 on the 25-bit port (ceil(35/24) = 2) beats 36 on the 18-bit port (ceil(35/17) = 3).
-  EXPECT_EQ(dsp_slices_per_product(18, 36, kE1), 2);
+TEST(HwArithmetic, DspSlicesPerProductAtAndPastTheCliffs) {
+  for (const SliceCase& c : kSliceCases)
+    EXPECT_EQ(dsp_slices_per_product(c.a, c.b, *c.slice), c.slices)
+        << c.a << " x " << c.b << " on " << c.slice->name << ": " << c.why;
   EXPECT_CONTAINS(error_of([] { dsp_slices_per_product(0, 8, kE1); }), "widths >= 1");
 }
 

@@ -32,6 +32,7 @@
 #include "qdse/hw/hls4ml_cost.hpp"
 #include "qdse/hw/network_cost.hpp"
 #include "qdse/ir/graph.hpp"
+#include "qdse/pipeline/layer_impl.hpp"
 #include "qdse/quant/quant_config.hpp"
 
 namespace qdse::pipeline {
@@ -67,9 +68,16 @@ class HwCostModel {
   // Per-layer costs of a resolved configuration, in graph order. A quantized slot whose
   // format is not fixed point (minifloat, block_fp, ...) has no FPGA cost model:
   // Error(Config) naming the layer and slot.
-  std::vector<hw::LayerCost> layer_costs(const quant::QuantConfig& resolved) const;
+  // `impl` overrides the target's implementation parameters per layer (a searched
+  // reuse_factor, strategy, pe or simd: layer_impl.hpp).
+  std::vector<hw::LayerCost> layer_costs(const quant::QuantConfig& resolved, const ImplConfig& impl = {}) const;
   // The hw metrics (names of the metric table) of a resolved configuration.
-  std::map<std::string, double> metrics(const quant::QuantConfig& resolved) const;
+  std::map<std::string, double> metrics(const quant::QuantConfig& resolved, const ImplConfig& impl = {}) const;
+  // Refuses, before any trial, an implementation choice that cannot be costed for `node`
+  // (a reuse factor that does not divide the layer, PE/SIMD that do not divide it, a node
+  // the model does not cost, a key of the other back end): Error(Config) naming `where`,
+  // the layer and the valid values.
+  void check_impl(const std::string& node, const LayerImpl& impl, const std::string& where) const;
   // The same from per-layer costs already computed.
   std::map<std::string, double> metrics_of(const std::vector<hw::LayerCost>& layers) const;
 

@@ -19,6 +19,9 @@
 // nodes of a type share one choice (as MASE). Every choice is checked when the
 // space is built, so a bad width fails before the first trial.
 //
+// Implementation keys (reuse_factor, strategy, pe, simd: layer_impl.hpp) are dimensions
+// too, but decode() leaves them out of the QuantConfig; decode_impl() returns them.
+//
 // Choices keep their TOML type (int, double, string, bool: quant::ConfigValue), so
 // decoding, the study description and matching a recorded value never go through
 // text; the search layer's categorical distribution only gets display labels
@@ -36,6 +39,7 @@
 #include "qdse/io/run_config.hpp"
 #include "qdse/ir/graph.hpp"
 #include "qdse/lower/calibration.hpp"
+#include "qdse/pipeline/layer_impl.hpp"
 #include "qdse/pipeline/search_config.hpp"
 #include "qdse/quant/quant_config.hpp"
 #include "qdse/search/space.hpp"
@@ -59,6 +63,18 @@ class QuantSpace {
   const search::SearchSpace& space() const { return space_; }
   // Sampled params (aligned with space()) -> per-node configs (auto frac unresolved).
   quant::QuantConfig decode(const search::ParamVector& params) const;
+  // Sampled params -> the implementation parameters they choose, per node (empty when the
+  // space lists none).
+  ImplConfig decode_impl(const search::ParamVector& params) const;
+  // An implementation key of the space: its param, the nodes it applies to, its choices.
+  struct ImplDim {
+    std::string param;
+    std::string key;
+    std::vector<int> nodes;
+    std::vector<quant::ConfigValue> choices;
+    std::string where;
+  };
+  std::vector<ImplDim> impl_dims() const;
   // The chosen value of every param, for trial records ("seq_blocks_1/config/weight_width" -> 8).
   quant::ConfigDict describe(const search::ParamVector& params) const;
   const quant::CalibrationOptions& calibration() const { return calibration_; }
@@ -77,6 +93,7 @@ class QuantSpace {
     int group;
     std::string key;
     std::vector<quant::ConfigValue> choices;
+    bool impl = false;  // an implementation key (layer_impl.hpp), not a format key
   };
   struct Group {
     std::string key;         // node name or op type

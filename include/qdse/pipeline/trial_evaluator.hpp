@@ -65,6 +65,10 @@ class TrialEvaluator {
   // Virtual so that tests can make a trial fail in ways a real model rarely does
   // (std::bad_alloc, foreign exceptions) and check that run_search survives them.
   virtual TrialOutcome evaluate(const quant::QuantConfig& config);
+  // evaluate() with the trial's searched implementation parameters (layer_impl.hpp): the
+  // hw metrics are those of `impl`, everything else (and the cache entry) is the
+  // quantization's own, shared by every implementation of it.
+  TrialOutcome evaluate_with(const quant::QuantConfig& config, const ImplConfig& impl);
   // Metrics of the float model (no quantization), computed once.
   const std::map<std::string, double>& float_metrics();
 
