@@ -8,6 +8,7 @@
 #include "qdse/core/error.hpp"
 #include "qdse/search/additive_model.hpp"
 #include "qdse/search/budget_solver.hpp"
+#include "qdse/search/pareto.hpp"
 
 namespace qdse::search {
 namespace {
@@ -123,6 +124,74 @@ struct SensContext {
   }
 };
 
+// One objective's model for the two-objective front: either the additive model of its loss,
+// or the additive model of z = log(U - loss), U = the worst measured loss plus 5% of the
+// measured range ("log margin": damages multiply the margin left above the worst value, as
+// accuracy's do when several layers are cut hard and it falls towards chance, where summed
+// damages predict far below what is measured). The log form is used only when it fits the
+// measured trials better (squared error in the objective's own units); ties and exactly
+// additive objectives (costs such as the average bit width) keep the additive form.
+struct SensObjectiveFit {
+  bool log_margin = false;
+  double upper = 0.0;                        // U of the log form
+  double intercept = 0.0;                    // of the loss, or of z
+  std::vector<std::vector<double>> values;   // [group][choice]: loss terms, or z terms
+
+  // The predicted loss of a configuration given as one choice per group.
+  double loss(const std::vector<std::uint64_t>& choices) const {
+    double s = intercept;
+    for (std::size_t g = 0; g < choices.size(); ++g) s += values[g][choices[g]];
+    return log_margin ? upper - std::exp(s) : s;
+  }
+  // Per-group terms that rise with the loss (what the solver minimises or sweeps).
+  std::vector<std::vector<double>> damage() const {
+    if (!log_margin) return values;
+    auto out = values;
+    for (auto& g : out)
+      for (double& x : g) x = -x;
+    return out;
+  }
+};
+
+double sens_fit_error(const SensObjectiveFit& f, const GroupLayout& layout, const SensMeasured& m, std::size_t k) {
+  double e = 0.0;
+  std::vector<std::uint64_t> choices(layout.groups.size());
+  for (std::size_t r = 0; r < m.rows.size(); ++r) {
+    for (std::size_t g = 0; g < choices.size(); ++g) choices[g] = layout.choice_of(g, m.rows[r]);
+    const double d = f.loss(choices) - m.targets[r][k];
+    e += d * d;
+  }
+  return e;
+}
+
+SensObjectiveFit sens_fit_objective(const AdditiveModel& additive, const GroupLayout& layout,
+                                    const std::vector<std::size_t>& reference, bool interactions,
+                                    const SensMeasured& m, std::size_t k) {
+  SensObjectiveFit add;
+  add.intercept = additive.intercept(k);
+  add.values = additive.group_values(k);
+  if (m.rows.empty()) return add;
+  double lo = kSensInf, hi = -kSensInf, scale = 0.0;
+  for (const auto& t : m.targets) {
+    lo = std::min(lo, t[k]);
+    hi = std::max(hi, t[k]);
+    scale += t[k] * t[k];
+  }
+  if (!(hi > lo)) return add;
+  SensObjectiveFit lg;
+  lg.log_margin = true;
+  lg.upper = hi + 0.05 * (hi - lo);
+  std::vector<std::vector<double>> z;
+  for (const auto& t : m.targets) z.push_back({std::log(lg.upper - t[k])});
+  AdditiveModel log_model(layout, reference, interactions);
+  log_model.fit(m.rows, z, 1);
+  lg.intercept = log_model.intercept(0);
+  lg.values = log_model.group_values(0);
+  // Both fit the saturated pass exactly: only a clear improvement switches to the log form.
+  const double tie = 1e-9 * scale;
+  return sens_fit_error(lg, layout, m, k) < sens_fit_error(add, layout, m, k) - tie ? lg : add;
+}
+
 void sens_check_cost(const SensitivitySamplerOptions& o, const GroupLayout& layout) {
   if (o.cost.empty()) return;
   if (o.cost.size() != layout.groups.size())
@@ -207,12 +276,20 @@ std::optional<ParamVector> SensitivitySampler::ask(const SearchSpace& space, con
   auto v1 = n_obj == 2 ? model.group_values(1) : std::vector<std::vector<double>>{};
   sens_snap(v1);
 
+  // Two objectives: each objective's better-fitting form (additive or log margin).
+  const auto reference = sensitivity_reference(space);
+  std::vector<SensObjectiveFit> fits;
+  for (std::size_t k = 0; k < n_obj && n_obj == 2; ++k) {
+    fits.push_back(sens_fit_objective(model, layout, reference, options_.interactions, m, k));
+    sens_snap(fits.back().values);
+  }
+
   BudgetProblem problem;
-  problem.damage = v0;
+  problem.damage = n_obj == 2 ? fits[0].damage() : v0;
   std::vector<double> budgets;
   double offset = 0.0;
   if (n_obj == 2) {
-    problem.costs.push_back(sens_shifted(v1, offset));
+    problem.costs.push_back(sens_shifted(fits[1].damage(), offset));
     budgets.push_back(kSensInf);
   }
   if (!options_.cost.empty()) {
@@ -241,20 +318,47 @@ std::optional<ParamVector> SensitivitySampler::ask(const SearchSpace& space, con
     } catch (const Error&) {
       // No front within the budget under the current model: fall through.
     }
-    // Most informative first: farthest in objective 1 from every front point tried.
+    // Most informative first: the new front point whose predicted losses add the most
+    // hypervolume to the measured feasible front (reference: the worst measured loss plus
+    // 10% of the measured range per objective), then the one farthest in objective 1 from
+    // every front point already tried, then the most accurate end.
     const double range = std::max(front.empty() ? 0.0 : front.back().costs[0] - front.front().costs[0], 1e-300);
     std::vector<double> tried;
     for (const auto& s : front)
       if (seen.count(ctx.params(s.choices))) tried.push_back(s.costs[0]);
+    PointList measured;
+    std::vector<double> hv_ref(2, -kSensInf), lo(2, kSensInf);
+    for (const auto& t : m.targets) {
+      if (std::any_of(t.begin() + 2, t.end(), [](double c) { return c > 0; })) continue;
+      measured.push_back({t[0], t[1]});
+      for (std::size_t k = 0; k < 2; ++k) {
+        hv_ref[k] = std::max(hv_ref[k], t[k]);
+        lo[k] = std::min(lo[k], t[k]);
+      }
+    }
+    for (std::size_t k = 0; k < 2 && !measured.empty(); ++k)
+      hv_ref[k] += 0.1 * std::max(hv_ref[k] - lo[k], 1e-9 * std::max(1.0, std::abs(hv_ref[k])));
+    const double hv_now = measured.empty() ? 0.0 : hypervolume_of_losses(measured, hv_ref);
+    // Gains below a millionth of the reference box are the ridge's rounding (two
+    // predicted points of one true cost): they count as none.
+    const double hv_tiny = measured.empty() ? 0.0 : 1e-6 * (hv_ref[0] - lo[0]) * (hv_ref[1] - lo[1]);
     std::optional<ParamVector> pick;
-    double pick_score = -1.0;
+    double pick_gain = -1.0, pick_far = -1.0;
     for (std::size_t i = front.size(); i-- > 0;) {  // most accurate end first on ties
       auto p = ctx.if_new(front[i].choices);
       if (!p) continue;
-      double score = kSensInf;
-      for (double c : tried) score = std::min(score, std::abs(front[i].costs[0] - c) / range);
-      if (score > pick_score) {
-        pick_score = score;
+      double gain = 0.0;
+      if (!measured.empty()) {
+        auto with = measured;
+        with.push_back({fits[0].loss(front[i].choices), fits[1].loss(front[i].choices)});
+        gain = hypervolume_of_losses(std::move(with), hv_ref) - hv_now;
+        if (gain <= hv_tiny) gain = 0.0;
+      }
+      double far = kSensInf;
+      for (double c : tried) far = std::min(far, std::abs(front[i].costs[0] - c) / range);
+      if (gain > pick_gain || (gain == pick_gain && far > pick_far)) {
+        pick_gain = gain;
+        pick_far = far;
         pick = std::move(p);
       }
     }
