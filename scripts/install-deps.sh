@@ -24,7 +24,7 @@ packages=(
   # Optuna's plots of a qdse journal study (tests/storage/optuna_journal_test.cpp); its
   # param importances need scikit-learn (tests/cli/optuna_interop_test.cpp; ~25 s to install)
   python3-plotly python3-sklearn
-  # .venv: Optuna 5.x and optuna-dashboard from PyPI over Debian's packages (scripts/optuna-venv.sh);
+  # .venv: Optuna 5.x, optuna-dashboard and hls4ml from PyPI over Debian's packages (scripts/optuna-venv.sh);
   # PIL reads the dashboard's screenshot (tests/cli/optuna_dashboard.py)
   python3-venv python3-pip python3-pil
   # ONNX's own backend conformance tests (tests/io/onnx_conformance_test.cpp)
@@ -60,4 +60,4 @@ fi
 # say "PyPI unreachable: .venv missing": a skip for a developer offline, a failure on CI
 # (QDSE_REQUIRE_ALL=1), where PyPI is reachable and Optuna 5 must be checked.
 bash "$(dirname "$0")/optuna-venv.sh" ||
-  echo "install-deps: warning: no .venv (PyPI unreachable?); the Optuna 5 and optuna-dashboard tests cannot run" >&2
+  echo "install-deps: warning: no complete .venv (PyPI unreachable?); the Optuna 5, optuna-dashboard and hls4ml bit-exact tests cannot run" >&2

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "qdse/core/error.hpp"
+#include "qdse/pipeline/hls4ml_certified_export.hpp"
 #include "qdse/pipeline/run_export.hpp"
 #include "qdse/report/run_outputs.hpp"
 
@@ -30,6 +31,14 @@ void add_export_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--weights-out", weights_out, "with --finetuned: also write the trial's fine-tuned weights "
                                                 "(its qdse checkpoint) to this file")
       ->needs("--finetuned");
+  // hls4ml: the input layer's name, the emulation-check files (scripts/hls4ml_check.py).
+  static std::string input_layer = "input", check_dir;
+  cmd->add_option("--input-layer", input_layer,
+                  "hls4ml's name of the input layer (PyTorch converter: the forward() argument, e.g. x; "
+                  "default input)");
+  cmd->add_option("--check-dir", check_dir,
+                  "also write the files an hls4ml emulation check needs (quantized weights, test split, qdse's "
+                  "logits, the config dict) into this directory");
   cmd->callback([&global] {
     pipeline::RunExportOptions o;
     o.finetuned = finetuned;
@@ -37,7 +46,26 @@ void add_export_command(CLI::App& app, GlobalOptions& global) {
     if (trial >= 0) o.trial = trial;
     o.data_path = data;
     o.weights = load;
-    const pipeline::RunExport e = pipeline::export_run_hls4ml(o);
+    pipeline::CertifiedExportOptions co;
+    co.run = o;
+    co.table.input_layer = input_layer;
+    co.check_dir = check_dir;
+    const pipeline::CertifiedExport ce = pipeline::export_run_hls4ml_certified(co);
+    const pipeline::RunExport& e = ce.run;
+    // Overflow certification: a data_in format that clips calibration values is flagged.
+    nlohmann::json clipping = nlohmann::json::array();
+    for (const auto& c : ce.clipping) {
+      clipping.push_back({{"layer", c.layer}, {"format", c.format}, {"values", c.values}, {"clipped", c.clipped},
+                          {"fraction", c.fraction()}});
+      if (c.clipped > 0 && !global.json)
+        std::fprintf(stderr, "qdse export: warning: %s data_in %s clips %.4f%% of its %lld values on %lld calibration "
+                             "samples\n",
+                     c.layer.c_str(), c.format.c_str(), 100.0 * c.fraction(), static_cast<long long>(c.values),
+                     static_cast<long long>(ce.calibration_samples));
+    }
+    if (!check_dir.empty() && !global.json)
+      std::fprintf(stderr, "qdse export: hls4ml check files (%lld test samples) -> %s\n",
+                   static_cast<long long>(ce.check_samples), check_dir.c_str());
     if (!weights_out.empty()) {  // the weights first: a failure leaves no table without them
       std::error_code ec;
       std::filesystem::copy_file(e.weights, weights_out, std::filesystem::copy_options::overwrite_existing, ec);
@@ -45,9 +73,13 @@ void add_export_command(CLI::App& app, GlobalOptions& global) {
     }
     if (!out.empty()) report::write_file_atomic(out, e.yaml);
     if (global.json) {
-      const nlohmann::json j = {{"run", run},     {"format", format}, {"trial", e.trial},
+      nlohmann::json j = {{"run", run},     {"format", format}, {"trial", e.trial},
                                 {"model", e.model}, {"out", out},     {"content", e.yaml},
                                 {"finetuned", finetuned}, {"weights", weights_out.empty() ? e.weights : weights_out}};
+      j["clipping"] = clipping;
+      j["calibration_samples"] = ce.calibration_samples;
+      j["config_dict"] = nlohmann::json::parse(ce.config_json);
+      if (!check_dir.empty()) j["check_dir"] = {{"path", check_dir}, {"samples", ce.check_samples}};
       std::printf("%s\n", j.dump(2).c_str());
     } else if (out.empty()) {
       std::printf("%s", e.yaml.c_str());

@@ -10,7 +10,7 @@ namespace {
 
 // 128-bit sums: n_in (< 2^31) products of two codes below 2^31 cannot overflow them, so a
 // bound too wide for int64 is reported instead of wrapping silently.
-using WideInt = __int128;
+using OverflowWideInt = __int128;
 
 [[noreturn]] void overflow_bound_error(const std::string& layer, const std::string& what) {
   throw Error(ErrorKind::InvalidArgument, "overflow bound of layer '" + layer + "': " + what);
@@ -56,15 +56,15 @@ AccumulatorBound dense_accumulator_bound(const std::string& layer, const std::ve
   if (out.frac - product_frac > 62 || out.frac - bias_frac > 62)
     overflow_bound_error(layer, "bias and product fractions " + std::to_string(bias_frac) + " and " +
                                     std::to_string(product_frac) + " are more than 62 bits apart");
-  const WideInt product_scale = WideInt{1} << (out.frac - product_frac);
-  const WideInt bias_scale = WideInt{1} << (bias_codes.empty() ? 0 : out.frac - bias_frac);
-  const WideInt limit = WideInt{1} << 62;
-  WideInt lo_all = 0, hi_all = 0;
+  const OverflowWideInt product_scale = OverflowWideInt{1} << (out.frac - product_frac);
+  const OverflowWideInt bias_scale = OverflowWideInt{1} << (bias_codes.empty() ? 0 : out.frac - bias_frac);
+  const OverflowWideInt limit = OverflowWideInt{1} << 62;
+  OverflowWideInt lo_all = 0, hi_all = 0;
   for (int64_t j = 0; j < n_out; ++j) {
-    WideInt lo = 0, hi = 0;
+    OverflowWideInt lo = 0, hi = 0;
     const int64_t* row = weight_codes.data() + j * n_in;
     for (int64_t i = 0; i < n_in; ++i) {
-      const WideInt a = WideInt{row[i]} * input.lo, b = WideInt{row[i]} * input.hi;
+      const OverflowWideInt a = OverflowWideInt{row[i]} * input.lo, b = OverflowWideInt{row[i]} * input.hi;
       lo += std::min(a, b);
       hi += std::max(a, b);
     }
@@ -73,7 +73,7 @@ AccumulatorBound dense_accumulator_bound(const std::string& layer, const std::ve
     if (!bias_codes.empty()) {
       // Bias first (hls4ml starts the accumulator at it) or last: the partial sums of
       // products alone and those with the bias are both covered.
-      const WideInt b = WideInt{bias_codes[j]} * bias_scale;
+      const OverflowWideInt b = OverflowWideInt{bias_codes[j]} * bias_scale;
       lo = std::min(lo, lo + b);
       hi = std::max(hi, hi + b);
     }

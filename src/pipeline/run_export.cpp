@@ -10,6 +10,8 @@
 #include "qdse/core/error.hpp"
 #include "qdse/io/hls4ml_export.hpp"
 #include "qdse/io/run_config.hpp"
+#include "qdse/pipeline/hls4ml_certified_export.hpp"
+#include "qdse/pipeline/search_config.hpp"
 #include "qdse/pipeline/workspace.hpp"
 #include "qdse/lower/transform.hpp"
 #include "qdse/core/file_write.hpp"
@@ -64,7 +66,8 @@ search::ParamVector params_from_json(const QuantSpace& space, const nlohmann::js
 std::string hls4ml_table(const ir::Graph& graph, const QuantSpace& space, const search::ParamVector& params,
                          const quant::RangeStats* stats) {
   const quant::QuantConfig config = quant::resolve_auto_frac(graph, space.decode(params), stats);
-  return io::hls4ml_precision_table(graph, io::layer_precisions(graph, config));
+  return io::hls4ml_precision_table(graph,
+                                    certified_layer_precisions(graph, config, space.decode_impl(params), std::nullopt));
 }
 
 RunInputs read_run_inputs(const std::string& run_dir) {
@@ -109,9 +112,27 @@ nlohmann::json finetuned_export_trials(const std::string& run_dir, std::string& 
   return out;
 }
 
+// The config's [search.strategy.hw_runner.fpga] target (ReuseFactor, Strategy), if any.
+// A config whose other [search.strategy] keys do not parse here (an n_jobs for another
+// machine) still exports: its formats need only [search.search_space].
+std::optional<HwTarget> export_hw_target(const io::RunConfig& c) {
+  try {
+    return parse_search_config(c).strategy.eval.hw;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 RunExport export_run_hls4ml(const RunExportOptions& options) {
+  CertifiedExportOptions o;
+  o.run = options;
+  return export_run_hls4ml_certified(o).run;
+}
+
+CertifiedExport export_run_hls4ml_certified(const CertifiedExportOptions& export_options) {
+  const RunExportOptions& options = export_options.run;
   std::string best_path = (std::filesystem::path(options.run_dir) / "best.json").string();
   RunInputs in = read_run_inputs(options.run_dir);
   const nlohmann::json& best = in.best;
@@ -136,7 +157,8 @@ RunExport export_run_hls4ml(const RunExportOptions& options) {
   io::RunConfig& c = in.config;
   if (!options.data_path.empty()) c.dataset_path = options.data_path;
 
-  RunExport out;
+  CertifiedExport result;
+  RunExport& out = result.run;
   out.trial = trial->value("number", -1);
   out.model = c.model;
   if (options.finetuned) {
@@ -146,29 +168,45 @@ RunExport export_run_hls4ml(const RunExportOptions& options) {
       throw Error(ErrorKind::Io, "the checkpoint of fine-tuned trial " + std::to_string(out.trial) + ", " +
                                      out.weights + ", is missing");
   }
-  const ir::Graph graph = build_graph(c);
-  const QuantSpace space(c, graph);
-  const auto params =
-      params_from_json(space, trial->value("params", nlohmann::json::object()),
-                       best_path + " (trial " + std::to_string(out.trial) + ")");
-  if (!quant::uses_auto_frac(space.decode(params))) {
-    out.yaml = hls4ml_table(graph, space, params, nullptr);
-    return out;
-  }
-  // "auto" widths: the statistics the search used (same weights, same training samples).
-  // A trial fine-tuned with re-derived widths: they come from its fine-tuned weights.
+  // The weights the search evaluated (statistics for "auto" widths) -- a trial fine-tuned
+  // with re-derived widths: its fine-tuned weights -- and the weights the exported design
+  // holds, whose codes the accumulator certification bounds (a fine-tuned trial's own).
   std::string weights = options.weights.empty() ? in.weights : options.weights;
   if (options.finetuned && trial->value("rederive_auto", false)) weights = out.weights;
   if (c.is_onnx() && weights == c.model) weights.clear();  // the ONNX initializers
-  const Workspace ws = open_workspace(c, weights, /*require_weights=*/true);
-  const QuantSpace ws_space(c, ws.graph);
-  const auto stats = quant::calibrate(ws.graph, ws.dataset.train.x, ws_space.calibration());
-  out.yaml = hls4ml_table(ws.graph, ws_space, params, &stats);
-  return out;
+  Workspace ws = open_model(c, weights, /*require_weights=*/!weights.empty());
+  load_data(ws, /*need_train=*/true);
+  const QuantSpace space(c, ws.graph);
+  const auto params =
+      params_from_json(space, trial->value("params", nlohmann::json::object()),
+                       best_path + " (trial " + std::to_string(out.trial) + ")");
+  std::optional<quant::RangeStats> stats;
+  if (quant::uses_auto_frac(space.decode(params)))
+    stats = quant::calibrate(ws.graph, ws.dataset.train.x, space.calibration());
+  const quant::QuantConfig config = quant::resolve_auto_frac(ws.graph, space.decode(params), stats ? &*stats : nullptr);
+  std::optional<Workspace> design;
+  if (options.finetuned && weights != out.weights) design = open_model(c, out.weights, /*require_weights=*/true);
+  const ir::Graph& graph = design ? design->graph : ws.graph;
+  result.layers = certified_layer_precisions(graph, config, space.decode_impl(params), export_hw_target(c));
+  out.yaml = io::hls4ml_precision_table(graph, result.layers, export_options.table);
+  result.config_json = io::hls4ml_config_json(graph, result.layers, export_options.table);
+  const int64_t n_cal = std::min<int64_t>(space.calibration().num_samples, ws.dataset.train.size());
+  result.calibration_samples = n_cal;
+  result.clipping = data_in_clipping(graph, config, ws.dataset.train.x.slice(0, 0, n_cal), c.eval_batch_size);
+  if (!export_options.check_dir.empty())
+    result.check_samples = write_hls4ml_check_dir(export_options.check_dir, graph, config, ws.dataset.test, result,
+                                                  export_options.table, c.eval_batch_size);
+  return result;
 }
 
 std::string write_run_hls4ml(const std::string& dir, const ir::Graph& graph, const QuantSpace& space,
                              const quant::RangeStats& stats, const search::ParamVector& params) {
+  return write_run_hls4ml_for_target(dir, graph, space, stats, params, std::nullopt);
+}
+
+std::string write_run_hls4ml_for_target(const std::string& dir, const ir::Graph& graph, const QuantSpace& space,
+                                        const quant::RangeStats& stats, const search::ParamVector& params,
+                                        const std::optional<HwTarget>& target) {
   if (params.size() != space.space().n_params())
     throw Error(ErrorKind::InvalidArgument, "hls4ml export: the trial has " + std::to_string(params.size()) +
                                                 " params, the search space " + std::to_string(space.space().n_params()));
@@ -176,7 +214,8 @@ std::string write_run_hls4ml(const std::string& dir, const ir::Graph& graph, con
   // Formats without an ap_fixed equivalent: nothing to export, by design.
   if (!io::hls4ml_unsupported(graph, config).empty()) return "";
   const std::string path = dir + "/hls4ml.yml";
-  write_file_atomic(path, io::hls4ml_precision_table(graph, io::layer_precisions(graph, config)));
+  write_file_atomic(path, io::hls4ml_precision_table(
+                              graph, certified_layer_precisions(graph, config, space.decode_impl(params), target)));
   return path;
 }
 

@@ -9,6 +9,7 @@
 
 #include "qdse/core/file_write.hpp"
 #include "qdse/core/progress.hpp"
+#include "qdse/pipeline/hls4ml_certified_export.hpp"
 #include "qdse/pipeline/run_export.hpp"
 #include "qdse/report/hw_layers.hpp"
 #include "qdse/report/run_outputs.hpp"
@@ -46,8 +47,8 @@ SearchOutputs write_search_outputs(const pipeline::SearchSession& session, const
   }
   if (best_trials.size() == 1) {  // one best trial: single objective, or a front of one
     try {
-      pipeline::write_run_hls4ml(dir, session.workspace().graph, session.space(), session.stats(),
-                                 best_trials.front().params);
+      pipeline::write_run_hls4ml_for_target(dir, session.workspace().graph, session.space(), session.stats(),
+                                            best_trials.front().params, session.strategy().eval.hw);
     } catch (const std::exception& e) {
       out.hls4ml_error = "no hls4ml.yml written for trial " + std::to_string(best_trials.front().number) + ": " +
                          e.what();

@@ -31,6 +31,10 @@ TEST(Hls4mlExport, TableForMlp) {
       "  seq_blocks_0:\n"
       "    Precision:\n"
       "      result: ap_fixed<8,4>\n"
+      // hls4ml's io_parallel Flatten aliases its input: the input layer casts.
+      "  input:\n"
+      "    Precision:\n"
+      "      result: ap_fixed<8,4>\n"
       "  seq_blocks_3:\n"
       "    Precision:\n"
       "      weight: ap_fixed<4,1>\n"

@@ -7,7 +7,13 @@
 // sign included). A layer's weight and bias formats go to its own
 // Precision.weight / Precision.bias; its data_in format is the precision of the
 // tensor it reads, which hls4ml sets as the `result` of the producing layer (or of
-// the input layer for the graph input).
+// the input layer for the graph input). hls4ml's io_parallel Flatten/Reshape is an
+// alias of its input (no cast), so a format read through one goes to the layer before
+// it as well (to the input layer for a flattened graph input).
+// A layer with a certified accumulator (pipeline/run_export.hpp, hw/overflow_bounds.hpp)
+// gets Precision.accum, and Precision.result = accum unless a consumer's data_in sets
+// its result: then the dense result holds the exact sum, and the one rounding happens
+// where qdse rounds, at the consumer's input (ReLU's cast to its result type).
 // Ownership: returns a string. Thread-safety: pure function.
 #pragma once
 
@@ -28,6 +34,12 @@ struct LayerPrecision {
   int weight_width = 0, weight_frac = 0;
   int bias_width = 0, bias_frac = 0;
   std::string data_in_mode = "", weight_mode = "", bias_mode = "";
+  // Certified accumulator ap_fixed<accum_width, accum_width - accum_frac> (no mode: it
+  // never overflows nor rounds); 0 = not written.
+  int accum_width = 0, accum_frac = 0;
+  // hls4ml ReuseFactor (0 = not written) and Strategy ("Latency" / "Resource"; "" = not written).
+  int64_t reuse_factor = 0;
+  std::string strategy = "";
 };
 
 struct Hls4mlExportOptions {
@@ -54,9 +66,16 @@ std::vector<LayerPrecision> layer_precisions(const ir::Graph& graph, const quant
 // applicable" from a failure without catching.
 std::string hls4ml_unsupported(const ir::Graph& graph, const quant::QuantConfig& config);
 
-// YAML text: "LayerName:\n  <layer>:\n    Precision:\n      weight: ap_fixed<8,3>\n ...".
+// YAML text: "LayerName:\n  <layer>:\n    Precision:\n      weight: ap_fixed<8,3>\n ...",
+// keys weight, bias, accum, result, then "    ReuseFactor: R" and "    Strategy: S".
 // Unknown layer names and widths above 64 are Error(InvalidArgument).
 std::string hls4ml_precision_table(const ir::Graph& graph, const std::vector<LayerPrecision>& layers,
                                    const Hls4mlExportOptions& options = {});
+
+// The same table in hls4ml's Python dict form (what config_from_pytorch_model returns and
+// convert_from_pytorch_model takes as hls_config): {"LayerName": {layer: {"Precision":
+// {...}, "ReuseFactor": R, "Strategy": S}}}, as JSON text.
+std::string hls4ml_config_json(const ir::Graph& graph, const std::vector<LayerPrecision>& layers,
+                               const Hls4mlExportOptions& options = {});
 
 }  // namespace qdse::io
