@@ -18,6 +18,9 @@ th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th { background: #f3f3f3; } td:first-child, th:first-child, table.text td, table.text th { text-align: left; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.9em; color: #444; } .note { color: #555; font-size: 0.9em; }
+td.util { text-align: left; white-space: nowrap; }
+.bar { display: inline-block; width: 8em; height: 0.8em; background: #eee; vertical-align: middle; }
+.bar span { display: block; height: 100%; }
 code, pre { background: #f6f6f6; padding: 0.1em 0.3em; } pre { padding: 0.6em; overflow-x: auto; }
 )";
 

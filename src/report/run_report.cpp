@@ -17,6 +17,7 @@
 #include "qdse/core/error.hpp"
 #include "qdse/report/finetune_section.hpp"
 #include "qdse/report/gnuplot.hpp"
+#include "qdse/report/hw_section.hpp"
 #include "qdse/report/html.hpp"
 #include "qdse/report/run_outputs.hpp"
 
@@ -467,32 +468,6 @@ std::string objective_text(const json& objective) {
   return s;
 }
 
-// The per-layer FPGA table of the best trial(s), from RUN_DIR/hw_layers.csv (written by
-// `qdse search` with a [search.strategy.hw_runner.fpga] table, hw_layers.hpp); "" without one.
-std::string hw_layers_section(const std::string& run_dir) {
-  std::istringstream csv(read_text(run_dir + "/hw_layers.csv"));
-  auto cells = [](const std::string& line) {
-    std::vector<std::string> out;
-    std::string cell;
-    std::istringstream in(line);
-    while (std::getline(in, cell, ',')) out.push_back(cell);
-    if (!line.empty() && line.back() == ',') out.emplace_back();  // an empty last cell (ff under FINN)
-    return out;
-  };
-  std::string line;
-  if (!std::getline(csv, line) || line.empty()) return "";
-  const auto header = cells(line);
-  std::vector<std::vector<std::string>> rows;
-  while (std::getline(csv, line))
-    if (!line.empty()) rows.push_back(cells(line));
-  return "<h2>FPGA resources</h2>\n<p class=\"note\">Per layer of the best trial(s), from the hw cost model of "
-         "<code>[search.strategy.hw_runner.fpga]</code> (<a href=\"../hw_layers.csv\">hw_layers.csv</a>); each "
-         "trial's <code>total</code> row is its <code>lut</code>, <code>ff</code>, <code>dsp</code>, "
-         "<code>bram</code>, <code>uram</code>, <code>latency_cycles</code> and <code>ii</code> metrics (the "
-         "utilizations are in trials.json). Estimates from published rules, not synthesis results.</p>\n" +
-         html_table(header, rows);
-}
-
 std::string page(const json& d, const std::string& run_dir, const std::string& config_text,
                  const std::vector<std::pair<std::string, std::string>>& figures) {
   const auto& prov = d.at("provenance");
@@ -552,7 +527,7 @@ std::string page(const json& d, const std::string& run_dir, const std::string& c
       << (st.value("exhausted", false) ? "; space exhausted" : "") << (st.value("timed_out", false) ? "; timed out" : "")
       << (st.value("interrupted", false) ? "; interrupted" : "") << ".</p>\n";
 
-  b << hw_layers_section(run_dir);
+  b << hw_section(run_dir, d.value("hw_utilization", json::array()));
   b << finetune_section(run_dir);
 
   b << "<h2>Figures</h2>\n";

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "qdse/report/hw_section.hpp"
 #include "qdse/report/run_report.hpp"
 #include "qdse/search/best_trials.hpp"
 #include "qdse/search/pareto.hpp"
@@ -334,11 +335,17 @@ nlohmann::json run_report_data(const nlohmann::json& trials_json, const nlohmann
   if (latency)
     pareto.push_back(pareto_plot(trials, "pareto_latency", "latency_per_sample_us", "latency per sample (us)",
                                  "accuracy", false));
+  // A run with [search.strategy.hw_runner.fpga]: accuracy against the design's LUTs, DSP
+  // slices and latency (trials without the metrics give no points, so no figure).
+  pareto.push_back(pareto_plot(trials, "pareto_lut", "lut", "LUTs", "accuracy", false));
+  pareto.push_back(pareto_plot(trials, "pareto_dsp", "dsp", "DSP slices", "accuracy", false));
+  pareto.push_back(pareto_plot(trials, "pareto_fpga_latency", "latency_ns", "FPGA latency (ns)", "accuracy", false));
   if (dirs.size() == 2) pareto.push_back(objective_plot(trials, best, dirs));
   json kept = json::array();
   for (auto& p : pareto)
     if (!p.at("points").empty()) kept.push_back(std::move(p));
   data["pareto"] = kept;
+  data["hw_utilization"] = hw_utilization_rows(best);
   data["history"] = history(trials, dirs);
   data["normalized"] = normalized(trials);
 

@@ -123,6 +123,21 @@ TEST(HwImplSearch, TheDocumentedExampleSearchesWidthsAndReuseFactors) {
   ASSERT_FALSE(best.at("trials").empty()) << best.dump();  // the accuracy / latency front
   for (const auto& t : best.at("trials")) EXPECT_LE(t.at("metrics").at("dsp_utilization").get<double>(), 0.5);
   EXPECT_TRUE(fs::exists(dir / "run" / "hw_layers.csv"));
+  // The report (gnuplot is installed by scripts/install-deps.sh): utilisation bars of the
+  // front against the device, and accuracy against LUTs, DSPs and latency.
+  const std::string html = read_text(dir / "run" / "report" / "index.html");
+  EXPECT_CONTAINS(html, "<h2>FPGA resources</h2>");
+  EXPECT_CONTAINS(html, "<table class=\"hw-util\">");
+  EXPECT_CONTAINS(html, "<th>LUT</th><th>FF</th><th>DSP</th><th>BRAM18</th></tr>");  // the ZU9EG has no URAM
+  for (const char* fig : {"pareto_lut", "pareto_dsp", "pareto_fpga_latency"}) {
+    EXPECT_CONTAINS(html, std::string("id=\"fig-") + fig + "\"");
+    EXPECT_TRUE(fs::exists(dir / "run" / "report" / (std::string(fig) + ".svg"))) << fig;
+  }
+  const auto report = impl_test_json(dir / "run" / "report" / "report.json");
+  ASSERT_EQ(report.at("hw_utilization").size(), best.at("trials").size());
+  const auto& first = best.at("trials").at(0);
+  EXPECT_EQ(report.at("hw_utilization").at(0).at("utilization").at("dsp").get<double>(),
+            first.at("metrics").at("dsp_utilization").get<double>());
   fs::remove_all(dir);
 }
 
