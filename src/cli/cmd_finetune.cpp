@@ -31,6 +31,8 @@ void add_finetune_command(CLI::App& app, GlobalOptions& global) {
                       ->check(whole_number(1, std::numeric_limits<int64_t>::max()));
   cmd->add_flag("--rederive-auto", request.rederive_auto,
                 "re-derive \"auto\" frac widths from the fine-tuned weights (default: [finetune] auto_frac, else kept)");
+  cmd->add_flag("--learn-scale", request.learn_scale,
+                "learn each integer weight / input step (LSQ; default: [finetune] learn_scale, else off)");
   cmd->add_option("-o,--out", request.out, "output directory (default: RUN_DIR/finetuned)");
   cmd->callback([&global, o_epochs, o_lr, o_opt, o_batch, o_limit] {
     if (o_epochs->count() > 0) request.epochs = epochs;

@@ -5,6 +5,7 @@
 #include "finetune_run.hpp"
 
 #include <torch/types.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,12 +18,15 @@
 #include "qdse/core/file_write.hpp"
 #include "qdse/core/progress.hpp"
 #include "qdse/io/checkpoint.hpp"
+#include "qdse/io/onnx_writeback.hpp"
 #include "qdse/pipeline/run_export.hpp"
 #include "qdse/pipeline/search_config.hpp"
 #include "qdse/pipeline/trial_evaluator.hpp"
 #include "qdse/pipeline/workspace.hpp"
 #include "qdse/report/run_report.hpp"
+#include "qdse/exec/evaluate.hpp"
 #include "qdse/train/finetune.hpp"
+#include "qdse/train/ste.hpp"
 
 namespace qdse::cli {
 namespace {
@@ -116,6 +120,34 @@ nlohmann::json finetune_labels(const quant::QuantConfig& c) {
   return j;
 }
 
+// learn_scale: the learned steps (each with the power of two the deployable format uses)
+// and the accuracy and loss of the network as trained, with the exact learned steps
+// (float32 evaluation; "after" is the deployable network, steps rounded to powers of two).
+nlohmann::json finetune_learned_record(const ir::Graph& tuned, const train::FinetuneResult& r, const data::Split& split,
+                                       int64_t split_samples, const data::Split& test) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& st : r.steps) {
+    const double learned = st.learned();
+    const int frac = train::frac_width_of_step(learned);
+    const double deployed = std::ldexp(1.0, -frac);
+    steps.push_back({{"node", st.node},
+                     {"slot", std::string(quant::to_string(st.slot))},
+                     {"initial", st.initial},
+                     {"learned", learned},
+                     {"power_of_two", learned == deployed},
+                     {"deployed", deployed},
+                     {"frac_width", frac}});
+  }
+  torch::NoGradGuard no_grad;
+  const exec::Plan plan = train::ste_plan(tuned, r.trained, &r.steps);
+  const auto on = [&](const data::Split& d, int64_t n) {  // the first n samples (0: all), as the search
+    const int64_t m = n > 0 ? std::min(n, d.x.size(0)) : d.x.size(0);
+    const auto e = exec::evaluate(tuned, &plan, d.x.slice(0, 0, m), d.y.slice(0, 0, m));
+    return nlohmann::json{{"accuracy", e.accuracy}, {"loss", e.loss}};
+  };
+  return {{"steps", steps}, {"metrics", {{"split", on(split, split_samples)}, {"test", on(test, 0)}}}};
+}
+
 void finetune_print_table(const std::string& run, const nlohmann::json& doc, int epochs, const std::string& split) {
   const auto& records = doc.at("trials");
   std::printf("fine-tuned %zu trial(s) of %s, %d epoch(s) each (split: the search's %s split; test: the whole test split)\n",
@@ -144,6 +176,11 @@ io::FinetuneTable finetune_settings(const io::RunConfig& config, const FinetuneR
   if (request.batch_size) s.batch_size = *request.batch_size;
   if (request.limit_train) s.limit_train = *request.limit_train;
   if (request.rederive_auto) s.rederive_auto = true;
+  if (request.learn_scale) s.learn_scale = true;
+  if (s.learn_scale && s.rederive_auto)
+    throw Error(ErrorKind::Config,
+                "learned step sizes (--learn-scale / learn_scale) and re-derived \"auto\" widths (--rederive-auto / "
+                "auto_frac = \"rederive\") both choose the quantization step; keep one");
   return s;
 }
 
@@ -177,16 +214,26 @@ nlohmann::json run_finetune(const std::string& run, const FinetuneRequest& reque
   fo.seed = c.seed;
   fo.rederive_auto = s.rederive_auto;
   fo.calibration = space.calibration();
+  fo.learn_scale = s.learn_scale;
+
+  // Every chosen trial's formats must have a straight-through gradient; checked before
+  // anything is written.
+  std::vector<quant::QuantConfig> configs;
+  for (const auto& t : chosen) {
+    const int number = t.value("number", -1);
+    const std::string where = run + "/trials.json (trial " + std::to_string(number) + ")";
+    configs.push_back(space.decode(pipeline::params_from_json(space, t.value("params", nlohmann::json::object()), where)));
+    train::check_ste(configs.back(), "trial " + std::to_string(number) + " of " + run + "/trials.json");
+  }
 
   const std::string dir = request.out.empty() ? (fs::path(run) / "finetuned").string() : request.out;
   fs::create_directories(dir);
   const bool show = !global.quiet && !global.json;
   nlohmann::json records = nlohmann::json::array();
-  for (const auto& t : chosen) {
+  for (std::size_t ti = 0; ti < chosen.size(); ++ti) {
+    const auto& t = chosen[ti];
     const int number = t.value("number", -1);
-    const std::string where = run + "/trials.json (trial " + std::to_string(number) + ")";
-    const auto params = pipeline::params_from_json(space, t.value("params", nlohmann::json::object()), where);
-    const quant::QuantConfig config = space.decode(params);
+    const quant::QuantConfig& config = configs[ti];
     const auto t0 = std::chrono::steady_clock::now();
     pipeline::TrialEvaluator before_split(ws.graph, split.x, split.y, eval, stats);
     pipeline::TrialEvaluator before_test(ws.graph, test.x, test.y, eval_test, stats);
@@ -215,6 +262,7 @@ nlohmann::json run_finetune(const std::string& run, const FinetuneRequest& reque
     pipeline::TrialEvaluator after_split(tuned, split.x, split.y, eval, std::nullopt);
     pipeline::TrialEvaluator after_test(tuned, test.x, test.y, eval_test, std::nullopt);
     const auto a_split = after_split.evaluate(r.resolved), a_test = after_test.evaluate(r.resolved);
+    const nlohmann::json learned = s.learn_scale ? finetune_learned_record(tuned, r, split, eval.num_samples, test) : nlohmann::json();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     const std::string ckpt = (fs::path(dir) / ("trial_" + std::to_string(number) + ".qdse")).string();
@@ -229,6 +277,7 @@ nlohmann::json run_finetune(const std::string& run, const FinetuneRequest& reque
                           {"batch_size", fo.batch_size},
                           {"train_samples", x.size(0)},
                           {"rederive_auto", s.rederive_auto},
+                          {"learn_scale", s.learn_scale},
                           {"split", std::string(data::to_string(settings.strategy.split))},
                           {"before", {{"split", finetune_metrics_json(b_split.metrics)},
                                       {"test", finetune_metrics_json(b_test.metrics)}}},
@@ -237,6 +286,10 @@ nlohmann::json run_finetune(const std::string& run, const FinetuneRequest& reque
                           {"history", history},
                           {"seconds", seconds},
                           {"checkpoint", ckpt}};
+    if (s.learn_scale) {
+      rec["learned_steps"] = learned.at("steps");
+      rec["after_learned_steps"] = learned.at("metrics");
+    }
     io::save_checkpoint(tuned, ckpt, {{"model", c.model}, {"finetune", rec}});
     records.push_back(rec);
   }
@@ -257,6 +310,54 @@ nlohmann::json run_finetune(const std::string& run, const FinetuneRequest& reque
     std::printf("checkpoints and finetune.json: %s\n", dir.c_str());
   }
   return doc;
+}
+
+namespace {
+void finetune_require_onnx(const std::string& run, const io::RunConfig& config) {
+  if (!config.is_onnx())
+    throw Error(ErrorKind::Config, "--onnx-out writes fine-tuned weights into the ONNX file a model was imported from; "
+                                   "the model of " + run + " is the zoo model `" + config.model +
+                                   "` (--weights-out writes its qdse checkpoint)");
+}
+}  // namespace
+
+void require_onnx_run(const std::string& run) { finetune_require_onnx(run, pipeline::read_run_inputs(run).config); }
+
+void write_finetuned_onnx(const std::string& run, const std::string& checkpoint, const std::string& out) {
+  const pipeline::RunInputs in = pipeline::read_run_inputs(run);
+  finetune_require_onnx(run, in.config);
+  const ir::Graph original = pipeline::build_graph(in.config);
+  ir::Graph tuned = pipeline::build_graph(in.config);
+  io::load_checkpoint(checkpoint, tuned);
+  io::write_onnx_initializers(in.config.model, original, tuned, out);
+}
+
+std::string finetuned_steps_note(const std::string& run, int trial) {
+  const std::string path = (fs::path(run) / "finetuned" / "finetune.json").string();
+  std::ifstream in(path);
+  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (!doc.is_object()) return "";
+  std::string note;
+  for (const auto& rec : doc.value("trials", nlohmann::json::array())) {
+    if (!rec.is_object() || rec.value("trial", -1) != trial) continue;
+    for (const auto& st : rec.value("learned_steps", nlohmann::json::array())) {
+      const std::string what = "layer '" + st.value("node", std::string("?")) + "' " + st.value("slot", std::string("?"));
+      const double learned = st.value("learned", 0.0), deployed = st.value("deployed", 0.0), initial = st.value("initial", 0.0);
+      char buf[160];
+      if (deployed != initial) {
+        std::snprintf(buf, sizeof buf, "learned step %.6g deploys as %.6g, not the searched %.6g", learned, deployed, initial);
+        throw Error(ErrorKind::Config, "trial " + std::to_string(trial) + " of " + path + ": " + what + "'s " + buf +
+                                           "; the hls4ml table holds the searched formats, so it is not exported "
+                                           "(fine-tune without learn_scale to export)");
+      }
+      if (learned != deployed) {
+        std::snprintf(buf, sizeof buf, " step %.6g -> %.6g", learned, deployed);
+        note += (note.empty() ? "" : ",") + std::string(" ") + what + buf;
+      }
+    }
+  }
+  return note.empty() ? "" : "learned steps that are not powers of two, exported as the nearest one (the searched format, "
+                             "finetune.json's `after`):" + note;
 }
 
 void finetune_after_search(const std::string& run_dir, const nlohmann::json& best, bool write_report,

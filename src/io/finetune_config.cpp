@@ -11,7 +11,7 @@ FinetuneTable read_finetune_table(const RunConfig& config) {
   if (!t) return f;
   f.present = true;
   t->check_keys({"epochs", "learning_rate", "optimizer", "schedule", "batch_size", "limit_train", "auto_frac",
-                 "top_k", "front"});
+                 "top_k", "front", "learn_scale"});
   const int64_t epochs = t->int_or("epochs", f.epochs);
   if (epochs < 1 || epochs > 100) throw t->error("epochs", "`epochs` must be in [1, 100], got " + std::to_string(epochs));
   f.epochs = static_cast<int>(epochs);
@@ -37,6 +37,10 @@ FinetuneTable read_finetune_table(const RunConfig& config) {
   if (auto_frac != "keep" && auto_frac != "rederive")
     throw t->error("auto_frac", "`auto_frac` must be \"keep\" or \"rederive\", got \"" + one_line_text(auto_frac) + "\"");
   f.rederive_auto = auto_frac == "rederive";
+  f.learn_scale = t->bool_or("learn_scale", false);
+  if (f.learn_scale && f.rederive_auto)
+    throw t->error("learn_scale", "`learn_scale = true` and `auto_frac = \"rederive\"` both choose the quantization "
+                                  "step; keep one");
   const int64_t top_k = t->int_or("top_k", 0);
   if (t->has("top_k") && (top_k < 1 || top_k > 1000))
     throw t->error("top_k", "`top_k` must be in [1, 1000] (omit it to fine-tune nothing after the search), got " +

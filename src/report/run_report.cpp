@@ -581,6 +581,10 @@ std::string render_report(const std::string& run_dir, const std::string& gnuplot
                        ". Red: the Pareto front of the feasible trials, labelled with trial numbers; grey crosses: "
                        "trials that violate a constraint.");
   }
+  if (auto ft = finetune_front_figure(run_dir, d)) {  // both fronts, when the run has finetune.json
+    figures.push_back({ft->spec, {}});
+    captions.push_back(ft->caption);
+  }
   const bool multi = d.at("directions").size() > 1;
   if (!d.at("history").at("trials").empty()) {
     const std::string label = multi ? "hypervolume" : "objective (" + d.at("directions")[0].get<std::string>() + ")";

@@ -34,6 +34,8 @@ TEST(FinetuneConfig, TableKeysAreHonouredAndFlagsOverrideThem) {
   const auto s = run_small_search(dir / "c.toml", "--out " + shell_quote(dir / "run"), dir);
   ASSERT_EQ(s.status, 0) << s.err;
   EXPECT_FALSE(fs::exists(dir / "run" / "finetuned"));  // no top_k / front: the search fine-tunes nothing
+  if (fs::exists(dir / "run" / "report" / "index.html"))  // no fine-tuned trials: no figure of both fronts
+    EXPECT_EQ(read_text(dir / "run" / "report" / "index.html").find("pareto_finetuned"), std::string::npos);
 
   const auto r = run_qdse("-q finetune --run " + shell_quote(dir / "run"), dir);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -92,6 +94,11 @@ TEST(FinetuneConfig, SearchWithTopKFinetunesItsKBestTrials) {
     EXPECT_CONTAINS(html, "<h2>Fine-tuned trials</h2>");
     for (std::size_t i = 0; i < 2; ++i) EXPECT_CONTAINS(html, "<td>trial " + std::to_string(ranked[i].second) + "</td>");
     EXPECT_CONTAINS(html, " -&gt; ");
+    // The figure with both fronts, drawn from finetune.json.
+    EXPECT_CONTAINS(html, "<figure id=\"fig-pareto_finetuned\">");
+    EXPECT_TRUE(fs::exists(dir / "run" / "report" / "pareto_finetuned.png"));
+    const std::string dat = read_text(dir / "run" / "report" / "pareto_finetuned.dat");
+    for (std::size_t i = 0; i < 2; ++i) EXPECT_CONTAINS(dat, " " + std::to_string(ranked[i].second) + "\n");
   }
 
   // --json: one document on stdout, best.json's content with finetune.json under "finetune".

@@ -22,6 +22,7 @@ struct FinetuneTable {
   int64_t batch_size = 0;          // 0: the config's top-level batch_size
   int64_t limit_train = 0;         // 0: every training sample
   bool rederive_auto = false;      // auto_frac = "keep" (default) | "rederive"
+  bool learn_scale = false;        // learned step sizes (LSQ) for integer weights / inputs
   // After `qdse search`: fine-tune the best top_k trials (0 = off) or the Pareto front.
   int top_k = 0;
   bool front = false;
