@@ -21,16 +21,12 @@ using qdse::testing::error_of;
 std::vector<MetricKind> every_metric_kind() { return qdse::testing::every_enum_value<MetricKind, kMetricKindCount>(); }
 
 TEST(MetricKindTable, OneRowPerKindWithUniqueNames) {
-  ASSERT_EQ(metric_table().size(), kMetricKindCount);
-  std::set<std::string_view> names;
+  qdse::testing::expect_kind_table<MetricKind, kMetricKindCount>(
+      metric_table(), [](MetricKind k) -> const MetricInfo& { return info_of(k); },
+      [](std::string_view name) { return parse_metric_kind(name); });
   for (auto kind : every_metric_kind()) {
-    const auto& row = info_of(kind);
-    EXPECT_EQ(row.kind, kind);
-    EXPECT_TRUE(names.insert(row.name).second) << "duplicate name " << row.name;
-    EXPECT_FALSE(row.description.empty()) << row.name;
-    EXPECT_EQ(name_of(kind), row.name);
-    EXPECT_EQ(find_metric(row.name), kind);
-    EXPECT_EQ(parse_metric_kind(row.name), kind);
+    EXPECT_EQ(name_of(kind), info_of(kind).name);
+    EXPECT_EQ(find_metric(info_of(kind).name), kind);
   }
 }
 
