@@ -1,5 +1,7 @@
 #include "qdse/exec/evaluate.hpp"
 
+#include "qdse/exec/score_counts.hpp"
+
 #include <torch/types.h>
 #include <torch/utils.h>
 
@@ -124,38 +126,64 @@ void score_rows(const T* logits, const int64_t* labels, int64_t n, int64_t class
 
 }  // namespace
 
-EvalResult score_logits(const at::Tensor& logits, const at::Tensor& y) {
+ScoreCounts score_counts(const at::Tensor& logits, const at::Tensor& y) {
   // Per row in float64: argmax (first maximum; a NaN counts as the maximum, as
   // torch.argmax), the loss as logsumexp - logit[label], per-class hit counts.
-  EvalResult r;
-  r.samples = y.size(0);
-  if (r.samples == 0) return r;
+  ScoreCounts c;
+  c.samples = y.size(0);
+  if (c.samples == 0) return c;
   if (logits.dim() != 2 || logits.size(0) != y.size(0))
     throw Error(ErrorKind::InvalidArgument, "score_logits: expects logits [N, C] and N labels");
   const at::Tensor l = logits.scalar_type() == torch::kDouble ? logits.contiguous()
                                                                : logits.to(torch::kFloat).contiguous();
   const at::Tensor t = y.to(torch::kLong).contiguous();
-  const int64_t n = r.samples, classes = l.size(1);
-  std::vector<int64_t> total(static_cast<std::size_t>(classes), 0), hits(total);
-  int64_t correct = 0;
-  double loss = 0;
+  const int64_t classes = l.size(1);
+  c.class_total.assign(static_cast<std::size_t>(classes), 0);
+  c.class_hits = c.class_total;
   if (l.scalar_type() == torch::kDouble)
-    score_rows(l.data_ptr<double>(), t.data_ptr<int64_t>(), n, classes, total, hits, correct, loss);
+    score_rows(l.data_ptr<double>(), t.data_ptr<int64_t>(), c.samples, classes, c.class_total, c.class_hits,
+               c.correct, c.loss_sum);
   else
-    score_rows(l.data_ptr<float>(), t.data_ptr<int64_t>(), n, classes, total, hits, correct, loss);
-  r.accuracy = static_cast<double>(correct) / static_cast<double>(n);
-  r.loss = loss / static_cast<double>(n);
+    score_rows(l.data_ptr<float>(), t.data_ptr<int64_t>(), c.samples, classes, c.class_total, c.class_hits,
+               c.correct, c.loss_sum);
+  return c;
+}
+
+void ScoreCounts::add(const ScoreCounts& other) {
+  if (class_total.empty()) {
+    class_total.assign(other.class_total.size(), 0);
+    class_hits = class_total;
+  }
+  QDSE_ASSERT(other.class_total.empty() || other.class_total.size() == class_total.size(),
+              "ScoreCounts::add: blocks with different numbers of classes");
+  samples += other.samples;
+  correct += other.correct;
+  loss_sum += other.loss_sum;
+  for (std::size_t k = 0; k < other.class_total.size(); ++k) {
+    class_total[k] += other.class_total[k];
+    class_hits[k] += other.class_hits[k];
+  }
+}
+
+EvalResult scores_of(const ScoreCounts& c) {
+  EvalResult r;
+  r.samples = c.samples;
+  if (c.samples == 0) return r;
+  const auto n = static_cast<double>(c.samples);
+  r.accuracy = static_cast<double>(c.correct) / n;
+  r.loss = c.loss_sum / n;
   double recall = 0;
   int64_t present = 0;
-  for (int64_t c = 0; c < classes; ++c) {
-    if (total[static_cast<std::size_t>(c)] == 0) continue;
-    recall += static_cast<double>(hits[static_cast<std::size_t>(c)]) /
-              static_cast<double>(total[static_cast<std::size_t>(c)]);
+  for (std::size_t k = 0; k < c.class_total.size(); ++k) {
+    if (c.class_total[k] == 0) continue;
+    recall += static_cast<double>(c.class_hits[k]) / static_cast<double>(c.class_total[k]);
     ++present;
   }
   r.macro_accuracy = recall / static_cast<double>(present);
   return r;
 }
+
+EvalResult score_logits(const at::Tensor& logits, const at::Tensor& y) { return scores_of(score_counts(logits, y)); }
 
 EvalResult evaluate(const ir::Graph& graph, const Plan* plan, const at::Tensor& x,
                     const at::Tensor& y, const EvalOptions& options) {

@@ -210,10 +210,42 @@ void read_warm_start(const io::TableReader& t, search::WarmStartOptions& w, bool
   }
 }
 
+// [search.strategy.multi_fidelity]: enabled, rungs (increasing fractions ending at 1.0), margin.
+FidelitySchedule read_multi_fidelity(const io::TableReader& t) {
+  t.check_keys({"enabled", "rungs", "margin"});
+  FidelitySchedule f;
+  f.enabled = t.bool_or("enabled", false);
+  if (const toml::node* node = t.node("rungs")) {
+    const auto* arr = node->as_array();
+    if (!arr || arr->empty())
+      throw t.error("rungs", "`rungs` must be a non-empty array of sample fractions such as [0.125, 0.5, 1.0], got " +
+                                 io::describe_node(*node));
+    f.rungs.clear();
+    for (const auto& v : *arr) {
+      const auto x = v.value<double>();
+      if (!x || !std::isfinite(*x) || *x <= 0 || *x > 1)
+        throw t.error("rungs", "`rungs` holds " + io::describe_node(v) + ": each rung is a fraction in (0, 1]");
+      if (!f.rungs.empty() && *x <= f.rungs.back())
+        throw t.error("rungs", "`rungs` must be strictly increasing, got " + io::describe_node(*node));
+      f.rungs.push_back(*x);
+    }
+    if (f.rungs.back() != 1.0)
+      throw t.error("rungs", "`rungs` must end at 1.0 (the last rung evaluates every sample), got " +
+                                 io::describe_node(*node));
+  }
+  if (t.has("margin")) {
+    f.margin = finite_key(t, "margin", 0);
+    if (*f.margin < 0)
+      throw t.error("margin", "`margin` must be >= 0 (leave it out for the safe bound), got " +
+                                  io::describe_node(*t.node("margin")));
+  }
+  return f;
+}
+
 // [search.strategy] with its setup table's sampler keys; `s` starts from the defaults.
 void read_strategy(const io::TableReader& st, StrategyConfig& s) {
   st.check_keys({"name", "eval_mode", "sw_runner", "hw_runner", "setup", "metrics", "constraints",
-                 "memo_budget_mb", "latency_repeats", "tpe", "nsgaii", "sensitivity"});
+                 "memo_budget_mb", "latency_repeats", "tpe", "nsgaii", "sensitivity", "multi_fidelity"});
   if (auto name = st.get_string("name"); name && *name != "optuna" && *name != "qdse")
     throw st.error("name", "strategy `" + *name + "` is not supported; use \"optuna\" (MASE's name) or \"qdse\"");
   if (auto sw = st.get_table("sw_runner")) {
@@ -293,6 +325,7 @@ void read_strategy(const io::TableReader& st, StrategyConfig& s) {
     read_warm_start(*ns, s.sampler_options.warm_start, s.sampler_options.warm_start.nsgaii);
   }
   if (auto sens = st.get_table("sensitivity")) read_sensitivity_sampler(*sens, s.sampler_options.sensitivity);
+  if (auto mf = st.get_table("multi_fidelity")) s.eval.fidelity = read_multi_fidelity(*mf);
   // 0 disables the memo; the bound (1 TiB) keeps memo_mb << 20 from overflowing.
   const int64_t memo_mb = int_key_in(st, "memo_budget_mb", 384, 0, int64_t{1} << 20);
   s.eval.memo_budget_bytes = memo_mb << 20;

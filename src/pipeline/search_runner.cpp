@@ -2,15 +2,18 @@
 
 #include <torch/types.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "qdse/core/error.hpp"
 #include "qdse/core/process_memory.hpp"
+#include "qdse/pipeline/fidelity_pruner.hpp"
 #include "qdse/storage/heartbeat.hpp"
 
 namespace qdse::pipeline {
@@ -26,23 +29,70 @@ struct Shared {
   int started = 0;  // trials handed to a job (<= n_trials)
   bool done = false;
   std::exception_ptr error;
+  // Multi-fidelity only: the best / front that decides pruning (thread-safe on its own).
+  std::unique_ptr<PruningReference> reference;
 };
 
 struct Evaluated {
   std::vector<double> values;
   bool cached = false;
   bool feasible = true;
+  bool pruned = false;  // stopped after a multi-fidelity rung
+  int64_t samples = 0;  // evaluation samples scored for it
   std::optional<std::string> error;
 };
 
+// Multi-fidelity: the rungs before the last of one trial (fidelity_pruner.hpp). Returns
+// the outcome of the rung after which the trial cannot reach the best / front any more,
+// with "pruned_rung" and "fidelity_samples" among its metrics; nullopt to go on to the
+// last rung. The hw figures are those of the trial's implementation keys, as evaluate_with.
+std::optional<TrialOutcome> mf_prune_at_rung(TrialEvaluator& evaluator, const quant::QuantConfig& config,
+                                             const ImplConfig& impl, const StrategyConfig& strategy,
+                                             const PruningReference& reference) {
+  for (int r = 0; r + 1 < evaluator.rungs(); ++r) {
+    RungOutcome ro = evaluator.evaluate_rung(config, r);
+    if (evaluator.hw_cost() && !impl.empty())
+      for (const auto& [name, value] : evaluator.hw_cost()->metrics(ro.outcome.resolved, impl))
+        ro.outcome.metrics[name] = value;
+    if (!reference.beaten(optimistic_objectives(strategy, ro.outcome.metrics, ro.ranges))) continue;
+    ro.outcome.metrics["pruned_rung"] = r;
+    ro.outcome.metrics["fidelity_samples"] = static_cast<double>(ro.samples);
+    return ro.outcome;
+  }
+  return std::nullopt;
+}
+
 // Evaluates one trial and tells the study; failures of the evaluation become Failed trials.
+// With `reference` (multi-fidelity), a trial may stop after a rung and is told Pruned.
 Evaluated run_trial(search::Study& study, const QuantSpace& space, TrialEvaluator& evaluator,
                     const StrategyConfig& strategy, const std::map<std::string, double>& float_metrics,
-                    const search::TrialHandle& handle) {
+                    const search::TrialHandle& handle, PruningReference* reference) {
   Evaluated out;
   const auto e0 = Clock::now();
+  const int64_t samples_before = evaluator.samples_computed();
   try {
-    const auto outcome = evaluator.evaluate_with(space.decode(handle.params), space.decode_impl(handle.params));
+    const auto config = space.decode(handle.params);
+    const auto impl = space.decode_impl(handle.params);
+    if (reference) {
+      if (auto pruned = mf_prune_at_rung(evaluator, config, impl, strategy, *reference)) {
+        std::vector<double> values = strategy.objective_values(pruned->metrics), constraints;
+        for (const auto& c : strategy.constraints)
+          constraints.push_back(c.violation(pruned->metrics.at(c.metric), float_metrics.at(c.metric)));
+        // Partial values, as Optuna keeps a pruned trial's last intermediate value; a NaN
+        // one is not kept.
+        if (!std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); })) values.clear();
+        auto metrics = pruned->metrics;
+        metrics["cached"] = pruned->cached ? 1 : 0;
+        metrics["first_recomputed_node"] = pruned->first_recomputed_node;
+        const double eval_s = std::chrono::duration<double>(Clock::now() - e0).count();
+        study.tell(handle.number, values, constraints, metrics, search::TrialState::Pruned, eval_s);
+        out.pruned = true;
+        out.cached = pruned->cached;
+        out.samples = evaluator.samples_computed() - samples_before;
+        return out;
+      }
+    }
+    const auto outcome = evaluator.evaluate_with(config, impl);
     out.values = strategy.objective_values(outcome.metrics);
     std::vector<double> constraints;
     for (const auto& c : strategy.constraints)
@@ -53,7 +103,11 @@ Evaluated run_trial(search::Study& study, const QuantSpace& space, TrialEvaluato
     const double eval_s = std::chrono::duration<double>(Clock::now() - e0).count();
     study.tell(handle.number, out.values, constraints, metrics, search::TrialState::Complete, eval_s);
     out.cached = outcome.cached;
+    out.samples = evaluator.samples_computed() - samples_before;
     for (double c : constraints) out.feasible = out.feasible && c <= 0;
+    if (reference && out.feasible &&
+        std::all_of(out.values.begin(), out.values.end(), [](double v) { return std::isfinite(v); }))
+      reference->add(out.values);
     // Study::tell records a NaN/inf objective as Failed (as Optuna does): count it as failed here too.
     for (double v : out.values)
       if (!std::isfinite(v))
@@ -116,7 +170,7 @@ void job(search::Study& study, const QuantSpace& space, TrialEvaluator& evaluato
     if (beat) beat->track(handle->number);
     Evaluated r;
     try {
-      r = run_trial(study, space, evaluator, strategy, float_metrics, *handle);
+      r = run_trial(study, space, evaluator, strategy, float_metrics, *handle, shared.reference.get());
     } catch (...) {
       if (beat) beat->untrack();
       throw;
@@ -129,10 +183,12 @@ void job(search::Study& study, const QuantSpace& space, TrialEvaluator& evaluato
     s.eval_seconds += eval_s;
     s.cached += r.cached ? 1 : 0;
     s.retried += handle->retry_of ? 1 : 0;
+    s.pruned += r.pruned ? 1 : 0;
+    s.samples_evaluated += r.samples;
     if (r.error) {
       ++s.failed;
       if (s.errors.size() < 5) s.errors.push_back(*r.error);
-    } else if (single && r.feasible) {
+    } else if (single && r.feasible && !r.pruned) {
       const bool better = !shared.best || (strategy.direction == search::Direction::Maximize
                                                ? r.values[0] > *shared.best
                                                : r.values[0] < *shared.best);
@@ -153,6 +209,11 @@ SearchSummary run_search(search::Study& study, const QuantSpace& space,
   QDSE_ASSERT(!evaluators.empty(), "run_search needs at least one evaluator");
   const auto t0 = Clock::now();
   Shared shared;
+  if (strategy.eval.fidelity.enabled) {
+    // A resumed study's finished trials count from the start: its best / front is known.
+    shared.reference = std::make_unique<PruningReference>(strategy.directions());
+    shared.reference->add_trials(study.storage().trials());
+  }
   shared.summary.float_metrics = evaluators[0]->float_metrics();
   shared.summary.n_jobs = static_cast<int>(evaluators.size());
   auto guarded = [&](TrialEvaluator* evaluator) {

@@ -24,7 +24,9 @@ int64_t evaluated_samples(const at::Tensor& x, const EvalSettings& settings) {
 
 lower::IncrementalOptions incremental_options(const EvalSettings& settings) {
   lower::IncrementalOptions o;
-  o.memo_budget_bytes = settings.memo_budget_bytes;
+  // With multi-fidelity the blocks' executors hold the memo; this one only scores the
+  // float model once (plain batched passes).
+  o.memo_budget_bytes = settings.fidelity.enabled ? 0 : settings.memo_budget_bytes;
   o.batch_size = settings.batch_size;
   o.integer_kernels = settings.integer_kernels;
   return o;
@@ -44,6 +46,7 @@ TrialEvaluator::TrialEvaluator(const ir::Graph& graph, const at::Tensor& x, cons
       cost_(graph),
       executor_(graph, x.slice(0, 0, y_.size(0)).contiguous(), incremental_options(settings)) {
   if (settings_.hw) hw_cost_.emplace(graph_, *settings_.hw);
+  if (settings_.fidelity.enabled) init_rungs(x);
 }
 
 std::map<std::string, double> TrialEvaluator::run(const quant::QuantConfig& resolved, int* first_node) {
@@ -52,6 +55,11 @@ std::map<std::string, double> TrialEvaluator::run(const quant::QuantConfig& reso
   m["accuracy"] = r.accuracy;
   m["macro_accuracy"] = r.macro_accuracy;
   m["loss"] = r.loss;
+  add_other_metrics(resolved, m);
+  return m;
+}
+
+void TrialEvaluator::add_other_metrics(const quant::QuantConfig& resolved, std::map<std::string, double>& m) {
   if (settings_.measure_latency) {
     // Whole forward passes of one batch, after one warm-up pass: what deployment sees.
     torch::NoGradGuard no_grad;
@@ -81,10 +89,10 @@ std::map<std::string, double> TrialEvaluator::run(const quant::QuantConfig& reso
   m["flops"] = 2 * cost.macs;
   if (hw_cost_)
     for (const auto& [name, value] : hw_cost_->metrics(resolved)) m[name] = value;
-  return m;
 }
 
 TrialOutcome TrialEvaluator::evaluate(const quant::QuantConfig& config) {
+  if (!rung_ends_.empty()) return evaluate_rung(config, rungs() - 1).outcome;
   TrialOutcome o;
   o.resolved = quant::resolve_auto_frac(graph_, config, stats_ ? &*stats_ : nullptr);
   if (auto it = results_.find(o.resolved); it != results_.end()) {
@@ -94,6 +102,7 @@ TrialOutcome TrialEvaluator::evaluate(const quant::QuantConfig& config) {
     return o;
   }
   o.metrics = run(o.resolved, &o.first_recomputed_node);
+  samples_computed_ += y_.size(0);
   results_.emplace(o.resolved, o.metrics);
   return o;
 }

@@ -41,6 +41,10 @@ nlohmann::json write_run_outputs(const std::string& dir, const search::Study& st
                      {"rss_after_first_trial_mb", static_cast<double>(summary.rss_after_first_trial) / (1 << 20)},
                      {"peak_rss_mb", static_cast<double>(summary.peak_rss) / (1 << 20)},
                      {"errors", summary.errors}};
+  if (strategy.eval.fidelity.enabled) {  // only then: runs without it keep their best.json
+    best["summary"]["pruned"] = summary.pruned;
+    best["summary"]["samples_evaluated"] = summary.samples_evaluated;
+  }
   nlohmann::json objective = nlohmann::json::array();
   for (const auto& m : strategy.metrics)
     objective.push_back({{"metric", m.name}, {"scale", m.scale},

@@ -77,6 +77,13 @@ std::string search_summary_text(const pipeline::SearchSession& session, const pi
                          summary.trials, format_duration(summary.seconds).c_str(), summary.cached, summary.failed,
                          summary.retried, summary.exhausted ? "; space exhausted" : "",
                          summary.timed_out ? "; timeout reached" : "", summary.interrupted ? "; interrupted" : "");
+  if (session.strategy().eval.fidelity.enabled)  // docs/search.md, "Multi-fidelity"
+    out += text("multi-fidelity: %d trials pruned, %lld evaluation samples scored (%.1f%% of %d trials x %lld)\n",
+                summary.pruned, static_cast<long long>(summary.samples_evaluated),
+                summary.trials > 0 ? 100.0 * static_cast<double>(summary.samples_evaluated) /
+                                         (static_cast<double>(summary.trials) * static_cast<double>(session.evaluators().front()->samples()))
+                                   : 0.0,
+                summary.trials, static_cast<long long>(session.evaluators().front()->samples()));
   if (!summary.held_elsewhere.empty()) {  // the sampler is done, but not these configurations
     out += text("space not exhausted yet: %zu configurations are held by Running trials of other workers:",
                 summary.held_elsewhere.size());

@@ -43,6 +43,8 @@ struct SearchSummary {
   int failed = 0;
   int cached = 0;          // trials answered from the result cache (repeated configs)
   int retried = 0;         // trials that retried a stale trial (retry_of)
+  int pruned = 0;          // trials stopped after a multi-fidelity rung (told Pruned)
+  int64_t samples_evaluated = 0;  // evaluation samples scored for this call's trials
   // The sampler had nothing left (brute force done) AND no configuration is still held
   // by a Running trial: every configuration of the space has a finished trial.
   bool exhausted = false;
