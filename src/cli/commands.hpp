@@ -37,21 +37,16 @@ std::function<void(int, int64_t, int64_t, double)> batch_progress(ProgressBar& b
 // --load: weights overriding the config's `load_name` (the same flag on every command that loads).
 void add_load_option(CLI::App* cmd, std::string& load);
 
-void add_models_command(CLI::App& app, GlobalOptions& global);
-void add_train_command(CLI::App& app, GlobalOptions& global);
-void add_eval_command(CLI::App& app, GlobalOptions& global);
-void add_search_command(CLI::App& app, GlobalOptions& global);
-void add_space_command(CLI::App& app, GlobalOptions& global);
-void add_studies_command(CLI::App& app, GlobalOptions& global);  // cmd_studies.cpp
-void add_trials_command(CLI::App& app, GlobalOptions& global);   // cmd_studies.cpp
-void add_export_study_command(CLI::App& app, GlobalOptions& global);  // cmd_export_study.cpp
-void add_report_command(CLI::App& app, GlobalOptions& global);
-void add_compare_command(CLI::App& app, GlobalOptions& global);
-void add_layers_command(CLI::App& app, GlobalOptions& global);
-void add_export_command(CLI::App& app, GlobalOptions& global);
-void add_sensitivity_command(CLI::App& app, GlobalOptions& global);  // cmd_sensitivity.cpp
-void add_plan_command(CLI::App& app, GlobalOptions& global);         // cmd_plan.cpp
-void add_finetune_command(CLI::App& app, GlobalOptions& global);     // cmd_finetune.cpp
+// The subcommands, in the order `qdse --help` lists them: one table, expanded into the
+// declarations below and into main.cpp's registration. Command NAME is defined by
+// add_NAME_command in cli/cmd_NAME.cpp (studies and trials in cmd_studies.cpp).
+#define QDSE_CLI_COMMANDS(X) \
+  X(models) X(train) X(eval) X(search) X(space) X(studies) X(trials) X(export_study) X(report) X(compare) \
+  X(layers) X(export) X(sensitivity) X(plan) X(finetune)
+
+#define QDSE_CLI_DECLARE_COMMAND(name) void add_##name##_command(CLI::App& app, GlobalOptions& global);
+QDSE_CLI_COMMANDS(QDSE_CLI_DECLARE_COMMAND)
+#undef QDSE_CLI_DECLARE_COMMAND
 
 // Checks for numeric flags (option_checks.cpp), with one-line messages that name what
 // the flag accepts: a whole number in [min, max] (max defaults to int's), or a finite

@@ -66,21 +66,9 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", global.quiet, "no progress bars");
   app.add_option("--threads", global.threads, "libtorch intra-op threads (default: config or libtorch)")
       ->check(qdse::cli::whole_number(0, 1024));
-  qdse::cli::add_models_command(app, global);
-  qdse::cli::add_train_command(app, global);
-  qdse::cli::add_eval_command(app, global);
-  qdse::cli::add_search_command(app, global);
-  qdse::cli::add_space_command(app, global);
-  qdse::cli::add_studies_command(app, global);
-  qdse::cli::add_trials_command(app, global);
-  qdse::cli::add_export_study_command(app, global);
-  qdse::cli::add_report_command(app, global);
-  qdse::cli::add_compare_command(app, global);
-  qdse::cli::add_layers_command(app, global);
-  qdse::cli::add_export_command(app, global);
-  qdse::cli::add_sensitivity_command(app, global);
-  qdse::cli::add_plan_command(app, global);
-  qdse::cli::add_finetune_command(app, global);
+#define QDSE_CLI_ADD_COMMAND(name) qdse::cli::add_##name##_command(app, global);
+  QDSE_CLI_COMMANDS(QDSE_CLI_ADD_COMMAND)
+#undef QDSE_CLI_ADD_COMMAND
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
