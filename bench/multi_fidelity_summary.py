@@ -5,7 +5,7 @@ Per case and variant (off = without multi-fidelity): trials, pruned trials, eval
 samples scored (off: trials x samples, none cached in these runs), the factor of samples
 saved against `off`, search seconds, and whether the winners (best trial, or the feasible
 front as a set of objective vectors) equal those of `off` -- for `tpe`, those of the
-exhaustive `large` run when it is in OUT. Exit 1 when a safe-bound run changed the winners."""
+exhaustive `large` run when it is in OUT (else those of tpe's `off`). Exit 1 when a safe-bound run changed the winners."""
 import json
 import os
 import sys
@@ -31,9 +31,9 @@ def main():
         off = load(out, case, "off")
         n = off["provenance"]["num_samples"]
         off_samples = off["summary"]["trials"] * n
-        reference = off
+        reference, exhaustive = off, False
         if case == "tpe" and os.path.isdir(os.path.join(out, "large.off.run")):
-            reference = load(out, "large", "off")
+            reference, exhaustive = load(out, "large", "off"), True
         for v in variants:
             b = off if v == "off" else load(out, case, v)
             s = b["summary"]
@@ -41,9 +41,8 @@ def main():
             same = winners(b) == winners(reference)
             if v == "safe" and case != "tpe" and not same:
                 bad = True
-            what = "same as exhaustive" if case == "tpe" and same else "differ from exhaustive" if case == "tpe" \
-                else ("same" if same else "DIFFERENT")
-            if case == "tpe" and not same:
+            what = ("same" if same else "DIFFERENT") + (" as exhaustive" if exhaustive else "")
+            if exhaustive and not same:
                 what += f" (best {b['trials'][0]['values']} vs {reference['trials'][0]['values']})"
             print(f"{case:12} {v:8} {s['trials']:7d} {s.get('pruned', 0):7d} {samples:11d} "
                   f"{off_samples / max(samples, 1):5.2f}x {s['seconds']:9.2f}  {what} ({len(b['trials'])} winners)")

@@ -37,10 +37,10 @@ std::string mf_search_toml(const std::string& mf_lines, bool multi = false) {
   return t;
 }
 
-json trials_of(const fs::path& run) { return json::parse(read_text(run / "trials.json")); }
+json mf_trials_of(const fs::path& run) { return json::parse(read_text(run / "trials.json")); }
 
 // best.json's winners (the best trial, or the feasible front) as number -> objective values.
-std::map<int, json> winners_of(const fs::path& run) {
+std::map<int, json> mf_winners_of(const fs::path& run) {
   std::map<int, json> out;
   const json best = json::parse(read_text(run / "best.json"));  // alive for the loop
   for (const auto& t : best.at("trials"))
@@ -61,12 +61,12 @@ fs::path run_mf_search(const fs::path& dir, const std::string& name, const std::
 // pruned run is either Complete with the unpruned run's figures or Pruned at rung 0 or 1
 // with that rung's sample count and partial figures, and never among the winners.
 void expect_same_winners_with_pruned_trials(const fs::path& plain, const fs::path& pruned) {
-  const json a = trials_of(plain), b = trials_of(pruned);
+  const json a = mf_trials_of(plain), b = mf_trials_of(pruned);
   ASSERT_EQ(a.size(), 36u);
   ASSERT_EQ(b.size(), 36u);
-  const auto winners = winners_of(pruned);
+  const auto winners = mf_winners_of(pruned);
   EXPECT_FALSE(winners.empty());
-  EXPECT_EQ(winners, winners_of(plain));
+  EXPECT_EQ(winners, mf_winners_of(plain));
   int n_pruned = 0;
   const std::map<int, int> rung_samples = {{0, 128}, {1, 512}};
   for (std::size_t i = 0; i < b.size(); ++i) {
@@ -101,7 +101,7 @@ TEST(MultiFidelity, SafeBoundKeepsTheBestOfTheUnprunedRun) {
   expect_same_winners_with_pruned_trials(plain, pruned);
   // enabled = false is the run without it, trial for trial.
   const auto off = run_mf_search(dir, "off", mf_search_toml("enabled = false\nmargin = 0.5\n"));
-  const json a = trials_of(plain), c = trials_of(off);
+  const json a = mf_trials_of(plain), c = mf_trials_of(off);
   ASSERT_EQ(c.size(), a.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(c[i].at("metrics"), a[i].at("metrics"));
 }
@@ -112,7 +112,7 @@ TEST(MultiFidelity, SafeBoundKeepsTheFrontOfTheUnprunedRun) {
   const auto plain = run_mf_search(dir, "plain", mf_search_toml("", true));
   const auto pruned = run_mf_search(dir, "pruned", mf_search_toml("enabled = true\nrungs = [0.125, 0.5, 1.0]\n", true));
   expect_same_winners_with_pruned_trials(plain, pruned);
-  EXPECT_GT(winners_of(plain).size(), 1u) << "a front, not one point";
+  EXPECT_GT(mf_winners_of(plain).size(), 1u) << "a front, not one point";
 }
 
 TEST(MultiFidelity, ResumedStudyKeepsItsPrunedTrials) {
@@ -122,10 +122,10 @@ TEST(MultiFidelity, ResumedStudyKeepsItsPrunedTrials) {
   const std::string mf = mf_search_toml("enabled = true\n");
   // 30 trials, then the rest of the space in the same study (SQLite in the run directory).
   run_mf_search(dir, "resumed", mf, "--study s --n-trials 30");
-  const json first = trials_of(dir / "resumed");
+  const json first = mf_trials_of(dir / "resumed");
   ASSERT_EQ(first.size(), 30u);
   run_mf_search(dir, "resumed", mf, "--study s --n-trials 30");
-  const json all = trials_of(dir / "resumed");
+  const json all = mf_trials_of(dir / "resumed");
   ASSERT_EQ(all.size(), 36u) << "the space has 36 configurations";
   std::set<std::string> configs;
   int pruned = 0;
@@ -135,7 +135,7 @@ TEST(MultiFidelity, ResumedStudyKeepsItsPrunedTrials) {
     pruned += all[i].at("state") == "PRUNED";
   }
   EXPECT_GT(pruned, 0);
-  EXPECT_EQ(winners_of(dir / "resumed"), winners_of(plain));
+  EXPECT_EQ(mf_winners_of(dir / "resumed"), mf_winners_of(plain));
 }
 
 TEST(MultiFidelity, BadKeysAreOneLineErrors) {
