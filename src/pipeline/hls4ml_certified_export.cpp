@@ -158,11 +158,8 @@ std::vector<ClipStat> data_in_clipping(const ir::Graph& graph, const quant::Quan
 int64_t write_hls4ml_check_dir(const std::string& dir, const ir::Graph& graph, const quant::QuantConfig& resolved,
                                const data::Split& split, const CertifiedExport& exported,
                                const io::Hls4mlExportOptions& table, int64_t batch_size) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(ErrorKind::Io, "cannot create " + dir + ": " + ec.message());
   torch::NoGradGuard no_grad;
-  nlohmann::json nodes = nlohmann::json::array();
+  nlohmann::json nodes = nlohmann::json::array();  // described before anything is written
   for (const auto& node : graph.nodes()) {
     if (node.op != ir::OpKind::Linear && node.op != ir::OpKind::Relu && node.op != ir::OpKind::Flatten)
       throw Error(ErrorKind::Config, "hls4ml check files: node '" + node.name + "' is a " +
@@ -179,6 +176,9 @@ int64_t write_hls4ml_check_dir(const std::string& dir, const ir::Graph& graph, c
     }
     nodes.push_back(j);
   }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error(ErrorKind::Io, "cannot create " + dir + ": " + ec.message());
   const at::Tensor x = split.x.to(at::kFloat).contiguous();
   const nlohmann::json model = {{"graph", graph.name()},
                                 {"input_shape", graph.input_shape()},

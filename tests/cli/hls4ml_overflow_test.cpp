@@ -13,11 +13,13 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 
 #include "../support/prerequisites.hpp"
 #include "../support/search_toml.hpp"
 #include "../support/temp_dir.hpp"
 #include "cli_runner.hpp"
+#include "small_search.hpp"
 #include "qdse/data/idx_loader.hpp"
 #include "qdse/hw/arithmetic.hpp"
 
@@ -127,6 +129,48 @@ TEST(Hls4mlOverflow, ExportCertifiesAccumulatorsAndFlagsClippingInputs) {
             std::string::npos)
       << w.err;
   EXPECT_NE(read_text(dir.path() / "h.yml").find("      accum: " + accum + "\n"), std::string::npos);
+}
+
+// --check-dir refuses what the bit-exact check cannot describe, in one line, and writes
+// nothing: a network with conv2d (the peer's fmnist-cnn, its linear layer fixed point),
+// and a directory that cannot be made (a regular file in its path). 2 bad inputs.
+TEST(Hls4mlOverflow, CheckDirBadInputsAreOneLineErrors) {
+  QDSE_REQUIRE(fs::exists(fashion_mnist_dir()), "Fashion-MNIST is not installed");
+  QDSE_REQUIRE(fs::exists(peer_model("fmnist-cnn.json")), peer_model("fmnist-cnn.json") << " is absent");
+  TempDir dir("qdse_hls4ml_checkdir");
+  SearchToml t{.model = "fmnist-cnn", .dataset = "fashion_mnist", .preprocess = "normalize",
+               .layers = {{"seq_blocks_7", integer_layer("[8]", "[8]", "bias_width = [8]\n")}},
+               .calibration_samples = 64, .data_loader = "val_dataloader", .num_samples = 100, .n_trials = 1};
+  write_text(dir.path() / "cnn.toml", t.toml());
+  const auto cnn = dir.path() / "cnn-run";
+  const auto s = run_qdse("-q search --config " + shell_quote(dir.path() / "cnn.toml") + " --load " +
+                              shell_quote(peer_model("fmnist-cnn.json")) + " --out " + shell_quote(cnn),
+                          dir.path());
+  ASSERT_EQ(s.status, 0) << s.err;
+  write_text(dir.path() / "mlp.toml", overflow_config());
+  const auto mlp = dir.path() / "mlp-run";
+  const auto m = run_qdse("-q search --config " + shell_quote(dir.path() / "mlp.toml") + " --load " +
+                              shell_quote(peer_model("fmnist-mlp.json")) + " --out " + shell_quote(mlp),
+                          dir.path());
+  ASSERT_EQ(m.status, 0) << m.err;
+  write_text(dir.path() / "file", "not a directory");
+  const std::vector<std::tuple<fs::path, std::string, std::string>> cases = {
+      {cnn, "--check-dir " + shell_quote(dir.path() / "cnn-check"), "node 'seq_blocks_0' is a conv2d"},
+      {mlp, "--check-dir " + shell_quote(dir.path() / "file" / "sub"), "cannot create"},
+  };
+  int clean = 0;
+  for (const auto& [run, args, expected] : cases) {
+    const auto r = run_qdse("-q export --run " + shell_quote(run) + " -o " + shell_quote(dir.path() / "t.yml") + " " +
+                                args,
+                            dir.path());
+    EXPECT_EQ(r.status, 1) << args << r.err;
+    EXPECT_EQ(line_count(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir.path() / "t.yml")) << "no table without its check files";
+    clean += r.status == 1 && line_count(r.err) == 1 && r.err.find(expected) != std::string::npos;
+  }
+  EXPECT_FALSE(fs::exists(dir.path() / "cnn-check"));
+  EXPECT_EQ(clean, static_cast<int>(cases.size()));
 }
 
 }  // namespace
