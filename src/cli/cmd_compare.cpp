@@ -3,8 +3,10 @@
 // and include/qdse/report/compare.hpp). Flags, progress, Ctrl-C and printing; the
 // set-up is pipeline::SearchSession's.
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -33,6 +35,19 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
+// One coordinate of --hv-reference: any finite number.
+CLI::Validator compare_hv_coordinate() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = text.empty() ? 0 : std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+          return "expected finite numbers separated by commas, got '" + text + "'";
+        return "";
+      },
+      "NUMBER,NUMBER", "HV_REFERENCE");
+}
+
 }  // namespace
 
 void add_compare_command(CLI::App& app, GlobalOptions& global) {
@@ -54,6 +69,11 @@ void add_compare_command(CLI::App& app, GlobalOptions& global) {
                   "'close to the optimum': objective units (one objective) or fraction of the optimum hypervolume")
       ->check(finite_number(0))
       ->capture_default_str();
+  cmd->add_option("--hv-reference", options.hv_reference,
+                  "hypervolume reference point, one value per objective in its own units (e.g. 0,32: accuracy 0, "
+                  "average bit width 32, as the Optuna peer); default: the nadir of all trials")
+      ->delimiter(',')
+      ->check(compare_hv_coordinate());
   cmd->add_option("--max-bruteforce", options.max_bruteforce, "skip brute force above this many configurations")
       ->check(whole_number(0, std::numeric_limits<long long>::max()))
       ->capture_default_str();
@@ -67,6 +87,7 @@ void add_compare_command(CLI::App& app, GlobalOptions& global) {
     overrides.load = load;
     overrides.n_jobs = 1;  // one evaluator with the whole memo budget: every run shares its cache
     pipeline::SearchSession session(c, overrides, global.threads > 0 ? global.threads : c.threads);
+    pipeline::check_hv_reference(options.hv_reference, session.strategy().directions().size());
     const std::string dir = out.empty() ? pipeline::default_run_dir(c, "compare-") : out;
     std::filesystem::create_directories(dir);
     pipeline::copy_config_into(c.file, dir);

@@ -17,6 +17,16 @@ std::string canonical_strategy(const std::string& name) {
   return std::string(search::name_of(search::parse_sampler_kind(name)));  // throws, listing the valid names
 }
 
+void check_hv_reference(const std::vector<double>& reference, std::size_t n_objectives) {
+  if (reference.empty()) return;
+  if (n_objectives < 2)
+    throw Error(ErrorKind::Config, "compare: --hv-reference needs two or more objectives (the config has one; "
+                                   "set sum_scaled_metrics = false)");
+  if (reference.size() != n_objectives)
+    throw Error(ErrorKind::Config, "compare: --hv-reference needs one value per objective (" +
+                                       std::to_string(n_objectives) + "), got " + std::to_string(reference.size()));
+}
+
 CompareRuns run_compare(SearchSession& session, const CompareOptions& options, const std::atomic<bool>* stop,
                         const std::function<void(int, int)>& on_trial) {
   const StrategyConfig& base = session.strategy();
@@ -27,6 +37,7 @@ CompareRuns run_compare(SearchSession& session, const CompareOptions& options, c
     throw Error(ErrorKind::Config, "compare: --tolerance must be >= 0, got " + std::to_string(options.tolerance));
   const int n_trials = options.n_trials > 0 ? options.n_trials : base.n_trials;
   if (n_trials < 1) throw Error(ErrorKind::Config, "compare: trials per run must be at least 1");
+  check_hv_reference(options.hv_reference, base.directions().size());
   std::vector<search::SamplerKind> kinds;
   for (const auto& raw : options.strategies) {
     const auto kind = search::parse_sampler_kind(raw);
@@ -39,6 +50,7 @@ CompareRuns run_compare(SearchSession& session, const CompareOptions& options, c
   CompareRuns out;
   const auto size = session.space().space().size();
   out.space_size = size;
+  out.hv_reference = options.hv_reference;
   if (std::any_of(kinds.begin(), kinds.end(), exhaustive)) {
     if (!size || *size > options.max_bruteforce) {
       out.notes.push_back("brute force skipped: the space has " +
@@ -51,6 +63,18 @@ CompareRuns run_compare(SearchSession& session, const CompareOptions& options, c
   }
   if (kinds.empty()) throw Error(ErrorKind::Config, "compare: nothing to run (" + out.notes.front() + ")");
 
+  // warm_start: the sensitivity pass behind the enqueued front counts before each run's trials.
+  const auto& warm = base.sampler_options.warm_start;
+  auto pass_of = [&](search::SamplerKind k) {
+    const bool on = (k == search::SamplerKind::Tpe && warm.tpe) || (k == search::SamplerKind::NsgaII && warm.nsgaii);
+    return on ? warm.pass_evaluations : 0;
+  };
+  for (auto k : kinds)
+    if (pass_of(k) > 0)
+      out.notes.push_back(std::string(search::name_of(k)) + ": warm_start's front comes from a sensitivity pass of " +
+                          std::to_string(pass_of(k)) + " evaluations (" +
+                          (warm.table.empty() ? std::string("measured at start") : "from `" + warm.table + "`") +
+                          "), counted before each run's trials");
   int total = 0;
   for (auto k : kinds) total += exhaustive(k) ? static_cast<int>(*size) : options.repeats * n_trials;
   const auto t0 = std::chrono::steady_clock::now();
@@ -79,6 +103,7 @@ CompareRuns run_compare(SearchSession& session, const CompareOptions& options, c
       raw.seconds = summary.seconds;
       raw.sampler_seconds = summary.sampler_seconds;
       raw.cached = summary.cached;
+      raw.pass_evaluations = pass_of(kind);
       out.runs.push_back(std::move(raw));
     }
   }

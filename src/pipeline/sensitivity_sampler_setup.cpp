@@ -99,6 +99,7 @@ void fill_warm_start(search::SamplerOptions& options, const QuantSpace& space, c
   } else {
     table = measure_sensitivity(space, graph, group_naming(space_config), evaluator);
   }
+  w.pass_evaluations = table.evaluations;
   const std::string cost = options.sensitivity.cost_name.empty() ? "bitops" : options.sensitivity.cost_name;
   const auto front = plan_front(plan_problem(table, cost));
   for (std::size_t i : bisection_order(front.size())) {

@@ -37,6 +37,8 @@ std::vector<double> run_curve(const RawRun& run, const std::vector<Direction>& d
   curve.reserve(run.trials.size());
   // Before the first feasible trial: NaN for one objective, hypervolume 0 for several.
   double cur = dirs.size() == 1 ? kNaN : 0.0;
+  // Evaluations before the first trial (a warm start's sensitivity pass) count first.
+  curve.assign(static_cast<std::size_t>(std::max(0, run.pass_evaluations)), cur);
   search::PointList front_losses;
   for (const auto& t : run.trials) {
     if (usable(t, dirs.size()) && search::is_feasible(t)) {
@@ -63,7 +65,7 @@ std::optional<int> first_reaching(const std::vector<double>& curve, const std::f
 }  // namespace
 
 CompareResult summarize_runs(const std::vector<RawRun>& runs, const std::vector<Direction>& dirs, double tolerance,
-                             bool optimum_from_bruteforce) {
+                             bool optimum_from_bruteforce, const std::vector<double>& hv_reference) {
   CompareResult r;
   r.directions = dirs;
   r.multi_objective = dirs.size() > 1;
@@ -74,7 +76,14 @@ CompareResult summarize_runs(const std::vector<RawRun>& runs, const std::vector<
     for (const auto& run : runs)
       for (const auto& t : run.trials)
         if (usable(t, dirs.size())) all.push_back(search::to_losses(t.values, dirs));
-    if (!all.empty()) r.hv_reference = search::nadir_reference(all);
+    if (!hv_reference.empty()) {
+      if (hv_reference.size() != dirs.size())
+        throw Error(ErrorKind::Config, "compare: the hypervolume reference has " + std::to_string(hv_reference.size()) +
+                                           " values, the objective " + std::to_string(dirs.size()));
+      r.hv_reference = search::to_losses(hv_reference, dirs);
+    } else if (!all.empty()) {
+      r.hv_reference = search::nadir_reference(all);
+    }
   }
   // Higher is better for hypervolume; for one objective it follows the direction.
   const bool maximize = r.multi_objective || dirs[0] == Direction::Maximize;
@@ -170,7 +179,7 @@ CompareResult summarize_runs(const std::vector<RawRun>& runs, const std::vector<
 
 CompareResult summarize_compare(const pipeline::CompareRuns& runs, const std::vector<Direction>& directions,
                                 double tolerance) {
-  CompareResult result = summarize_runs(runs.runs, directions, tolerance, runs.bruteforce);
+  CompareResult result = summarize_runs(runs.runs, directions, tolerance, runs.bruteforce, runs.hv_reference);
   result.notes = runs.notes;
   result.space_size = runs.space_size;
   result.seconds = runs.seconds;

@@ -20,6 +20,7 @@
 #include "qdse/report/hw_section.hpp"
 #include "qdse/report/html.hpp"
 #include "qdse/report/run_outputs.hpp"
+#include "qdse/report/sensitivity_heatmap.hpp"
 
 namespace qdse::report {
 namespace {
@@ -604,6 +605,11 @@ std::string render_report(const std::string& run_dir, const std::string& gnuplot
     captions.push_back(multi ? "Bit width per layer tensor (rows) of the Pareto-front trials (columns); 32 = float."
                              : "Bit width per layer tensor (rows) of the best trials (columns, best first); 32 = "
                                "float.");
+  }
+  if (const auto heat = sensitivity_heatmap(run_dir, trials, best)) {  // sensitivity.json or the sampler's pass
+    auto fig = sensitivity_heatmap_figure(*heat);
+    figures.push_back({fig.spec, {}});
+    captions.push_back(fig.caption);
   }
   json plotted = json::object();
   for (std::size_t i = 0; i < figures.size(); ++i) {

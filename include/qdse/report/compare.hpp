@@ -8,8 +8,11 @@
 //
 // Measured per run, after each trial k: the best feasible objective so far (one
 // objective) or the hypervolume of the feasible front so far (several objectives,
-// sum_scaled_metrics = false; reference point: Optuna's nadir rule over every trial
-// of every run, so all runs share it). From that curve: trials until it reaches
+// sum_scaled_metrics = false; reference point: `hv_reference` in the objectives' own
+// units when given (`--hv-reference`), else Optuna's nadir rule over every trial of
+// every run, so all runs share it). A run's pass_evaluations (the sensitivity pass of a
+// warm-started sampler) come first in its curve, at the value before any trial, so
+// every trial count below includes them. From that curve: trials until it reaches
 // the optimum, and until it is within `tolerance` of it (absolute, in objective
 // units, for one objective; a fraction of the optimum hypervolume for several).
 // Per strategy: median / min / max curves, medians of those trial counts (a run
@@ -84,9 +87,11 @@ struct CompareResult {
 };
 
 // Curves, trial counts and per-strategy summaries from finished runs (the pure part).
-// `optimum_from_bruteforce`: the bruteforce run covered the whole space.
+// `optimum_from_bruteforce`: the bruteforce run covered the whole space. `hv_reference`:
+// see above (one value per objective; ignored for one objective).
 CompareResult summarize_runs(const std::vector<RawRun>& runs, const std::vector<search::Direction>& directions,
-                             double tolerance, bool optimum_from_bruteforce);
+                             double tolerance, bool optimum_from_bruteforce,
+                             const std::vector<double>& hv_reference = {});
 
 // summarize_runs over pipeline::run_compare's runs, with its notes, space size and time.
 CompareResult summarize_compare(const pipeline::CompareRuns& runs, const std::vector<search::Direction>& directions,

@@ -43,6 +43,9 @@ struct WarmStartOptions {
   bool nsgaii = false;
   std::string table;
   std::vector<std::vector<double>> configs;  // ParamVectors of the space
+  // Evaluations of the sensitivity pass behind `configs` (the table's own count when read
+  // from `table`): what the front cost before the first trial; `qdse compare` counts them.
+  int pass_evaluations = 0;
 };
 
 }  // namespace qdse::search
