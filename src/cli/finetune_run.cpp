@@ -166,6 +166,41 @@ void finetune_print_table(const std::string& run, const nlohmann::json& doc, int
               doc.at("float").at("test").value("accuracy", 0.0));
 }
 
+// The records an earlier fine-tuning wrote into `file` (finetune.json of the same output
+// directory), read before any training so that a bad file stops the run before it costs
+// anything: none when absent; a file that is not a finetune.json, or one of another model,
+// is an error naming it (overwriting it would lose those trials' records).
+nlohmann::json earlier_finetune_records(const fs::path& file, const std::string& model) {
+  if (!fs::exists(file)) return nlohmann::json::array();
+  std::ifstream in(file);
+  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (!doc.is_object() || !doc.contains("trials") || !doc.at("trials").is_array())
+    throw Error(ErrorKind::Io, file.string() + " is not a finetune.json of `qdse finetune`; move it away to fine-tune "
+                                               "into this directory");
+  if (doc.value("model", std::string()) != model)
+    throw Error(ErrorKind::Io, file.string() + " holds fine-tuned trials of model `" +
+                                   doc.value("model", std::string("?")) + "`, not `" + model +
+                                   "`; choose another --out");
+  for (const auto& r : doc.at("trials"))
+    if (!r.is_object() || !r.contains("trial") || !r.at("trial").is_number_integer())
+      throw Error(ErrorKind::Io, file.string() + ": a record of `trials` has no trial number");
+  return doc.at("trials");
+}
+
+// This run's records first (in the order fine-tuned), then the earlier ones of trials not
+// fine-tuned again: `qdse finetune --trial 3` then `--trial 5`, or a resumed search that
+// fine-tunes its new best trials, keeps every fine-tuned checkpoint in finetune.json.
+nlohmann::json merge_finetune_records(const nlohmann::json& now, const nlohmann::json& earlier) {
+  nlohmann::json out = now;
+  for (const auto& r : earlier) {
+    const bool again = std::any_of(now.begin(), now.end(), [&](const nlohmann::json& n) {
+      return n.at("trial").get<int>() == r.at("trial").get<int>();
+    });
+    if (!again) out.push_back(r);
+  }
+  return out;
+}
+
 }  // namespace
 
 io::FinetuneTable finetune_settings(const io::RunConfig& config, const FinetuneRequest& request) {
@@ -227,6 +262,7 @@ nlohmann::json run_finetune(const std::string& run, const FinetuneRequest& reque
   }
 
   const std::string dir = request.out.empty() ? (fs::path(run) / "finetuned").string() : request.out;
+  const nlohmann::json earlier = earlier_finetune_records(fs::path(dir) / "finetune.json", c.model);
   fs::create_directories(dir);
   const bool show = !global.quiet && !global.json;
   nlohmann::json records = nlohmann::json::array();
@@ -300,13 +336,15 @@ nlohmann::json run_finetune(const std::string& run, const FinetuneRequest& reque
                               {"model", c.model},
                               {"float", {{"split", finetune_metrics_json(float_split.float_metrics())},
                                          {"test", finetune_metrics_json(float_test.float_metrics())}}},
-                              {"trials", records}};
+                              {"trials", merge_finetune_records(records, earlier)}};
   write_file_atomic((fs::path(dir) / "finetune.json").string(), doc.dump(2) + "\n");
   if (!print) return doc;
   if (global.json) {
     std::printf("%s\n", doc.dump(2).c_str());
   } else {
-    finetune_print_table(run, doc, s.epochs, std::string(data::to_string(settings.strategy.split)));
+    nlohmann::json this_run = doc;  // the table shows what this run fine-tuned, not the kept records
+    this_run["trials"] = records;
+    finetune_print_table(run, this_run, s.epochs, std::string(data::to_string(settings.strategy.split)));
     std::printf("checkpoints and finetune.json: %s\n", dir.c_str());
   }
   return doc;
