@@ -147,6 +147,9 @@ def main():
     hm = hls4ml.converters.convert_from_pytorch_model(
         net, hls_config=cfg, output_dir=os.path.join(work, "prj"), backend="Vivado", io_type="io_parallel")
     t1 = time.time()
+    # What hls4ml implements each Dense with (the exported ReuseFactor/Strategy in effect).
+    impl = {l.name: {"reuse_factor": l.get_attr("reuse_factor"), "strategy": str(l.get_attr("strategy"))}
+            for l in hm.get_layers() if l.class_name == "Dense"}
     hm.compile()
     t2 = time.time()
     jobs = max(1, min(a.jobs, n))
@@ -186,6 +189,7 @@ def main():
         "seconds": {"convert": round(t1 - t0, 2), "compile": round(t2 - t1, 2), "predict": round(t3 - t2, 2)},
         "jobs": jobs,
         "fed_flattened": dropped,
+        "impl": impl,
     }), file=result_out)
     result_out.flush()
 

@@ -39,6 +39,8 @@ struct BitexactCase {
   std::string name;
   std::string layers_by_type;  // the seed table of every linear layer (one choice per key)
   std::string fpga;            // [search.strategy.hw_runner.fpga] lines, "" = none
+  int reuse_factor;            // what hls4ml must implement every Dense with
+  std::string strategy;
 };
 
 // One search config with exactly one configuration: every linear layer takes `c`.
@@ -89,17 +91,17 @@ TEST(Hls4mlBitexact, HlsEmulationEqualsQdseOnTheWholeTestSplit) {
       "name = [\"integer\"]\ndata_in_width = [8]\ndata_in_frac_width = [\"auto\"]\nweight_width = [8]\n"
       "weight_frac_width = [\"auto\"]\nbias_width = [12]\nbias_frac_width = [\"auto\"]\n";
   const std::vector<BitexactCase> cases = {
-      {"w8a8-latency", auto8, ""},
+      {"w8a8-latency", auto8, "", 1, "latency"},
       {"w6a10-resource-r4",
        "name = [\"integer\"]\ndata_in_width = [10]\ndata_in_frac_width = [\"auto\"]\ndata_in_rounding = "
        "[\"nearest_away\"]\nweight_width = [6]\nweight_frac_width = [\"auto\"]\nweight_rounding = [\"toward_zero\"]\n"
        "bias_width = [10]\nbias_frac_width = [\"auto\"]\n",
-       "backend = \"hls4ml\"\ndevice = \"xczu9eg\"\nstrategy = \"resource\"\nreuse_factor = 4\n"},
+       "backend = \"hls4ml\"\ndevice = \"xczu9eg\"\nstrategy = \"resource\"\nreuse_factor = 4\n", 4, "resource"},
       {"w4a6-floor-wrap-r8",
        "name = [\"integer\"]\ndata_in_width = [6]\ndata_in_frac_width = [3]\ndata_in_rounding = [\"floor\"]\n"
        "data_in_overflow = [\"wrap\"]\nweight_width = [4]\nweight_frac_width = [\"auto\"]\n"
        "weight_rounding = [\"floor\"]\nbias_width = [8]\nbias_frac_width = [\"auto\"]\n",
-       "backend = \"hls4ml\"\ndevice = \"xczu9eg\"\nstrategy = \"resource\"\nreuse_factor = 8\n"},
+       "backend = \"hls4ml\"\ndevice = \"xczu9eg\"\nstrategy = \"resource\"\nreuse_factor = 8\n", 8, "resource"},
   };
   TempDir dir("qdse_hls4ml_bitexact");
   int exact = 0;
@@ -113,6 +115,10 @@ TEST(Hls4mlBitexact, HlsEmulationEqualsQdseOnTheWholeTestSplit) {
     EXPECT_EQ(j.at("off_grid").at("qdse"), 0) << c.name << ": " << j.dump();
     EXPECT_EQ(j.at("off_grid").at("hls4ml"), 0) << c.name << ": " << j.dump();
     EXPECT_EQ(j.at("qdse_accuracy"), j.at("hls4ml_accuracy")) << c.name;
+    for (const char* layer : {"seq_blocks_1", "seq_blocks_3", "seq_blocks_5"}) {
+      EXPECT_EQ(j.at("impl").at(layer).at("reuse_factor"), c.reuse_factor) << c.name << " " << layer;
+      EXPECT_EQ(j.at("impl").at(layer).at("strategy"), c.strategy) << c.name << " " << layer;
+    }
     exact += j.at("differing_logits") == 0 && j.at("differing_labels") == 0;
     std::printf("[ hls4ml   ] %s: %s\n", c.name.c_str(), j.dump().c_str());
   }
