@@ -29,7 +29,7 @@ mkdir -p "$out"
 ordered="$out/fmnist_mlp_peer_large_ordered.toml"
 { cat "$config"; printf '[search.strategy.tpe]\nordered_categoricals = true\n'; } > "$ordered"
 # TPE warm-started from the predicted front (its table measured once here, 91 evaluations
-# that are not trials of the compare runs: add them when comparing).
+# that `qdse compare` counts before each warm-started run's trials: the table's recorded evaluations).
 "$qdse" --threads 1 -q sensitivity --config "$config" --load "$weights" --out "$out/sens"
 warm="$out/fmnist_mlp_peer_large_warm.toml"
 # The front's cost is model_size_bits: the objective's average_bitwidth is model_size_bits /
