@@ -55,9 +55,9 @@ void add_compare_command(CLI::App& app, GlobalOptions& global) {
                                  "run several search strategies repeatedly on one space and compare how fast they "
                                  "find the optimum (one shared evaluator)");
   static ConfigOptions cfg;
-  static std::string out, load, strategies = "bruteforce,random,tpe,nsgaii";
+  static std::string out, strategies = "bruteforce,random,tpe,nsgaii";
   static pipeline::CompareOptions options;
-  cfg.add_to(cmd);
+  cfg.add_to(cmd, ConfigOptions::Load::Yes);
   cmd->add_option("--strategies", strategies, "comma-separated samplers: " + search::sampler_name_list())
       ->capture_default_str();
   cmd->add_option("--repeats", options.repeats, "runs per strategy, seeds 0..R-1 (brute force runs once)")
@@ -78,13 +78,12 @@ void add_compare_command(CLI::App& app, GlobalOptions& global) {
       ->check(whole_number(0, std::numeric_limits<long long>::max()))
       ->capture_default_str();
   cmd->add_option("-o,--out", out, "output directory (default: runs/compare-<model>-<time>)");
-  add_load_option(cmd, load);
   cmd->callback([&global] {
     const io::RunConfig c = resolve_config(cfg);
     options.strategies = split_list(strategies);
     for (auto& s : options.strategies) s = pipeline::canonical_strategy(s);  // fail before loading anything
     pipeline::SearchOverrides overrides;
-    overrides.load = load;
+    overrides.load = cfg.load;
     overrides.n_jobs = 1;  // one evaluator with the whole memo budget: every run shares its cache
     pipeline::SearchSession session(c, overrides, global.threads > 0 ? global.threads : c.threads);
     pipeline::check_hv_reference(options.hv_reference, session.strategy().directions().size());

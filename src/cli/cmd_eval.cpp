@@ -15,11 +15,10 @@ namespace qdse::cli {
 void add_eval_command(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("eval", "evaluate the model (float and quantized) on a split");
   static ConfigOptions cfg;
-  static std::string split, load;
+  static std::string split;
   static int64_t num_samples = -1;
-  cfg.add_to(cmd);
+  cfg.add_to(cmd, ConfigOptions::Load::Yes);
   cmd->add_option("--split", split, "train, validation or test (default: `eval_split`, test)");
-  add_load_option(cmd, load);
   cmd->add_option("--num-samples", num_samples, "first N samples of the split (0 = all)")
       ->check(whole_number(0, std::numeric_limits<int64_t>::max()));
   cmd->callback([&global] {
@@ -27,7 +26,7 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
     if (!split.empty()) c.eval_split = split;
     if (num_samples >= 0) c.num_samples = num_samples;
     apply_threads(global, c.threads);
-    const pipeline::Workspace ws = pipeline::open_workspace(c, load, /*require_weights=*/true);
+    const pipeline::Workspace ws = pipeline::open_workspace(c, cfg.load, /*require_weights=*/true);
     const auto kind = data::parse_split(c.eval_split);
     const auto& s = ws.dataset.split(kind);
     exec::EvalOptions eo;

@@ -21,11 +21,10 @@ void add_plan_command(CLI::App& app, GlobalOptions& global) {
                                  "predict the best configurations from per-layer sensitivities: the whole "
                                  "accuracy/cost front, or the best plan under a budget (exact solver)");
   static ConfigOptions cfg;
-  static std::string load, sensitivity, cost = "model_size";
+  static std::string sensitivity, cost = "model_size";
   static std::optional<double> budget;
   static bool evaluate = false;
-  cfg.add_to(cmd);
-  add_load_option(cmd, load);
+  cfg.add_to(cmd, ConfigOptions::Load::Yes);
   cmd->add_option("--sensitivity", sensitivity, "read this sensitivity.json instead of running the pass");
   cmd->add_option("--cost", cost, "cost metric, a sum over layers: model_size, model_size_bits, bitops, ...")
       ->capture_default_str();
@@ -38,7 +37,7 @@ void add_plan_command(CLI::App& app, GlobalOptions& global) {
     if (!sensitivity.empty()) {
       table = pipeline::read_sensitivity_file(sensitivity);
     } else {
-      session = open_sensitivity_session(global, cfg, load);
+      session = open_sensitivity_session(global, cfg);
       table = run_sensitivity_pass(*session);
     }
     const auto problem = pipeline::plan_problem(table, cost);  // checks --cost before any evaluation
@@ -48,7 +47,7 @@ void add_plan_command(CLI::App& app, GlobalOptions& global) {
     else points = pipeline::plan_front(problem, &solver_ms);
     std::vector<double> measured;
     if (evaluate) {
-      if (!session) session = open_sensitivity_session(global, cfg, load);
+      if (!session) session = open_sensitivity_session(global, cfg);
       auto& evaluator = *session->evaluators().at(0);
       for (const auto& p : points) {
         const auto params = pipeline::plan_params(table, session->space(), p);

@@ -14,12 +14,11 @@ void add_sensitivity_command(CLI::App& app, GlobalOptions& global) {
                                  "measure each layer's accuracy/loss change for each of its choices, the other "
                                  "layers float (the input of qdse plan)");
   static ConfigOptions cfg;
-  static std::string out = ".", load;
-  cfg.add_to(cmd);
-  add_load_option(cmd, load);
+  static std::string out = ".";
+  cfg.add_to(cmd, ConfigOptions::Load::Yes);
   cmd->add_option("-o,--out", out, "directory for sensitivity.json and sensitivity.csv")->capture_default_str();
   cmd->callback([&global] {
-    auto session = open_sensitivity_session(global, cfg, load);
+    auto session = open_sensitivity_session(global, cfg);
     const auto table = run_sensitivity_pass(*session);
     std::filesystem::create_directories(out);
     const std::string json_path = (std::filesystem::path(out) / "sensitivity.json").string();

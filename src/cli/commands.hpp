@@ -27,7 +27,9 @@ struct ConfigOptions {
   std::string model;   // overrides `model`
   std::string data;    // overrides `dataset_path`
   std::string dataset;  // overrides `dataset`
-  void add_to(CLI::App* cmd);
+  std::string load;     // --load: weights overriding `load_name` (commands that load, Load::Yes)
+  enum class Load { No, Yes };
+  void add_to(CLI::App* cmd, Load with_load = Load::No);
 };
 
 // Training progress on `bar`, "epoch e/E loss x" after every batch: the on_batch callback of

@@ -13,11 +13,10 @@
 namespace qdse::cli {
 
 inline std::unique_ptr<pipeline::SearchSession> open_sensitivity_session(const GlobalOptions& global,
-                                                                         const ConfigOptions& cfg,
-                                                                         const std::string& load) {
+                                                                         const ConfigOptions& cfg) {
   const io::RunConfig c = resolve_config(cfg);
   pipeline::SearchOverrides o;
-  o.load = load;
+  o.load = cfg.load;
   o.n_jobs = 1;
   return std::make_unique<pipeline::SearchSession>(c, o, global.threads > 0 ? global.threads : c.threads);
 }
