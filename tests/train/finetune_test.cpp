@@ -3,6 +3,8 @@
 // and the checkpoint of a fine-tuned graph.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <torch/types.h>
 #include <torch/utils.h>
 
@@ -95,12 +97,21 @@ TEST(Finetune, StePlanQuantizesLikeEvaluationAndPassesGradientsToTheShadowWeight
   w.set_requires_grad(false);
 }
 
+// The trained tiny network, training and held-out blobs, the coarse configuration and the
+// held-out losses fine-tuning starts from: what the loss-lowering tests share.
+struct CoarseFinetuneCase {
+  ir::Graph base = trained_tiny();
+  std::pair<at::Tensor, at::Tensor> train = testing::blobs(400, 5), held_out = testing::blobs(400, 6);
+  quant::QuantConfig config = coarse_config(base);
+  double before = quantized_loss(base, config, held_out.first, held_out.second);
+  double float_loss = exec::evaluate(base, nullptr, held_out.first, held_out.second).loss;
+};
+
 TEST(Finetune, FewStepsLowerTheQuantizedLossAndAreDeterministic) {
-  const auto base = trained_tiny();
-  auto [x, y] = testing::blobs(400, 5);
-  auto [xv, yv] = testing::blobs(400, 6);
-  const auto config = coarse_config(base);
-  const double before = quantized_loss(base, config, xv, yv);
+  const CoarseFinetuneCase c;
+  const auto& [base, config, before, float_loss] = std::tie(c.base, c.config, c.before, c.float_loss);
+  const auto& [x, y] = c.train;
+  const auto& [xv, yv] = c.held_out;
   FinetuneOptions o = few_step_options();
   ir::Graph a = base.clone_params(), b = base.clone_params();
   const auto ra = finetune(a, config, nullptr, x, y, xv, yv, o);
@@ -109,7 +120,6 @@ TEST(Finetune, FewStepsLowerTheQuantizedLossAndAreDeterministic) {
   const double after = quantized_loss(a, config, xv, yv);
   // On held-out samples, the loss quantization adds to the float model's (jsc-tiny's
   // final ReLU keeps that one well above 0) shrinks by at least 40 % (seen: 57 %).
-  const double float_loss = exec::evaluate(base, nullptr, xv, yv).loss;
   ASSERT_GT(before, float_loss);
   EXPECT_LT(after - float_loss, 0.6 * (before - float_loss))
       << "before " << before << " after " << after << " float " << float_loss;
@@ -127,12 +137,10 @@ TEST(Finetune, FewStepsLowerTheQuantizedLossAndAreDeterministic) {
 }
 
 TEST(Finetune, LearnedStepsLowerTheLossAndMove) {
-  const auto base = trained_tiny();
-  auto [x, y] = testing::blobs(400, 5);
-  auto [xv, yv] = testing::blobs(400, 6);
-  const auto config = coarse_config(base);
-  const double before = quantized_loss(base, config, xv, yv);
-  const double float_loss = exec::evaluate(base, nullptr, xv, yv).loss;
+  const CoarseFinetuneCase c;
+  const auto& [base, config, before, float_loss] = std::tie(c.base, c.config, c.before, c.float_loss);
+  const auto& [x, y] = c.train;
+  const auto& [xv, yv] = c.held_out;
   FinetuneOptions o = few_step_options();
   o.learn_scale = true;
   ir::Graph g = base.clone_params();
