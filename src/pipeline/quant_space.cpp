@@ -1,5 +1,6 @@
 #include "qdse/pipeline/quant_space.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -205,6 +206,15 @@ ImplConfig QuantSpace::decode_impl(const search::ParamVector& params) const {
     const auto& choice = dims_[i].choices.at(static_cast<std::size_t>(params[i]));
     for (int node : groups_[dims_[i].group].nodes)
       set_impl_key(out[graph_.node(node).name], dims_[i].key, choice, groups_[dims_[i].group].where);
+  }
+  return out;
+}
+
+std::vector<std::size_t> QuantSpace::params_of_node(int node) const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < dims_.size(); ++i) {
+    const auto& nodes = groups_[dims_[i].group].nodes;
+    if (std::find(nodes.begin(), nodes.end(), node) != nodes.end()) out.push_back(i);
   }
   return out;
 }

@@ -14,6 +14,7 @@
 
 #include "qdse/core/error.hpp"
 #include "qdse/quant/formats/format.hpp"
+#include "qdse/pipeline/hw_feasibility.hpp"
 #include "qdse/pipeline/run_directory.hpp"
 #include "qdse/pipeline/sensitivity_sampler_setup.hpp"
 #include "qdse/pipeline/study_fingerprint.hpp"
@@ -122,6 +123,11 @@ SearchSession::SearchSession(io::RunConfig config, SearchOverrides overrides, in
   // Range statistics (for frac_width = "auto") come from training samples, never from
   // the evaluation split.
   stats_ = quant::calibrate(workspace_.graph, workspace_.dataset.train.x, space_->calibration());
+  if (strategy.eval.hw)
+    check_hw_constraints_reachable(*space_, workspace_.graph, HwCostModel(workspace_.graph, *strategy.eval.hw), stats_,
+                                   strategy.constraints,
+                                   "[search.strategy.constraints] of " +
+                                       (config.file.empty() ? std::string("the config") : config.file));
   // One evaluator per job; they share the graph and data tensors and split the memo budget.
   EvalSettings eval = strategy.eval;
   eval.memo_budget_bytes /= strategy.n_jobs;

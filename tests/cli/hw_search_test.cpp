@@ -200,6 +200,44 @@ TEST(HwSearch, AStudyIsNotResumedUnderAnotherTarget) {
   fs::remove_all(dir);
 }
 
+// A `<=` constraint on an FPGA figure that no configuration can meet is refused before the
+// first trial, with the smallest value the space reaches and the layers behind it: here
+// seq_blocks_5, left float (hls4ml's default ap_fixed<16,6>, 16-bit weights on DSPs), needs
+// 128 x 10 DSP slices at R = 1 whatever the other layers choose, and the 4/8-bit weights of
+// the others take none. The float design (every layer 16-bit) needs 234,752: 0.004 x that
+// is 939.
+TEST(HwSearch, UnreachableConstraintIsRefusedBeforeTheFirstTrial) {
+  QDSE_REQUIRE_SMALL_SEARCH();
+  const auto dir = scratch_dir("hw-search-unreachable");
+  const std::string hls = "backend = \"hls4ml\"\ndevice = \"xczu9eg\"\n";
+  struct Unreachable {
+    std::string constraint;
+    std::vector<std::string> says;
+  };
+  const std::vector<Unreachable> cases = {
+      {"dsp = \"<= 10\"\n", {"`dsp <= 10` cannot be met", "smallest dsp it reaches is 1280", "seq_blocks_5 1280 DSP"}},
+      {"dsp_utilization = \"<= 0.004 * float\"\n", {"dsp_utilization", "cannot be met", "seq_blocks_5 1280 DSP"}},
+      {"latency_cycles = \"<= 2\"\n", {"latency_cycles", "cannot be met", "cycles"}},
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+    const std::string name = "unreachable" + std::to_string(i++);
+    write_text(dir / (name + ".toml"), hw_search_toml(hls, accuracy_metric(), c.constraint));
+    const auto run = dir / ("run-" + name);
+    const auto r = run_small_search(dir / (name + ".toml"), "--out '" + run.string() + "'", dir);
+    EXPECT_EQ(r.status, 1) << name << ": " << r.err;
+    EXPECT_EQ(line_count(r.err), 1) << r.err;
+    EXPECT_CONTAINS(r.err, name + ".toml");
+    for (const auto& s : c.says) EXPECT_CONTAINS(r.err, s);
+    EXPECT_FALSE(fs::exists(run / "trials.json")) << name;
+  }
+  // The same space under a bound it can meet runs (1280 DSPs of the ZU9EG's 2520).
+  write_text(dir / "reachable.toml", hw_search_toml(hls, accuracy_metric(), "dsp = \"<= 1280\"\n"));
+  const auto ok = run_small_search(dir / "reachable.toml", "--n-trials 4 --out '" + (dir / "ok").string() + "'", dir);
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  fs::remove_all(dir);
+}
+
 struct HwBadInput {
   std::string name;         // config file stem
   std::string toml;         // the whole config

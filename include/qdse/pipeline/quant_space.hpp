@@ -75,6 +75,9 @@ class QuantSpace {
     std::string where;
   };
   std::vector<ImplDim> impl_dims() const;
+  // Indices (into space()) of the params that configure graph node `node` (its group's);
+  // empty when no seed table applies to it.
+  std::vector<std::size_t> params_of_node(int node) const;
   // The chosen value of every param, for trial records ("seq_blocks_1/config/weight_width" -> 8).
   quant::ConfigDict describe(const search::ParamVector& params) const;
   const quant::CalibrationOptions& calibration() const { return calibration_; }
