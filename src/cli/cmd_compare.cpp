@@ -35,19 +35,6 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-// One coordinate of --hv-reference: any finite number.
-CLI::Validator compare_hv_coordinate() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        char* end = nullptr;
-        const double v = text.empty() ? 0 : std::strtod(text.c_str(), &end);
-        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
-          return "expected finite numbers separated by commas, got '" + text + "'";
-        return "";
-      },
-      "NUMBER,NUMBER", "HV_REFERENCE");
-}
-
 }  // namespace
 
 void add_compare_command(CLI::App& app, GlobalOptions& global) {
@@ -73,7 +60,7 @@ void add_compare_command(CLI::App& app, GlobalOptions& global) {
                   "hypervolume reference point, one value per objective in its own units (e.g. 0,32: accuracy 0, "
                   "average bit width 32, as the Optuna peer); default: the nadir of all trials")
       ->delimiter(',')
-      ->check(compare_hv_coordinate());
+      ->check(finite_list_item());
   cmd->add_option("--max-bruteforce", options.max_bruteforce, "skip brute force above this many configurations")
       ->check(whole_number(0, std::numeric_limits<long long>::max()))
       ->capture_default_str();

@@ -56,6 +56,8 @@ QDSE_CLI_COMMANDS(QDSE_CLI_DECLARE_COMMAND)
 // PositiveNumber/NonNegativeNumber/Range.
 CLI::Validator whole_number(long long min, long long max = std::numeric_limits<int>::max());
 CLI::Validator finite_number(double min, bool min_allowed = true);
+// One item of a comma-separated list of finite numbers (e.g. compare --hv-reference).
+CLI::Validator finite_list_item();
 
 // Loads the config (or defaults) and applies the command-line overrides.
 io::RunConfig resolve_config(const ConfigOptions& options);

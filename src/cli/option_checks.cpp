@@ -56,4 +56,16 @@ CLI::Validator finite_number(double min, bool min_allowed) {
       want, "FINITE_NUMBER");
 }
 
+CLI::Validator finite_list_item() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = text.empty() ? 0 : std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+          return "expected finite numbers separated by commas, got '" + text + "'";
+        return "";
+      },
+      "NUMBER,NUMBER", "FINITE_LIST");
+}
+
 }  // namespace qdse::cli
