@@ -163,6 +163,12 @@ nlohmann::json study_description(const Workspace& ws, const QuantSpace& space, c
   // The FPGA target decides every hw metric; only present with one, so studies without
   // a [search.strategy.hw_runner.fpga] table keep their description.
   if (st.eval.hw) evaluation["hw"] = hw_target_json(*st.eval.hw);
+  // Multi-fidelity decides which trials stop as Pruned, so a study is resumed only with the
+  // same rungs and bound; only present when enabled, so other studies keep their description.
+  if (st.eval.fidelity.enabled)
+    evaluation["multi_fidelity"] = {
+        {"rungs", st.eval.fidelity.rungs},
+        {"margin", st.eval.fidelity.margin ? nlohmann::json(*st.eval.fidelity.margin) : nlohmann::json(nullptr)}};
   return {{"kind", "qdse mixed_precision_ptq"},
           {"model", ws.config.model},
           {"params", params},

@@ -136,6 +136,16 @@ TEST(MultiFidelity, ResumedStudyKeepsItsPrunedTrials) {
   }
   EXPECT_GT(pruned, 0);
   EXPECT_EQ(mf_winners_of(dir / "resumed"), mf_winners_of(plain));
+  // Other multi-fidelity settings would prune by another rule: the study is not resumed
+  // with them (nor without multi-fidelity), and its outputs stay as they were.
+  const std::string before = read_text(dir / "resumed" / "trials.json");
+  for (const std::string& lines : {std::string("enabled = true\nmargin = 0.05\n"), std::string("enabled = false\n")}) {
+    write_text(dir / "changed.toml", mf_search_toml(lines));
+    const auto r = run_small_search(dir / "changed.toml", "--out '" + (dir / "resumed").string() + "' --study s", dir / "log");
+    EXPECT_EQ(r.status, 1) << lines;
+    EXPECT_NE(r.err.find("evaluation.multi_fidelity"), std::string::npos) << r.err;
+    EXPECT_EQ(read_text(dir / "resumed" / "trials.json"), before);
+  }
 }
 
 TEST(MultiFidelity, BadKeysAreOneLineErrors) {
