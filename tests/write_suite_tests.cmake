@@ -1,8 +1,8 @@
 # Run after a test executable is built (tests/suite_tests.cmake): lists its GoogleTest
 # suites and writes one add_test per suite to OUT. Inputs: EXE, OUT, XML_DIR, WORKDIR,
-# HEAVY (suites that run for a minute or more: CTest starts the highest COST first, so
-# they do not end up last on a parallel run).
-cmake_minimum_required(VERSION 3.20)  # policies: IN_LIST
+# HEAVY (the suites that run longest, longest first: CTest starts the highest COST first,
+# so they do not end up last on a parallel run).
+cmake_minimum_required(VERSION 3.20)
 execute_process(COMMAND "${EXE}" --gtest_list_tests
   OUTPUT_VARIABLE listing ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 120)
 if(NOT rc EQUAL 0)
@@ -26,8 +26,9 @@ set(content "# Written by write_suite_tests.cmake from `${EXE} --gtest_list_test
 foreach(suite IN LISTS suites)
   string(REPLACE "/" "_" xml "${suite}")
   set(cost ${count_${suite}})
-  if(suite IN_LIST HEAVY)
-    set(cost 1000)
+  list(FIND HEAVY "${suite}" heavy_rank)
+  if(heavy_rank GREATER_EQUAL 0)
+    math(EXPR cost "2000 - ${heavy_rank}")
   endif()
   string(APPEND content
     "add_test([=[${suite}]=] \"${EXE}\" [=[--gtest_filter=${suite}.*]=])\n"

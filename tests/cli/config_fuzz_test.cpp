@@ -1,14 +1,22 @@
-// Fuzz-style robustness of config handling (issue 13, "done when"): a few thousand
-// mutated configs (wrong types, out-of-range and non-finite numbers, unicode and control
-// characters, huge lists, missing, duplicated and extra keys, misplaced tables, broken
-// syntax) go to `qdse space`, and a tenth as many to `qdse search --n-trials 1` (the
-// default run is a sample of 220; QDSE_FUZZ_SCALE=10 runs 2,200, see fuzz_scale()). Every run
-// must exit 0 or 1, never die of a signal or hang; on exit 1 the last stderr line is the
-// one error (`qdse: ...`) and any other line is a `warning:` (docs/config.md, "Errors
-// and warnings"). The mutation seed is fixed, so a failure reproduces; a failing case's
-// config is kept under the scratch directory and named in the failure message.
+// Fuzz-style robustness of config handling (issue 13, "done when"): mutated configs
+// (wrong types, out-of-range and non-finite numbers, unicode and control characters, huge
+// lists, missing, duplicated and extra keys, misplaced tables, broken syntax) go to
+// `qdse space`'s reading of a config, and some to `qdse search --n-trials 1`. Every case
+// must end 0 or 1, never die of a signal or hang; on exit 1 the last stderr line is the
+// one error (`qdse: ...`) and any other line is a `warning:` (docs/config.md, "Errors and
+// warnings"). The mutation seed is fixed, so a failure reproduces; a failing case's config
+// is kept under the scratch directory and named in the failure message.
+//
+// Where the time goes: a `qdse` process pays about 0.8 s of CPU for libtorch's start-up
+// before it reads its config, so most cases run `qdse space`'s library calls
+// (io::load_run_config, pipeline::build_graph, pipeline::QuantSpace), then `qdse search`'s
+// reading of the [search] tables (pipeline::parse_search_config), in a forked child of
+// this test instead, which costs milliseconds: 600 of those, then 40 `qdse space` and 20
+// `qdse search` processes for the binary's own output (the default run; QDSE_FUZZ_SCALE=10
+// runs ten times as many, the "few thousand" of issue 13, see fuzz_scale()).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <torch/utils.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +34,11 @@
 
 #include "../support/prerequisites.hpp"
 #include "cli_runner.hpp"
+#include "qdse/core/error.hpp"
+#include "qdse/io/run_config.hpp"
+#include "qdse/pipeline/quant_space.hpp"
+#include "qdse/pipeline/search_config.hpp"
+#include "qdse/pipeline/workspace.hpp"
 
 namespace {
 
@@ -183,7 +196,7 @@ void mutate(std::vector<std::string>& lines, Rng& rng) {
 // ---- running ------------------------------------------------------------------------
 
 struct Case {
-  std::string command;  // "space" or "search"
+  std::string command;  // "space" or "search" (the binary), or "space-in-process"
   fs::path config;
   fs::path out, err;
   pid_t pid = -1;
@@ -191,6 +204,34 @@ struct Case {
   int status = -1;
   bool timed_out = false;
 };
+
+// What `qdse space --config FILE` does before printing (cli/cmd_space.cpp), then the
+// reading of every [search] table that `qdse search` does next (parse_search_config), in
+// this forked child: 0 when the config is read, else 1 after the error's one line, as
+// main() prints it (`qdse: <kind>: <message>`). Anything but a qdse::Error is reported as
+// such (exit 2), so the test names an exception the binary would only have caught generically.
+int fuzz_space_in_process(const std::string& config) {
+  // One intra-op thread: a thread pool the parent may have started does not survive fork.
+  torch::set_num_threads(1);
+  try {
+    const qdse::io::RunConfig c = qdse::io::load_run_config(config);
+    const qdse::ir::Graph graph = qdse::pipeline::build_graph(c);
+    const qdse::pipeline::QuantSpace space(c, graph);
+    (void)space.space().size();
+    (void)qdse::pipeline::parse_search_config(c);
+    std::fflush(stdout);
+    return 0;
+  } catch (const qdse::Error& e) {
+    const std::string what = e.what();
+    std::fprintf(stderr, "qdse: %s: %s\n", std::string(qdse::to_string(e.kind())).c_str(), what.c_str());
+    std::fflush(stderr);
+    return what.find('\n') == std::string::npos ? 1 : 3;  // a located error is one line by itself
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "not a qdse::Error: %s\n", e.what());
+    std::fflush(stderr);
+    return 2;
+  }
+}
 
 // The binary runs in `dir` (a scratch directory), so nothing a mutated config names
 // relative to the working directory lands in the source tree.
@@ -208,6 +249,7 @@ void start(Case& c, const fs::path& dir, const std::string& weights) {
   if (c.pid == 0) {
     if (chdir(dir.c_str()) != 0) _exit(127);
     if (!std::freopen(c.out.c_str(), "w", stdout) || !std::freopen(c.err.c_str(), "w", stderr)) _exit(127);
+    if (c.command == "space-in-process") _exit(fuzz_space_in_process(c.config.string()));
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -222,7 +264,7 @@ std::string problem_of(const Case& c) {
   if (WIFSIGNALED(c.status)) return "killed by signal " + std::to_string(WTERMSIG(c.status));
   if (!WIFEXITED(c.status)) return "did not exit";
   const int code = WEXITSTATUS(c.status);
-  if (code != 0 && code != 1) return "exit status " + std::to_string(code);
+  if (code != 0 && code != 1) return "exit status " + std::to_string(code) + ": " + read_text(c.err).substr(0, 300);
   std::vector<std::string> lines;
   {
     std::istringstream in(read_text(c.err));
@@ -315,10 +357,8 @@ std::vector<Case> make_cases(const fs::path& dir, const std::string& command, co
 
 int parallelism() { return std::max(2u, std::min(4u, std::thread::hardware_concurrency())); }
 
-// Each case is a process, and a process costs about half a CPU second before it reads
-// its config (libtorch's start-up): the default run (200 + 20 cases) takes one to two
-// minutes on 2 cores. QDSE_FUZZ_SCALE=N runs N times as many cases (N = 10: the "few
-// thousand" of issue 13, about 15 minutes on 2 idle cores).
+// QDSE_FUZZ_SCALE=N runs N times as many cases as the default run (N = 10: 6,000 in
+// process, 400 `qdse space` and 200 `qdse search` processes, about 10 minutes on 2 cores).
 int fuzz_scale() {
   const char* v = std::getenv("QDSE_FUZZ_SCALE");
   const int n = v ? std::atoi(v) : 1;
@@ -340,12 +380,16 @@ TEST(ConfigFuzz, MutatedConfigsGiveOneLineErrorsNeverSignals) {
   const auto dir = scratch_dir("config-fuzz");
   Rng rng(20261129);  // fixed: a failure reproduces
   Tally tally;
-  // `qdse space` builds the graph and the search space only: cheap, so most inputs go here.
   const int scale = fuzz_scale();
   const std::string search_base = fuzz_base("search.toml");
   const std::vector<std::string> space_bases = {search_base, fuzz_base("mase_jsc_tiny.toml"),
                                                 fuzz_base("cnn_by_type.toml")};
-  auto space_cases = make_cases(dir, "space", space_bases, 200 * scale, rng, "space-");
+  // Reading the config and building the graph and the space, as `qdse space` does: cheap
+  // in a forked child, so most inputs go here.
+  auto in_process = make_cases(dir, "space-in-process", space_bases, 600 * scale, rng, "lib-");
+  run_all(in_process, dir, "", parallelism(), std::chrono::seconds(60), tally);
+  // The binary itself, for what main() adds (the error line's form, warnings, exit status).
+  auto space_cases = make_cases(dir, "space", space_bases, 40 * scale, rng, "space-");
   run_all(space_cases, dir, "", parallelism(), std::chrono::seconds(60), tally);
   // `qdse search --n-trials 1` also parses the strategy, loads weights and data and runs a
   // trial (and the report); fewer, on the config that can actually search.

@@ -6,13 +6,13 @@ inputs.f32, labels.i64, logits.f64), builds the network in PyTorch with the weig
 quantized, converts it with hls4ml.converters.convert_from_pytorch_model using qdse's
 per-layer precisions (weight, bias, accum, result with their rounding and saturation modes,
 ReuseFactor, Strategy), compiles hls4ml's bit-accurate C++ emulation with g++ (no Vivado)
-and predicts the whole split. Both logits are turned into integer codes of the output
+and predicts the whole split (or its first --samples N). Both logits are turned into integer codes of the output
 layer's result type (ap_fixed<W,I>: code = value * 2^(W-I)); prints one JSON object with
 the number of logits compared, how many codes and predicted labels differ, and the times.
 Exit status 0 when the comparison ran (the caller judges the counts), 2 when it could not
 (a layer hls4ml names differently, a precision qdse left to hls4ml's default, ...).
 
-  .venv/bin/python tests/cli/hls4ml_bitexact.py DIR [--work WORKDIR] [--jobs N]
+  .venv/bin/python tests/cli/hls4ml_bitexact.py DIR [--work WORKDIR] [--jobs N] [--samples N]
 """
 import argparse
 import json
@@ -117,6 +117,7 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--work", default="")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--samples", type=int, default=0, help="compare the first N samples only (0: all)")
     a = ap.parse_args()
     # hls4ml and the g++ it runs print progress on stdout (file descriptor 1): send it to
     # stderr, and keep the real stdout for the one JSON line.
@@ -133,6 +134,9 @@ def main():
     x = np.fromfile(os.path.join(a.dir, "inputs.f32"), dtype="<f4").reshape([n] + input_shape).astype(np.float64)
     labels = np.fromfile(os.path.join(a.dir, "labels.i64"), dtype="<i8")
     qdse_logits = np.fromfile(os.path.join(a.dir, "logits.f64"), dtype="<f8").reshape(n, -1)
+    if 0 < a.samples < n:  # the first N: emulation costs ~7 ms a sample and core
+        n = a.samples
+        x, labels, qdse_logits = x[:n], labels[:n], qdse_logits[:n]
 
     cfg = hls_config(net, input_shape, dropped, qdse_config)
     out_name = model["nodes"][-1]["name"]
