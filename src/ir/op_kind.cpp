@@ -3,15 +3,15 @@
 namespace qdse::ir {
 namespace {
 
-constexpr std::string_view kNoQuantizedBatchNorm =
-    "no quantized batch norm in qdse; fold it into the conv or linear before it ([onnx] fold_batch_norm)";
 constexpr std::string_view kMovesDataOnly = "moves data only, no arithmetic to quantize";
 
 constexpr std::array<OpTraits, kOpKindCount> kTraits = {{
     {OpKind::Linear, "linear", true, true, ""},
     {OpKind::Conv2d, "conv2d", true, true, ""},
-    {OpKind::BatchNorm1d, "batch_norm1d", false, false, kNoQuantizedBatchNorm},
-    {OpKind::BatchNorm2d, "batch_norm2d", false, false, kNoQuantizedBatchNorm},
+    // MASE's BatchNorm{1,2}dInteger quantize their input only (gamma, beta and the running
+    // statistics stay float in its forward), so a batch norm has a data_in slot, no weight.
+    {OpKind::BatchNorm1d, "batch_norm1d", false, true, ""},
+    {OpKind::BatchNorm2d, "batch_norm2d", false, true, ""},
     {OpKind::Relu, "relu", false, true, ""},
     {OpKind::MaxPool2d, "max_pool2d", false, true, ""},
     {OpKind::AvgPool2d, "avg_pool2d", false, true, ""},

@@ -119,4 +119,46 @@ TEST(FloatNodes, SearchQuantizesTheGemmAndRunsTheSoftmaxInFloat) {
   EXPECT_LE(acc, 1.0);
 }
 
+// An unfolded batch norm is not a float node: it takes a data_in format (MASE's
+// BatchNorm1dInteger), so a by-type seed table for it becomes dimensions, and its width
+// changes the trial's figures.
+TEST(FloatNodes, UnfoldedBatchNormTakesADataInFormat) {
+  QDSE_REQUIRE(fs::exists(fashion_mnist_dir()), "Fashion-MNIST at " << fashion_mnist_dir());
+  const auto dir = scratch_dir("float-nodes-bn");
+  torch::manual_seed(0);
+  OnnxBuilder b;
+  b.input("input", {1, 28, 28}).output("y");
+  b.initializer("fc.weight", torch::randn({10, 784}) * 0.05).initializer("fc.bias", torch::zeros({10}));
+  b.initializer("bn.scale", torch::rand({10}) + 0.5).initializer("bn.bias", torch::randn({10}) * 0.1);
+  b.initializer("bn.mean", torch::randn({10}) * 0.1).initializer("bn.var", torch::rand({10}) + 0.5);
+  OnnxBuilder::attr(b.node("Flatten", {"input"}, {"f"}, "/Flatten"), "axis", int64_t{1});
+  OnnxBuilder::attr(b.node("Gemm", {"f", "fc.weight", "fc.bias"}, {"h"}, "/fc/Gemm"), "transB", int64_t{1});
+  b.node("BatchNormalization", {"h", "bn.scale", "bn.bias", "bn.mean", "bn.var"}, {"y"}, "/bn/BatchNormalization");
+  write_text(dir / "m.onnx", b.bytes());
+  const std::string bn = node_of(dir / "m.onnx", "batch_norm1d", dir);
+  write_text(dir / "s.toml",
+             "model = \"m.onnx\"\ndataset = \"fashion_mnist\"\n\n[search.search_space]\nsetup.by = \"type\"\n"
+             "[search.search_space.seed.default.config]\nname = [\"NA\"]\n"
+             "[search.search_space.seed.batch_norm1d.config]\nname = [\"integer\"]\ndata_in_width = [2, 8]\n"
+             "data_in_frac_width = [\"NA\"]\nweight_width = [8]\n"
+             "[search.strategy.sw_runner.basic_evaluation]\nnum_samples = 200\n"
+             "[search.strategy.setup]\nsampler = \"bruteforce\"\nn_trials = 2\n"
+             "[search.strategy.metrics]\nloss.scale = 1.0\nloss.direction = \"minimize\"\n");
+  const auto j = run_qdse("--json space --config " + shell_quote(dir / "s.toml"), dir);
+  ASSERT_EQ(j.status, 0) << j.err;
+  const auto space = nlohmann::json::parse(j.out);
+  EXPECT_EQ(space.at("size"), 2);
+  for (const auto& row : space.at("float_nodes")) EXPECT_NE(row.dump().find("flatten"), std::string::npos) << row;
+  EXPECT_FALSE(bn.empty());
+  EXPECT_NE(space.at("dimensions").dump().find("batch_norm1d/config/data_in_width"), std::string::npos) << space;
+  const auto r = run_qdse("-q search --storage memory: --config " + shell_quote(dir / "s.toml") + " --out " +
+                              shell_quote(dir / "run"),
+                          dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto trials = nlohmann::json::parse(read_text(dir / "run" / "trials.json"));
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_NE(trials[0].at("metrics").at("loss"), trials[1].at("metrics").at("loss"))
+      << "a 2-bit and an 8-bit batch norm input give other logits";
+}
+
 }  // namespace

@@ -49,6 +49,36 @@ TEST(Transform, QuantizedLinearEqualsManualFakeQuant) {
   EXPECT_FALSE(plan.nodes[0].weight.defined());  // untouched nodes stay float
 }
 
+// An unfolded batch norm takes a data_in format (MASE's BatchNorm1dInteger): its input is
+// quantized, gamma/beta/running statistics stay float, and weight keys of a shared default
+// table are accepted and ignored as for a relu.
+TEST(Transform, UnfoldedBatchNormQuantizesItsInputOnly) {
+  const auto g = ir::build_zoo_model("jsc-tiny", 4);
+  const auto& n0 = g.node(0);
+  ASSERT_EQ(n0.op, ir::OpKind::BatchNorm1d);
+  const ConfigDict dict{{"name", std::string("integer")},
+                        {"data_in_width", int64_t{6}},
+                        {"data_in_frac_width", int64_t{3}},
+                        {"weight_width", int64_t{4}}};
+  const auto parsed = parse_node_config(dict, ir::OpKind::BatchNorm1d, "seq_blocks_0");
+  ASSERT_TRUE(parsed.data_in.has_value());
+  EXPECT_FALSE(parsed.weight.has_value());
+  EXPECT_FALSE(parsed.bias.has_value());
+  QuantConfig qc;
+  qc.nodes[n0.name] = parsed;
+  const auto plan = quantize(g, qc);
+  const auto x = torch::randn({32, 16}) * 4;
+  const auto got = exec::Executor(g).forward(x, &plan);
+  const Format fx{IntegerFormat{.width = 6, .frac_width = 3}};
+  auto h = torch::batch_norm(quant::quantize(x, fx), *n0.param("weight"), *n0.param("bias"),
+                             *n0.param("running_mean"), *n0.param("running_var"), false, 0.1, 1e-5, false);
+  std::vector<at::Tensor> values(g.size());
+  values[0] = h;
+  exec::Executor(g).forward_range(values, x, 1, static_cast<int>(g.size()), nullptr, false);
+  EXPECT_TRUE(torch::equal(got, values.back()));
+  EXPECT_FALSE(torch::equal(got, exec::Executor(g).forward(x, nullptr))) << "the input format changes the logits";
+}
+
 TEST(Transform, WideFormatsSwitchToFloat64AndStayBitExact) {
   const auto g = ir::build_zoo_model("fmnist-mlp", 1);
   const auto& lin = g.node(1);  // 784 -> 256
