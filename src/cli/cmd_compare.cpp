@@ -38,13 +38,12 @@ std::vector<std::string> split_list(const std::string& s) {
 }  // namespace
 
 void add_compare_command(CLI::App& app, GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("compare",
-                                 "run several search strategies repeatedly on one space and compare how fast they "
-                                 "find the optimum (one shared evaluator)");
   static ConfigOptions cfg;
   static std::string out, strategies = "bruteforce,random,tpe,nsgaii";
   static pipeline::CompareOptions options;
-  cfg.add_to(cmd, ConfigOptions::Load::Yes);
+  auto* cmd = cfg.add_command(app, "compare",
+                              "run several search strategies repeatedly on one space and compare how fast they "
+                              "find the optimum (one shared evaluator)", ConfigOptions::Load::Yes);
   cmd->add_option("--strategies", strategies, "comma-separated samplers: " + search::sampler_name_list())
       ->capture_default_str();
   cmd->add_option("--repeats", options.repeats, "runs per strategy, seeds 0..R-1 (brute force runs once)")

@@ -13,11 +13,11 @@
 namespace qdse::cli {
 
 void add_eval_command(CLI::App& app, GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("eval", "evaluate the model (float and quantized) on a split");
   static ConfigOptions cfg;
   static std::string split;
   static int64_t num_samples = -1;
-  cfg.add_to(cmd, ConfigOptions::Load::Yes);
+  auto* cmd = cfg.add_command(app, "eval", "evaluate the model (float and quantized) on a split",
+                              ConfigOptions::Load::Yes);
   cmd->add_option("--split", split, "train, validation or test (default: `eval_split`, test)");
   cmd->add_option("--num-samples", num_samples, "first N samples of the split (0 = all)")
       ->check(whole_number(0, std::numeric_limits<int64_t>::max()));

@@ -11,10 +11,9 @@
 namespace qdse::cli {
 
 void add_layers_command(CLI::App& app, GlobalOptions& global) {
-  auto* cmd = app.add_subcommand(
-      "layers", "list a model's layers (names for \"by name\" configs, op types, shapes, params)");
   static ConfigOptions cfg;
-  cfg.add_to(cmd);
+  auto* cmd = cfg.add_command(app, "layers",
+                              "list a model's layers (names for \"by name\" configs, op types, shapes, params)");
   cmd->callback([&global] {
     const io::RunConfig c = resolve_config(cfg);
     const ir::Graph graph = pipeline::build_graph(c);

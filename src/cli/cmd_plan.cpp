@@ -17,14 +17,14 @@
 namespace qdse::cli {
 
 void add_plan_command(CLI::App& app, GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("plan",
-                                 "predict the best configurations from per-layer sensitivities: the whole "
-                                 "accuracy/cost front, or the best plan under a budget (exact solver)");
   static ConfigOptions cfg;
   static std::string sensitivity, cost = "model_size";
   static std::optional<double> budget;
   static bool evaluate = false;
-  cfg.add_to(cmd, ConfigOptions::Load::Yes);
+  auto* cmd = cfg.add_command(app, "plan",
+                              "predict the best configurations from per-layer sensitivities: the whole "
+                              "accuracy/cost front, or the best plan under a budget (exact solver)",
+                              ConfigOptions::Load::Yes);
   cmd->add_option("--sensitivity", sensitivity, "read this sensitivity.json instead of running the pass");
   cmd->add_option("--cost", cost, "cost metric, a sum over layers: model_size, model_size_bits, bitops, ...")
       ->capture_default_str();

@@ -78,10 +78,9 @@ SearchCommandResult run_search_command(const GlobalOptions& global, const Config
 }  // namespace
 
 void add_search_command(CLI::App& app, GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("search", "search per-layer number formats ([search] tables of the config)");
   static ConfigOptions cfg;
   static pipeline::SearchOverrides o;
-  cfg.add_to(cmd);
+  auto* cmd = cfg.add_command(app, "search", "search per-layer number formats ([search] tables of the config)");
   cmd->add_option("-o,--out", o.out,
                   "run directory (default: runs/<model>-<time>); an existing directory that is not a qdse run "
                   "directory needs --force");

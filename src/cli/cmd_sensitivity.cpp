@@ -10,12 +10,11 @@
 namespace qdse::cli {
 
 void add_sensitivity_command(CLI::App& app, GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("sensitivity",
-                                 "measure each layer's accuracy/loss change for each of its choices, the other "
-                                 "layers float (the input of qdse plan)");
   static ConfigOptions cfg;
   static std::string out = ".";
-  cfg.add_to(cmd, ConfigOptions::Load::Yes);
+  auto* cmd = cfg.add_command(app, "sensitivity",
+                              "measure each layer's accuracy/loss change for each of its choices, the other "
+                              "layers float (the input of qdse plan)", ConfigOptions::Load::Yes);
   cmd->add_option("-o,--out", out, "directory for sensitivity.json and sensitivity.csv")->capture_default_str();
   cmd->callback([&global] {
     auto session = open_sensitivity_session(global, cfg);

@@ -51,9 +51,8 @@ void print_float_nodes(const FloatNodes& f) {
 }  // namespace
 
 void add_space_command(CLI::App& app, GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("space", "print the search space of a config: dimensions, choices, size");
   static ConfigOptions cfg;
-  cfg.add_to(cmd);
+  auto* cmd = cfg.add_command(app, "space", "print the search space of a config: dimensions, choices, size");
   cmd->callback([&global] {
     const io::RunConfig c = resolve_config(cfg);
     const ir::Graph graph = pipeline::build_graph(c);

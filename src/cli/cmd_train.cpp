@@ -16,13 +16,12 @@
 namespace qdse::cli {
 
 void add_train_command(CLI::App& app, GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("train", "train the configured model and save a checkpoint");
   static ConfigOptions cfg;
   static std::string out;
   static int epochs = -1;
   static int64_t limit_train = 0;
   static bool if_missing = false;
-  cfg.add_to(cmd);
+  auto* cmd = cfg.add_command(app, "train", "train the configured model and save a checkpoint");
   cmd->add_option("-o,--out", out, "checkpoint path (default: checkpoint_dir/<model>_<keys>.qdse)");
   cmd->add_option("--epochs", epochs, "overrides `max_epochs`")->check(whole_number(0, 100000));
   cmd->add_option("--limit-train", limit_train, "train on the first N training samples only")

@@ -29,7 +29,10 @@ struct ConfigOptions {
   std::string dataset;  // overrides `dataset`
   std::string load;     // --load: weights overriding `load_name` (commands that load, Load::Yes)
   enum class Load { No, Yes };
-  void add_to(CLI::App* cmd, Load with_load = Load::No);
+  // The subcommand `name` of `app` (a command that reads a config), with these flags
+  // declared on it: -c/--config, -m/--model, --dataset, --data, and --load with Load::Yes.
+  CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& help,
+                        Load with_load = Load::No);
 };
 
 // Training progress on `bar`, "epoch e/E loss x" after every batch: the on_batch callback of

@@ -16,13 +16,16 @@ void apply_threads(const GlobalOptions& global, int config_threads) {
 
 namespace qdse::cli {
 
-void ConfigOptions::add_to(CLI::App* cmd, Load with_load) {
+CLI::App* ConfigOptions::add_command(CLI::App& app, const std::string& name, const std::string& help,
+                                     Load with_load) {
+  auto* cmd = app.add_subcommand(name, help);
   cmd->add_option("-c,--config", config, "TOML config (MASE style); see docs/config.md");
   cmd->add_option("-m,--model", model,
                   "model: a built-in name (see `qdse models`) or an .onnx file; overrides `model`");
   cmd->add_option("--dataset", dataset, "dataset name (fashion_mnist, mnist, jsc, csv); overrides `dataset`");
   cmd->add_option("--data", data, "dataset file or directory; overrides `dataset_path`");
   if (with_load == Load::Yes) add_load_option(cmd, load);
+  return cmd;
 }
 
 std::function<void(int, int64_t, int64_t, double)> batch_progress(ProgressBar& bar, int epochs) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
@@ -25,6 +26,9 @@ inline std::string read_text(const std::filesystem::path& p) {
   return s.str();
 }
 
+// A JSON file qdse wrote (trials.json, best.json, finetune.json, ...), parsed.
+inline nlohmann::json read_json(const std::filesystem::path& p) { return nlohmann::json::parse(read_text(p)); }
+
 inline void write_text(const std::filesystem::path& p, const std::string& text) {
   std::filesystem::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;
@@ -38,12 +42,13 @@ inline std::string shell_quote(const std::filesystem::path& p) {
 }
 
 // Runs `qdse <args>` through /bin/sh in the source directory (so relative config
-// paths like configs/x.toml work). `args` is shell text: quote paths yourself.
-inline CliResult run_qdse(const std::string& args, const std::filesystem::path& scratch) {
+// paths like configs/x.toml work). `args` is shell text: quote paths yourself. `env` is
+// shell text put before the binary (e.g. "QDSE_GNUPLOT=/x").
+inline CliResult run_qdse(const std::string& args, const std::filesystem::path& scratch, const std::string& env = "") {
   std::filesystem::create_directories(scratch);
   const auto out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-  const std::string cmd = std::string("cd '") + QDSE_SOURCE_DIR + "' && '" + QDSE_BINARY + "' " + args +
-                          " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const std::string cmd = std::string("cd '") + QDSE_SOURCE_DIR + "' && " + env + (env.empty() ? "" : " ") + "'" +
+                          QDSE_BINARY + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
   const int raw = std::system(cmd.c_str());
   CliResult r;
   if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);

@@ -39,12 +39,10 @@ std::string ft_onnx_search(const std::string& model) {
       .toml();
 }
 
-nlohmann::json ft_read_json(const fs::path& p) { return nlohmann::json::parse(read_text(p)); }
-
 // The checks every successful run passes: finetune.json names the trial, its "before"
 // metrics on the search's split are the ones the search recorded, the checkpoint exists.
 void expect_finetuned(const fs::path& run, const nlohmann::json& trial) {
-  const auto doc = ft_read_json(run / "finetuned" / "finetune.json");
+  const auto doc = read_json(run / "finetuned" / "finetune.json");
   ASSERT_EQ(doc.at("trials").size(), 1u);
   const auto& rec = doc.at("trials")[0];
   EXPECT_EQ(rec.at("trial"), trial.at("number"));
@@ -65,7 +63,7 @@ TEST(FinetuneCli, BestTrialOfASearchIsFinetunedAndReevaluated) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const fs::path& run = finetune_run();
   ASSERT_TRUE(fs::exists(run / "best.json"));
-  const auto best = ft_read_json(run / "best.json");
+  const auto best = read_json(run / "best.json");
   const auto r = run_qdse("-q finetune --run " + shell_quote(run) + " --epochs 1 --limit-train 300",
                           run.parent_path() / "ft-io");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -96,7 +94,7 @@ TEST(FinetuneCli, OnnxModelIsFinetunedFromItsInitializers) {
   ASSERT_EQ(s.status, 0) << s.err;
   const auto r = run_qdse("-q finetune --run " + shell_quote(dir / "run") + " --epochs 1 --limit-train 300", dir / "ft-io");
   ASSERT_EQ(r.status, 0) << r.err;
-  expect_finetuned(dir / "run", ft_read_json(dir / "run" / "best.json").at("trials")[0]);
+  expect_finetuned(dir / "run", read_json(dir / "run" / "best.json").at("trials")[0]);
 
   // Write-back: a copy of the ONNX file with the fine-tuned weights as its initializers.
   const auto w = run_qdse("-q export --run " + shell_quote(dir / "run") + " --finetuned --onnx-out " +
@@ -113,8 +111,8 @@ TEST(FinetuneCli, OnnxModelIsFinetunedFromItsInitializers) {
   write_text(dir / "tuned.toml", ft_onnx_search("models/tuned.onnx"));
   const auto again = run_qdse("-q search --config " + shell_quote(dir / "tuned.toml") + " --out " + shell_quote(dir / "run2"), dir);
   ASSERT_EQ(again.status, 0) << again.err;
-  const auto after = ft_read_json(dir / "run" / "finetuned" / "finetune.json").at("trials")[0].at("after").at("split");
-  const auto metrics = ft_read_json(dir / "run2" / "best.json").at("trials")[0].at("metrics");
+  const auto after = read_json(dir / "run" / "finetuned" / "finetune.json").at("trials")[0].at("after").at("split");
+  const auto metrics = read_json(dir / "run2" / "best.json").at("trials")[0].at("metrics");
   for (const char* m : {"accuracy", "loss"})
     EXPECT_DOUBLE_EQ(metrics.at(m).get<double>(), after.at(m).get<double>()) << m;
 }
@@ -128,7 +126,7 @@ TEST(FinetuneCli, BadInputsAreOneLineErrors) {
   fs::remove_all(failed);
   fs::copy(run, failed, fs::copy_options::recursive);
   fs::remove_all(failed / "finetuned");  // left by the test above, when it ran first
-  auto trials = ft_read_json(failed / "trials.json");
+  auto trials = read_json(failed / "trials.json");
   trials[1]["state"] = "FAIL";
   write_text(failed / "trials.json", trials.dump(2));
   fs::create_directories(run.parent_path() / "empty");
@@ -189,7 +187,7 @@ TEST(FinetuneCli, LearnedStepsAreReportedWithTheFormatTheyDeployAs) {
                               " --epochs 1 --limit-train 300 --lr 1e-3 --learn-scale",
                           dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  const auto rec = ft_read_json(dir / "run" / "finetuned" / "finetune.json").at("trials").at(0);
+  const auto rec = read_json(dir / "run" / "finetuned" / "finetune.json").at("trials").at(0);
   EXPECT_TRUE(rec.at("learn_scale").get<bool>());
   // Both layers' weight and data_in slots are integer: four learned steps.
   ASSERT_EQ(rec.at("learned_steps").size(), 4u) << rec.at("learned_steps");

@@ -17,8 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json ftc_json(const fs::path& p) { return nlohmann::json::parse(read_text(p)); }
-
 // The small 3-trial search with a [finetune] table (lines as given).
 std::string ftc_config(const std::string& finetune_lines) {
   SmallSearch s;
@@ -39,7 +37,7 @@ TEST(FinetuneConfig, TableKeysAreHonouredAndFlagsOverrideThem) {
 
   const auto r = run_qdse("-q finetune --run " + shell_quote(dir / "run"), dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  const auto rec = ftc_json(dir / "run" / "finetuned" / "finetune.json").at("trials").at(0);
+  const auto rec = read_json(dir / "run" / "finetuned" / "finetune.json").at("trials").at(0);
   EXPECT_EQ(rec.at("epochs"), 2);
   EXPECT_EQ(rec.at("history").size(), 2u);
   EXPECT_EQ(rec.at("train_samples"), 200);
@@ -53,7 +51,7 @@ TEST(FinetuneConfig, TableKeysAreHonouredAndFlagsOverrideThem) {
                               shell_quote(dir / "flags"),
                           dir);
   ASSERT_EQ(f.status, 0) << f.err;
-  const auto rf = ftc_json(dir / "flags" / "finetune.json").at("trials").at(0);
+  const auto rf = read_json(dir / "flags" / "finetune.json").at("trials").at(0);
   EXPECT_EQ(rf.at("epochs"), 1);
   EXPECT_EQ(rf.at("history").size(), 1u);
   EXPECT_EQ(rf.at("optimizer"), "adam");
@@ -71,13 +69,13 @@ TEST(FinetuneConfig, SearchWithTopKFinetunesItsKBestTrials) {
   EXPECT_CONTAINS(s.out, "->");  // the before -> after table on stdout
 
   // The two best trials by the objective (maximized), best first.
-  auto trials = ftc_json(dir / "run" / "trials.json");
+  auto trials = read_json(dir / "run" / "trials.json");
   std::vector<std::pair<double, int>> ranked;
   for (const auto& t : trials)
     if (t.at("state") == "COMPLETE") ranked.emplace_back(-t.at("values")[0].get<double>(), t.at("number").get<int>());
   std::stable_sort(ranked.begin(), ranked.end());
   ASSERT_GE(ranked.size(), 3u);
-  const auto doc = ftc_json(dir / "run" / "finetuned" / "finetune.json");
+  const auto doc = read_json(dir / "run" / "finetuned" / "finetune.json");
   ASSERT_EQ(doc.at("trials").size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) {
     const auto& rec = doc.at("trials")[i];
@@ -87,7 +85,7 @@ TEST(FinetuneConfig, SearchWithTopKFinetunesItsKBestTrials) {
       for (const char* where : {"split", "test"}) EXPECT_TRUE(rec.at(when).at(where).contains("accuracy")) << when;
     EXPECT_TRUE(fs::exists(dir / "run" / "finetuned" / ("trial_" + std::to_string(ranked[i].second) + ".qdse")));
   }
-  EXPECT_EQ(doc.at("trials")[0].at("trial").get<int>(), ftc_json(dir / "run" / "best.json").at("trials")[0].at("number").get<int>());
+  EXPECT_EQ(doc.at("trials")[0].at("trial").get<int>(), read_json(dir / "run" / "best.json").at("trials")[0].at("number").get<int>());
   // The report (it needs gnuplot, which CI has) shows both metrics of each fine-tuned trial.
   if (fs::exists(dir / "run" / "report" / "index.html")) {
     const std::string html = read_text(dir / "run" / "report" / "index.html");
@@ -121,7 +119,7 @@ TEST(FinetuneConfig, ExportOfAFinetunedTrialCarriesItsWeights) {
   const fs::path run = dir / "run";
   const auto s = run_small_search(dir / "c.toml", "--out " + shell_quote(run), dir);
   ASSERT_EQ(s.status, 0) << s.err;
-  const int second = ftc_json(run / "finetuned" / "finetune.json").at("trials")[1].at("trial").get<int>();
+  const int second = read_json(run / "finetuned" / "finetune.json").at("trials")[1].at("trial").get<int>();
   const std::string n = std::to_string(second);
 
   // Without --finetuned the trial is not exportable: best.json holds only the best.

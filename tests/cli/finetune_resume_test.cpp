@@ -17,11 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json resume_ft_json(const fs::path& p) { return nlohmann::json::parse(read_text(p)); }
-
 std::set<int> finetuned_trials(const fs::path& run) {
   std::set<int> out;
-  const auto doc = resume_ft_json(run / "finetuned" / "finetune.json");  // kept alive for the loop
+  const auto doc = read_json(run / "finetuned" / "finetune.json");  // kept alive for the loop
   for (const auto& r : doc.at("trials")) out.insert(r.at("trial").get<int>());
   return out;
 }
@@ -46,13 +44,13 @@ TEST(FinetuneResume, ResumedSearchAndLaterFinetunesKeepEveryFinetunedTrial) {
   // Resumed: three more trials, then its (possibly new) best trial fine-tuned.
   r = run_small_search(dir / "c.toml", "--out " + shell_quote(run), dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  const auto trials = resume_ft_json(run / "trials.json");
+  const auto trials = read_json(run / "trials.json");
   ASSERT_EQ(trials.size(), 6u);
-  const int best = resume_ft_json(run / "best.json").at("trials").at(0).at("number").get<int>();
+  const int best = read_json(run / "best.json").at("trials").at(0).at("number").get<int>();
   std::set<int> after_resume = finetuned_trials(run);
   EXPECT_TRUE(after_resume.count(best)) << "the resumed study's best trial is fine-tuned";
   EXPECT_TRUE(after_resume.count(*first.begin())) << "the first run's fine-tuned trial is still recorded";
-  EXPECT_EQ(resume_ft_json(run / "finetuned" / "finetune.json").at("trials").at(0).at("trial").get<int>(), best);
+  EXPECT_EQ(read_json(run / "finetuned" / "finetune.json").at("trials").at(0).at("trial").get<int>(), best);
 
   // A later `qdse finetune` of another trial adds it and keeps the others.
   int other = -1;
@@ -98,7 +96,7 @@ TEST(FinetuneResume, AnotherModelsWeightsOrFinetuneJsonAreRefused) {
   // The run's weights replaced by fmnist-cnn's (the file its provenance names).
   const fs::path other = dir / "other-run";
   fs::copy(run, other, fs::copy_options::recursive);
-  auto best = resume_ft_json(other / "best.json");
+  auto best = read_json(other / "best.json");
   const std::string weights = best.at("provenance").at("weights").get<std::string>();
   const auto at = weights.find("fmnist-mlp");
   ASSERT_NE(at, std::string::npos) << weights;

@@ -60,8 +60,6 @@ std::vector<std::pair<hw::LayerShape, hw::LayerFormats>> hw_test_layers(const nl
           {hw::dense_shape("seq_blocks_5", 128, 10), last}};
 }
 
-nlohmann::json hw_test_json(const fs::path& p) { return nlohmann::json::parse(read_text(p)); }
-
 // hls4ml on the ZCU102: every trial's figures equal the hw layer's for its formats; the
 // DSP constraint marks exactly the trials above 80% of the device's DSPs infeasible, and
 // the best trial is a feasible one.
@@ -74,7 +72,7 @@ TEST(HwSearch, Hls4mlTrialMetricsEqualTheHwLayersFiguresUnderADspConstraint) {
                             "dsp_utilization = \"<= 0.8\"\n"));
   const auto r = run_small_search(dir / "hw.toml", "--out '" + (dir / "run").string() + "'", dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  const auto trials = hw_test_json(dir / "run" / "trials.json");
+  const auto trials = read_json(dir / "run" / "trials.json");
   ASSERT_EQ(trials.size(), 36u);  // 2 x 3 x 2 x 3 configurations
   const hw::Device zcu = hw::load_device("xczu9eg");
   int infeasible = 0;
@@ -100,7 +98,7 @@ TEST(HwSearch, Hls4mlTrialMetricsEqualTheHwLayersFiguresUnderADspConstraint) {
   }
   // Both kinds exist: 12-bit weights on seq_blocks_1 take 200704 DSPs, 4 and 8 bits none.
   EXPECT_EQ(infeasible, 12);
-  const auto best = hw_test_json(dir / "run" / "best.json");
+  const auto best = read_json(dir / "run" / "best.json");
   EXPECT_TRUE(best.at("feasible").get<bool>());
   const auto& bm = best.at("trials").at(0).at("metrics");
   EXPECT_LE(bm.at("dsp_utilization").get<double>(), 0.8);
@@ -136,7 +134,7 @@ TEST(HwSearch, FinnTrialMetricsEqualTheMvauFigures) {
                                                accuracy_metric() + minimized_metric("lut", "-1e-6"), ""));
   const auto r = run_small_search(dir / "finn.toml", "--n-trials 8 --out '" + (dir / "run").string() + "'", dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  const auto trials = hw_test_json(dir / "run" / "trials.json");
+  const auto trials = read_json(dir / "run" / "trials.json");
   ASSERT_EQ(trials.size(), 8u);
   const hw::Device mine = hw::load_device((dir / "boards" / "mine.toml").string());
   hw::FinnImpl impl;
@@ -167,7 +165,7 @@ TEST(HwSearch, NoHwTableNoHwMetrics) {
   write_text(dir / "plain.toml", SmallSearch{}.toml());
   const auto r = run_small_search(dir / "plain.toml", "--n-trials 2 --out '" + (dir / "run").string() + "'", dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  for (const auto& t : hw_test_json(dir / "run" / "trials.json"))
+  for (const auto& t : read_json(dir / "run" / "trials.json"))
     for (const char* name : {"lut", "dsp", "latency_cycles", "dsp_utilization"})
       EXPECT_FALSE(t.at("metrics").contains(name)) << name;
   EXPECT_FALSE(fs::exists(dir / "run" / "hw_layers.csv"));
@@ -192,11 +190,11 @@ TEST(HwSearch, AStudyIsNotResumedUnderAnotherTarget) {
   EXPECT_EQ(other.status, 1) << other.err;
   EXPECT_EQ(line_count(other.err), 1) << other.err;
   EXPECT_CONTAINS(other.err, "evaluation.hw.device");
-  EXPECT_EQ(hw_test_json(dir / "run" / "trials.json").size(), 2u);  // the stored trials are untouched
+  EXPECT_EQ(read_json(dir / "run" / "trials.json").size(), 2u);  // the stored trials are untouched
   write_text(dir / "hw.toml", hw_search_toml("device = \"xczu9eg\"\n", acc, "dsp_utilization = \"<= 0.8\"\n"));
   const auto same = run_small_search(dir / "hw.toml", "--n-trials 2 --out '" + (dir / "run").string() + "'", dir);
   EXPECT_EQ(same.status, 0) << same.err;
-  EXPECT_EQ(hw_test_json(dir / "run" / "trials.json").size(), 4u);
+  EXPECT_EQ(read_json(dir / "run" / "trials.json").size(), 4u);
   fs::remove_all(dir);
 }
 
@@ -317,8 +315,6 @@ std::string impl_search_toml(const std::string& impl, const std::string& target,
   return t.toml() + "[search.strategy.hw_runner.fpga]\n" + target;
 }
 
-nlohmann::json impl_test_json(const fs::path& p) { return nlohmann::json::parse(read_text(p)); }
-
 TEST(HwImplSearch, EachTrialIsCostedWithItsOwnReuseFactorAndStrategy) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const auto dir = scratch_dir("hw-impl-search");
@@ -328,7 +324,7 @@ TEST(HwImplSearch, EachTrialIsCostedWithItsOwnReuseFactorAndStrategy) {
                               accuracy_metric() + minimized_metric("latency_ns", "-0.001")));
   const auto r = run_small_search(dir / "impl.toml", "--out '" + (dir / "run").string() + "'", dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  const auto trials = impl_test_json(dir / "run" / "trials.json");
+  const auto trials = read_json(dir / "run" / "trials.json");
   ASSERT_EQ(trials.size(), 12u);  // 2 weight widths x 3 reuse factors x 2 strategies
   const hw::Device zcu = hw::load_device("xczu9eg");
   const hw::FixedType def{16, 6, true};
@@ -370,7 +366,7 @@ TEST(HwImplSearch, EachTrialIsCostedWithItsOwnReuseFactorAndStrategy) {
       latencies.insert(t.at("metrics").at("latency_cycles").get<double>());
   EXPECT_EQ(latencies.size(), 3u);
   // hw_layers.csv is the best trial's design, with its own reuse factor.
-  const auto best = impl_test_json(dir / "run" / "best.json").at("trials").at(0);
+  const auto best = read_json(dir / "run" / "best.json").at("trials").at(0);
   EXPECT_CONTAINS(read_text(dir / "run" / "hw_layers.csv"),
                   std::to_string(static_cast<int64_t>(best.at("metrics").at("latency_cycles").get<double>())));
   fs::remove_all(dir);
@@ -385,7 +381,7 @@ TEST(HwImplSearch, TheDocumentedExampleSearchesWidthsAndReuseFactors) {
   const fs::path config = fs::path(QDSE_SOURCE_DIR) / "configs" / "fmnist_mlp_hw.toml";
   const auto r = run_small_search(config, "--n-trials 16 --storage memory: --out '" + (dir / "run").string() + "'", dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  const auto trials = impl_test_json(dir / "run" / "trials.json");
+  const auto trials = read_json(dir / "run" / "trials.json");
   ASSERT_EQ(trials.size(), 16u);
   std::set<int64_t> reuse_factors;
   std::set<double> latencies;
@@ -397,7 +393,7 @@ TEST(HwImplSearch, TheDocumentedExampleSearchesWidthsAndReuseFactors) {
   }
   EXPECT_GE(reuse_factors.size(), 3u);  // the sampler does move R
   EXPECT_GE(latencies.size(), 3u);      // and R moves the latency
-  const auto best = impl_test_json(dir / "run" / "best.json");
+  const auto best = read_json(dir / "run" / "best.json");
   ASSERT_FALSE(best.at("trials").empty()) << best.dump();  // the accuracy / latency front
   for (const auto& t : best.at("trials")) EXPECT_LE(t.at("metrics").at("dsp_utilization").get<double>(), 0.5);
   EXPECT_TRUE(fs::exists(dir / "run" / "hw_layers.csv"));
@@ -411,7 +407,7 @@ TEST(HwImplSearch, TheDocumentedExampleSearchesWidthsAndReuseFactors) {
     EXPECT_CONTAINS(html, std::string("id=\"fig-") + fig + "\"");
     EXPECT_TRUE(fs::exists(dir / "run" / "report" / (std::string(fig) + ".svg"))) << fig;
   }
-  const auto report = impl_test_json(dir / "run" / "report" / "report.json");
+  const auto report = read_json(dir / "run" / "report" / "report.json");
   ASSERT_EQ(report.at("hw_utilization").size(), best.at("trials").size());
   const auto& first = best.at("trials").at(0);
   EXPECT_EQ(report.at("hw_utilization").at(0).at("utilization").at("dsp").get<double>(),

@@ -149,9 +149,7 @@ TEST(MultiFidelity, ResumedStudyKeepsItsPrunedTrials) {
 }
 
 TEST(MultiFidelity, BadKeysAreOneLineErrors) {
-  QDSE_REQUIRE_SMALL_SEARCH();
-  const auto dir = scratch_dir("mf-bad");
-  const std::vector<std::pair<std::string, std::string>> cases = {
+  expect_bad_search_keys("mf-bad", [](const std::string& lines) { return mf_search_toml(lines); }, {
       {"enabled = true\nrungs = [0.5, 0.25, 1.0]\n", "`rungs` must be strictly increasing"},
       {"enabled = true\nrungs = [0.5, 0.5, 1.0]\n", "`rungs` must be strictly increasing"},
       {"enabled = true\nrungs = [0.125, 0.5]\n", "`rungs` must end at 1.0"},
@@ -164,8 +162,7 @@ TEST(MultiFidelity, BadKeysAreOneLineErrors) {
       {"enabled = true\nmargin = nan\n", "`margin` must be a finite number"},
       {"enabled = true\nrung = [0.5, 1.0]\n", "rung"},
       {"enabled = \"yes\"\n", "enabled"},
-  };
-  expect_bad_search_configs(dir, cases, [](const std::string& lines) { return mf_search_toml(lines); });
+  });
 }
 
 }  // namespace

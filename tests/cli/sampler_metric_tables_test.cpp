@@ -19,8 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace qdse::testing;
 
-nlohmann::json read_json_file(const fs::path& p) { return nlohmann::json::parse(read_text(p)); }
-
 // Before the table, `sampler = "Brute_Force"` ran brute force but kept the raw spelling:
 // provenance showed "Brute_Force" and the progress bar did not count the space's cells.
 TEST(SamplerNames, OtherSpellingsAreStoredUnderTheCanonicalName) {
@@ -31,11 +29,11 @@ TEST(SamplerNames, OtherSpellingsAreStoredUnderTheCanonicalName) {
   write_text(dir / "config.toml", s.toml());
   const auto r = run_small_search(dir / "config.toml", "--n-trials 2 --out '" + (dir / "a").string() + "'", dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(read_json_file(dir / "a" / "best.json").at("provenance").at("sampler"), "bruteforce");
+  EXPECT_EQ(read_json(dir / "a" / "best.json").at("provenance").at("sampler"), "bruteforce");
   const auto flag = run_small_search(dir / "config.toml",
                                      "--sampler NSGA-II --n-trials 2 --out '" + (dir / "b").string() + "'", dir);
   ASSERT_EQ(flag.status, 0) << flag.err;
-  EXPECT_EQ(read_json_file(dir / "b" / "best.json").at("provenance").at("sampler"), "nsgaii");
+  EXPECT_EQ(read_json(dir / "b" / "best.json").at("provenance").at("sampler"), "nsgaii");
   fs::remove_all(dir);
 }
 
@@ -95,7 +93,7 @@ TEST(MetricNames, LatencyMetricsAreTimedOnlyWhenAsked) {
     const auto r = run_small_search(dir / (std::string(name) + ".toml"), "--n-trials 2 --out '" + run.string() + "'",
                                     dir);
     ASSERT_EQ(r.status, 0) << r.err;
-    const auto trials = read_json_file(run / "trials.json");
+    const auto trials = read_json(run / "trials.json");
     ASSERT_EQ(trials.size(), 2u);
     for (const auto& t : trials) {
       const auto& m = t.at("metrics");

@@ -88,17 +88,14 @@ TEST(SensitivitySamplerCli, BudgetHoldsAfterThePass) {
 }
 
 TEST(SensitivitySamplerCli, BadKeysAreOneLineErrors) {
-  QDSE_REQUIRE_SMALL_SEARCH();
-  const auto dir = scratch_dir("sens-sampler-bad");
-  const std::vector<std::pair<std::string, std::string>> cases = {
+  expect_bad_search_keys("sens-sampler-bad", sens_sampler_toml, {
       {"cost = \"average_bitwidth\"\n", "`cost` must be a metric that is a sum over layers"},
       {"cost = \"speed\"\n", "got \"speed\""},
       {"budget = 10\n", "`budget` needs `cost`"},
       {"cost = \"bitops\"\nbudget = 1000\n", "budget = 1000 is below the cheapest configuration's bitops ("},
       {"cost = \"bitops\"\nbudget = nan\n", "budget"},
       {"interaction = true\n", "interaction"},
-  };
-  expect_bad_search_configs(dir, cases, sens_sampler_toml);
+  });
 }
 
 }  // namespace

@@ -88,4 +88,13 @@ inline void expect_bad_search_configs(const std::filesystem::path& dir,
   }
 }
 
+// The same as a test of its own: skips (fails on CI) without the small search's inputs,
+// then runs `cases` in a fresh scratch_dir(scratch).
+inline void expect_bad_search_keys(const std::string& scratch,
+                                   const std::function<std::string(const std::string&)>& make_config,
+                                   const std::vector<std::pair<std::string, std::string>>& cases) {
+  QDSE_REQUIRE_SMALL_SEARCH();
+  expect_bad_search_configs(scratch_dir(scratch), cases, make_config);
+}
+
 }  // namespace qdse::testing

@@ -69,14 +69,11 @@ TEST(WarmStartCli, TpeProposesThePlannedFrontFirst) {
 }
 
 TEST(WarmStartCli, BadKeysAreOneLineErrors) {
-  QDSE_REQUIRE_SMALL_SEARCH();
-  const auto dir = scratch_dir("warm-start-bad");
-  const std::vector<std::pair<std::string, std::string>> cases = {
+  expect_bad_search_keys("warm-start-bad", warm_toml, {
       {"warm_start = true\nwarm_start_table = \"missing.json\"\n", "missing.json"},
       {"warm_start_table = \"x.json\"\n", "`warm_start_table` needs `warm_start = true`"},
       {"warm_start = 1\n", "warm_start"},
-  };
-  expect_bad_search_configs(dir, cases, warm_toml);
+  });
 }
 
 }  // namespace

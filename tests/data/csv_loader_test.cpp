@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/csv_rows.hpp"
 #include "../support/errors.hpp"
 #include "../support/temp_dir.hpp"
 #include <torch/types.h>
@@ -18,18 +19,7 @@
 using namespace qdse::data;
 namespace fs = std::filesystem;
 
-namespace {
-
-using qdse::testing::error_of;
-using qdse::testing::TempDir;
-
-std::string numbered_rows(int n) {
-  std::string s = "a,label,b\n";
-  for (int i = 0; i < n; ++i) s += std::to_string(i) + "," + std::to_string(i % 3) + "," + std::to_string(-i) + "\n";
-  return s;
-}
-
-}  // namespace
+using namespace qdse::testing;
 
 TEST(CsvReader, QuotesBomCrlfAndBlankLines) {
   TempDir dir("qdse_csv");
@@ -58,7 +48,7 @@ TEST(CsvReader, Errors) {
 
 TEST(CsvLoader, SingleFileIntegerLabels) {
   TempDir dir("qdse_csv");
-  auto p = dir.write("data.csv", numbered_rows(50));
+  auto p = dir.write("data.csv", numbered_csv(50, 3, /*negated=*/true));
   Dataset d = load_csv_dataset(p, "label");
   EXPECT_EQ(d.name, "csv");
   EXPECT_EQ(d.feature_names, (std::vector<std::string>{"a", "b"}));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/csv_rows.hpp"
 #include "../support/errors.hpp"
 #include "../support/temp_dir.hpp"
 
@@ -20,18 +21,7 @@
 using namespace qdse::data;
 namespace fs = std::filesystem;
 
-namespace {
-
-using qdse::testing::error_of;
-using qdse::testing::TempDir;
-
-std::string csv_rows(int n) {
-  std::string s = "x,label\n";
-  for (int i = 0; i < n; ++i) s += std::to_string(i) + "," + std::to_string(i % 2) + "\n";
-  return s;
-}
-
-}  // namespace
+using namespace qdse::testing;
 
 TEST(LoadDataset, NamesAndDefaults) {
   EXPECT_EQ(canonical_dataset_name("fmnist"), "fashion_mnist");
@@ -51,7 +41,7 @@ TEST(LoadDataset, CsvValidationLimitAndOptionErrors) {
   TempDir dir("qdse_load");
   DatasetOptions o;
   o.name = "csv";
-  o.path = dir.write("d.csv", csv_rows(100));
+  o.path = dir.write("d.csv", numbered_csv(100, 2));
   o.preprocess = parse_preprocess("none");
   Dataset d = load_dataset(o);
   EXPECT_EQ(d.test.size(), 20);

@@ -1,8 +1,7 @@
 // Shared setup of the report/compare CLI tests: a small learnable CSV dataset
 // (16 features, 5 classes, written by the test), jsc-toy trained on it once with
 // `qdse train`, and configs whose space has 4^3 = 64 configurations (three linear
-// layers x data_in_width {4, 8} x weight_width {2, 8}). Also a runner for the qdse
-// binary that can set environment variables (QDSE_GNUPLOT).
+// layers x data_in_width {4, 8} x weight_width {2, 8}).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,35 +16,15 @@
 #include <sstream>
 #include <string>
 
+#include "../cli/cli_runner.hpp"
+
 namespace qdse::report_test {
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-inline nlohmann::json read_json(const std::filesystem::path& p) { return nlohmann::json::parse(slurp(p)); }
-
-// `env` is shell text put before the binary ("QDSE_GNUPLOT=/x"); args are shell text.
-inline Run run_qdse(const std::string& args, const std::filesystem::path& scratch, const std::string& env = "") {
-  std::filesystem::create_directories(scratch);
-  const auto out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-  const std::string cmd = std::string("cd '") + QDSE_SOURCE_DIR + "' && " + env + (env.empty() ? "" : " ") + "'" +
-                          QDSE_BINARY + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
-  const int raw = std::system(cmd.c_str());
-  Run r;
-  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+// The CLI tests' runner and file readers (tests/cli/cli_runner.hpp), under this suite's names.
+using Run = testing::CliResult;
+using testing::read_json;
+using testing::run_qdse;
+inline std::string slurp(const std::filesystem::path& p) { return testing::read_text(p); }
 
 struct Fixture {
   std::filesystem::path dir;

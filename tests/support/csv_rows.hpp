@@ -1,6 +1,5 @@
-// Rows of CSV text, split at commas, for tests that read the CSV files qdse writes
-// (trials.csv, compare CSVs: no quoted cells). A line ending in a comma has an empty
-// last cell, so every row of a well-formed file is as wide as its header.
+// CSV text in tests: csv_rows() splits the CSV files qdse writes (trials.csv, compare
+// CSVs), numbered_csv() makes a small dataset file for the loaders to read.
 #pragma once
 
 #include <sstream>
@@ -9,6 +8,8 @@
 
 namespace qdse::testing {
 
+// Rows of CSV text, split at commas (no quoted cells). A line ending in a comma has an
+// empty last cell, so every row of a well-formed file is as wide as its header.
 inline std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
   std::vector<std::vector<std::string>> rows;
   std::istringstream in(text);
@@ -22,6 +23,16 @@ inline std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
     rows.push_back(cells);
   }
   return rows;
+}
+
+// A dataset CSV with a header and `n` rows numbered i = 0..n-1: feature `a` = i and
+// `label` = i % classes, then with `negated` a second feature `b` = -i, so that a test can
+// check that the loader kept each row's features and label together.
+inline std::string numbered_csv(int n, int classes, bool negated = false) {
+  std::string s = negated ? "a,label,b\n" : "a,label\n";
+  for (int i = 0; i < n; ++i)
+    s += std::to_string(i) + "," + std::to_string(i % classes) + (negated ? "," + std::to_string(-i) : "") + "\n";
+  return s;
 }
 
 }  // namespace qdse::testing

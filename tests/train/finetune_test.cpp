@@ -101,50 +101,49 @@ TEST(Finetune, StePlanQuantizesLikeEvaluationAndPassesGradientsToTheShadowWeight
 // held-out losses fine-tuning starts from: what the loss-lowering tests share.
 struct CoarseFinetuneCase {
   ir::Graph base = trained_tiny();
-  std::pair<at::Tensor, at::Tensor> train = testing::blobs(400, 5), held_out = testing::blobs(400, 6);
+  at::Tensor x, y, xv, yv;  // training and held-out samples and labels
   quant::QuantConfig config = coarse_config(base);
-  double before = quantized_loss(base, config, held_out.first, held_out.second);
-  double float_loss = exec::evaluate(base, nullptr, held_out.first, held_out.second).loss;
+  double before = 0, float_loss = 0;
+  CoarseFinetuneCase() {
+    std::tie(x, y) = testing::blobs(400, 5);
+    std::tie(xv, yv) = testing::blobs(400, 6);
+    before = quantized_loss(base, config, xv, yv);
+    float_loss = exec::evaluate(base, nullptr, xv, yv).loss;
+  }
 };
 
 TEST(Finetune, FewStepsLowerTheQuantizedLossAndAreDeterministic) {
   const CoarseFinetuneCase c;
-  const auto& [base, config, before, float_loss] = std::tie(c.base, c.config, c.before, c.float_loss);
-  const auto& [x, y] = c.train;
-  const auto& [xv, yv] = c.held_out;
   FinetuneOptions o = few_step_options();
-  ir::Graph a = base.clone_params(), b = base.clone_params();
-  const auto ra = finetune(a, config, nullptr, x, y, xv, yv, o);
-  const auto rb = finetune(b, config, nullptr, x, y, xv, yv, o);
+  ir::Graph a = c.base.clone_params(), b = c.base.clone_params();
+  const auto ra = finetune(a, c.config, nullptr, c.x, c.y, c.xv, c.yv, o);
+  const auto rb = finetune(b, c.config, nullptr, c.x, c.y, c.xv, c.yv, o);
   ASSERT_EQ(ra.history.size(), 4u);
-  const double after = quantized_loss(a, config, xv, yv);
+  const double after = quantized_loss(a, c.config, c.xv, c.yv);
   // On held-out samples, the loss quantization adds to the float model's (jsc-tiny's
   // final ReLU keeps that one well above 0) shrinks by at least 40 % (seen: 57 %).
-  ASSERT_GT(before, float_loss);
-  EXPECT_LT(after - float_loss, 0.6 * (before - float_loss))
-      << "before " << before << " after " << after << " float " << float_loss;
+  ASSERT_GT(c.before, c.float_loss);
+  EXPECT_LT(after - c.float_loss, 0.6 * (c.before - c.float_loss))
+      << "before " << c.before << " after " << after << " float " << c.float_loss;
   EXPECT_DOUBLE_EQ(ra.history.back().val_loss, after);
   EXPECT_TRUE(torch::equal(*a.node(2).param("weight"), *b.node(2).param("weight")));
   // The float model it started from is untouched (clone_params), and no parameter is
   // left requiring gradients.
-  EXPECT_FALSE(torch::equal(*a.node(2).param("weight"), *base.node(2).param("weight")));
+  EXPECT_FALSE(torch::equal(*a.node(2).param("weight"), *c.base.node(2).param("weight")));
   for (const auto& p : a.trainable_params()) EXPECT_FALSE(p.requires_grad());
   // SGD takes the other path and also learns.
   o.optimizer = FinetuneOptimizer::Sgd;
-  ir::Graph s = base.clone_params();
-  finetune(s, config, nullptr, x, y, {}, {}, o);
-  EXPECT_LT(quantized_loss(s, config, xv, yv), before);
+  ir::Graph s = c.base.clone_params();
+  finetune(s, c.config, nullptr, c.x, c.y, {}, {}, o);
+  EXPECT_LT(quantized_loss(s, c.config, c.xv, c.yv), c.before);
 }
 
 TEST(Finetune, LearnedStepsLowerTheLossAndMove) {
   const CoarseFinetuneCase c;
-  const auto& [base, config, before, float_loss] = std::tie(c.base, c.config, c.before, c.float_loss);
-  const auto& [x, y] = c.train;
-  const auto& [xv, yv] = c.held_out;
   FinetuneOptions o = few_step_options();
   o.learn_scale = true;
-  ir::Graph g = base.clone_params();
-  const auto r = finetune(g, config, nullptr, x, y, xv, yv, o);
+  ir::Graph g = c.base.clone_params();
+  const auto r = finetune(g, c.config, nullptr, c.x, c.y, c.xv, c.yv, o);
   // One step per integer weight and data_in slot (the bias keeps its format), from 2^-frac.
   ASSERT_EQ(r.steps.size(), 2u);
   double moved = 0;
@@ -159,20 +158,20 @@ TEST(Finetune, LearnedStepsLowerTheLossAndMove) {
   const double learned_loss = [&] {
     torch::NoGradGuard no_grad;
     const exec::Plan plan = ste_plan(g, r.trained, &r.steps);
-    return exec::evaluate(g, &plan, xv, yv).loss;
+    return exec::evaluate(g, &plan, c.xv, c.yv).loss;
   }();
   EXPECT_DOUBLE_EQ(r.history.back().val_loss, learned_loss);
-  EXPECT_LT(learned_loss - float_loss, 0.6 * (before - float_loss))
-      << "before " << before << " after " << learned_loss << " float " << float_loss;
+  EXPECT_LT(learned_loss - c.float_loss, 0.6 * (c.before - c.float_loss))
+      << "before " << c.before << " after " << learned_loss << " float " << c.float_loss;
   // The deployable configuration: each learned step's nearest power of two.
-  EXPECT_EQ(r.trained.nodes, config.nodes);
+  EXPECT_EQ(r.trained.nodes, c.config.nodes);
   for (const auto& s : r.steps)
     EXPECT_EQ(r.resolved.nodes.at(s.node).slot(s.slot)->format.as<quant::IntegerFormat>().frac_width,
               frac_width_of_step(s.learned()));
   // Learned steps and re-derived "auto" widths both set the step: refused.
   o.rederive_auto = true;
-  ir::Graph h = base.clone_params();
-  EXPECT_THROW(finetune(h, config, nullptr, x, y, {}, {}, o), Error);
+  ir::Graph h = c.base.clone_params();
+  EXPECT_THROW(finetune(h, c.config, nullptr, c.x, c.y, {}, {}, o), Error);
 }
 
 TEST(Finetune, AutoWidthsAreKeptOrRederived) {

@@ -13,7 +13,12 @@
 namespace qdse::io::onnx_detail {
 namespace {
 
-void emit_unary(ImportContext& c, const onnx::NodeProto& n, ir::Node node) {
+// Emits one `op` node with `attrs` on the ONNX node's first input (its other inputs, if
+// any, are constants the import has folded into `attrs`).
+void emit_unary(ImportContext& c, const onnx::NodeProto& n, ir::OpKind op, ir::Attrs attrs) {
+  ir::Node node;
+  node.op = op;
+  node.attrs = std::move(attrs);
   c.emit(n, std::move(node), {n.input(0)});
 }
 
@@ -30,11 +35,7 @@ void flatten(ImportContext& c, const onnx::NodeProto& n) {
     return;
   }
   if (a != 1) c.fail(n, "axis " + std::to_string(axis) + " would merge the batch axis; only axis 1 is supported");
-  ir::Node node;
-  node.op = ir::OpKind::Flatten;
-  node.attrs.start_dim = 1;
-  node.attrs.end_dim = -1;
-  emit_unary(c, n, std::move(node));
+  emit_unary(c, n, ir::OpKind::Flatten, {.start_dim = 1, .end_dim = -1});
 }
 
 void reshape(ImportContext& c, const onnx::NodeProto& n) {
@@ -62,10 +63,7 @@ void reshape(ImportContext& c, const onnx::NodeProto& n) {
   std::vector<int64_t> rest(target.begin() + 1, target.end());
   if (target[0] == -1 && std::count(rest.begin(), rest.end(), -1) > 0)
     c.fail(n, "cannot infer two dims with -1");
-  ir::Node node;
-  node.op = ir::OpKind::Reshape;
-  node.attrs.shape = rest;
-  emit_unary(c, n, std::move(node));
+  emit_unary(c, n, ir::OpKind::Reshape, {.shape = rest});
 }
 
 void transpose(ImportContext& c, const onnx::NodeProto& n) {
@@ -83,10 +81,7 @@ void transpose(ImportContext& c, const onnx::NodeProto& n) {
     return;
   }
   if (perm.empty() || perm[0] != 0) c.fail(n, "perm moves the batch axis; perm[0] must be 0");
-  ir::Node node;
-  node.op = ir::OpKind::Permute;
-  node.attrs.perm = perm;
-  emit_unary(c, n, std::move(node));
+  emit_unary(c, n, ir::OpKind::Permute, {.perm = perm});
 }
 
 // Axes come from an attribute before opset 13 and from input 1 from 13 on.
@@ -124,10 +119,7 @@ void finish_axes_op(ImportContext& c, const onnx::NodeProto& n, ir::OpKind op, b
   if (!axes.empty() && axes[0] == 0)
     c.fail(n, squeeze ? "squeezing the batch axis is not supported"
                       : "inserting an axis before the batch is not supported");
-  ir::Node node;
-  node.op = op;
-  node.attrs.axes = axes;
-  emit_unary(c, n, std::move(node));
+  emit_unary(c, n, op, {.axes = axes});
 }
 
 void squeeze(ImportContext& c, const onnx::NodeProto& n) {
@@ -312,10 +304,7 @@ void dropout(ImportContext& c, const onnx::NodeProto& n) {
   if (c.opset() >= 12 && c.has_input(n, 2) &&
       c.constant_input(n, 2).reshape({-1})[0].item<double>() != 0)
     c.fail(n, "training_mode = true is not supported");
-  ir::Node node;
-  node.op = ir::OpKind::Dropout;
-  node.attrs.p = ratio;
-  emit_unary(c, n, std::move(node));
+  emit_unary(c, n, ir::OpKind::Dropout, {.p = ratio});
 }
 
 void constant(ImportContext& c, const onnx::NodeProto& n) {
