@@ -21,6 +21,7 @@
 #include "qdse/report/html.hpp"
 #include "qdse/report/run_outputs.hpp"
 #include "qdse/report/sensitivity_heatmap.hpp"
+#include "qdse/report/sensitivity_prediction_section.hpp"
 
 namespace qdse::report {
 namespace {
@@ -530,6 +531,7 @@ std::string page(const json& d, const std::string& run_dir, const std::string& c
 
   b << hw_section(run_dir, d.value("hw_utilization", json::array()));
   b << finetune_section(run_dir);
+  b << sensitivity_prediction_section(d.value("sensitivity_prediction", json()));
 
   b << "<h2>Figures</h2>\n";
   for (const auto& [name, caption] : figures) b << html_figure(name, caption);
@@ -610,6 +612,14 @@ std::string render_report(const std::string& run_dir, const std::string& gnuplot
     auto fig = sensitivity_heatmap_figure(*heat);
     figures.push_back({fig.spec, {}});
     captions.push_back(fig.caption);
+  }
+  // Predicted against measured, from the same table (issue 17, item 2).
+  if (json prediction = sensitivity_prediction_data(run_dir, trials, best); !prediction.is_null()) {
+    for (auto& fig : sensitivity_prediction_figures(prediction)) {
+      figures.push_back({fig.spec, {}});
+      captions.push_back(fig.caption);
+    }
+    d["sensitivity_prediction"] = std::move(prediction);
   }
   json plotted = json::object();
   for (std::size_t i = 0; i < figures.size(); ++i) {
