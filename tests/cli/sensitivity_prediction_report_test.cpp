@@ -51,11 +51,11 @@ double pred_cli_spearman(const std::vector<double>& a, const std::vector<double>
 
 // Checks report.json's accuracy block against `want` (trial -> predicted) and trials.json.
 void pred_cli_expect_scores(const fs::path& run, const std::map<int, double>& want) {
-  const json data = json::parse(read_text(run / "report" / "report.json"));
+  const json data = read_json(run / "report" / "report.json");
   ASSERT_TRUE(data.contains("sensitivity_prediction")) << data.dump().substr(0, 300);
   const json& acc = data.at("sensitivity_prediction").at("metrics").at("accuracy");
   std::map<int, double> measured;
-  for (const auto& t : json::parse(read_text(run / "trials.json")))
+  for (const auto& t : read_json(run / "trials.json"))
     measured[t.at("number").get<int>()] = t.at("metrics").at("accuracy").get<double>();
   std::vector<double> p, y;
   ASSERT_EQ(acc.at("trials").size(), want.size());
@@ -120,7 +120,7 @@ TEST(SensitivityPredictionReport, SamplerRunScoresEveryTrialAfterThePassAgainstI
   ASSERT_EQ(r.status, 0) << r.err;
   // The pass: trial 0 and its 6 single-param deviations (1 + 2 per layer); the prior
   // predicts trial 0's accuracy plus each differing param's measured change.
-  const auto trials = json::parse(read_text(dir / "run" / "trials.json"));
+  const auto trials = read_json(dir / "run" / "trials.json");
   ASSERT_EQ(trials.size(), 16u);
   const json& ref = trials.at(0).at("params");
   const double ref_acc = trials.at(0).at("metrics").at("accuracy").get<double>();
@@ -138,7 +138,7 @@ TEST(SensitivityPredictionReport, SamplerRunScoresEveryTrialAfterThePassAgainstI
     want[t] = p;
   }
   pred_cli_expect_scores(dir / "run", want);
-  const json data = json::parse(read_text(dir / "run" / "report" / "report.json"));
+  const json data = read_json(dir / "run" / "report" / "report.json");
   EXPECT_EQ(data.at("sensitivity_prediction").at("table_trials"), json({0, 1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(data.at("sensitivity_prediction").at("source"), "sensitivity sampler pass");
 }
@@ -153,7 +153,7 @@ TEST(SensitivityPredictionReport, TableInTheRunDirectoryScoresEveryTrialAndABadT
   auto r = run_small_search(dir / "s.toml", "--out " + shell_quote(dir / "run"), dir);
   ASSERT_EQ(r.status, 0) << r.err;
   // Without a table: no section, no figure, no error.
-  EXPECT_FALSE(json::parse(read_text(dir / "run" / "report" / "report.json")).contains("sensitivity_prediction"));
+  EXPECT_FALSE(read_json(dir / "run" / "report" / "report.json").contains("sensitivity_prediction"));
   EXPECT_FALSE(fs::exists(dir / "run" / "report" / "sensitivity_prediction.png"));
   EXPECT_EQ(read_text(dir / "run" / "report" / "index.html").find("predicted vs measured"), std::string::npos);
 
@@ -164,10 +164,10 @@ TEST(SensitivityPredictionReport, TableInTheRunDirectoryScoresEveryTrialAndABadT
   r = run_qdse("-q report " + shell_quote(dir / "run"), dir);
   ASSERT_EQ(r.status, 0) << r.err;
   // Prediction: the float reference's accuracy plus each layer's row (matched by its label).
-  const json table = json::parse(read_text(dir / "run" / "sensitivity.json"));
+  const json table = read_json(dir / "run" / "sensitivity.json");
   const double ref_acc = table.at("reference").at("metrics").at("accuracy").get<double>();
   std::map<int, double> want;
-  for (const auto& t : json::parse(read_text(dir / "run" / "trials.json"))) {
+  for (const auto& t : read_json(dir / "run" / "trials.json")) {
     double p = ref_acc;
     for (const auto& g : table.at("groups")) {
       const std::string label = pred_cli_label(t.at("params"), g);
@@ -181,7 +181,7 @@ TEST(SensitivityPredictionReport, TableInTheRunDirectoryScoresEveryTrialAndABadT
   pred_cli_expect_scores(dir / "run", want);
 
   // Tables that do not fit the run: each report still succeeds, with the reason as a note.
-  const json trial0 = json::parse(read_text(dir / "run" / "trials.json")).at(0);
+  const json trial0 = read_json(dir / "run" / "trials.json").at(0);
   auto edited = [&](const std::function<void(json&)>& edit) {
     json t = table;
     edit(t);
@@ -211,7 +211,7 @@ TEST(SensitivityPredictionReport, TableInTheRunDirectoryScoresEveryTrialAndABadT
     write_text(copy / "sensitivity.json", bad[i].first);
     r = run_qdse("-q report " + shell_quote(copy), dir);
     ASSERT_EQ(r.status, 0) << i << ": " << r.err;
-    const json data = json::parse(read_text(copy / "report" / "report.json"));
+    const json data = read_json(copy / "report" / "report.json");
     const std::string why = data.at("sensitivity_prediction").value("omitted", std::string());
     EXPECT_CONTAINS(why, bad[i].second);
     EXPECT_EQ(why.find('\n'), std::string::npos) << why;
