@@ -23,6 +23,7 @@
 #include "../support/search_toml.hpp"
 #include "../support/temp_dir.hpp"
 #include "cli_runner.hpp"
+#include "optuna_pythons.hpp"
 
 namespace {
 
@@ -30,17 +31,6 @@ using namespace qdse::testing;
 namespace fs = std::filesystem;
 
 const std::string kBitexactPy = std::string(QDSE_SOURCE_DIR) + "/tests/cli/hls4ml_bitexact.py";
-std::string bitexact_venv_python() { return std::string(QDSE_SOURCE_DIR) + "/.venv/bin/python"; }
-
-// "" when .venv imports hls4ml, else why not.
-std::string hls4ml_venv_missing() {
-  const std::string py = bitexact_venv_python();
-  if (!fs::exists(py))
-    return "PyPI unreachable: .venv missing (" + py + "; scripts/install-deps.sh makes it, with hls4ml, from PyPI)";
-  const std::string cmd = "'" + py + "' -c 'import hls4ml' >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0) return py + " cannot import hls4ml (rerun scripts/optuna-venv.sh; needs PyPI)";
-  return "";
-}
 
 struct BitexactCase {
   std::string name;
@@ -86,7 +76,7 @@ nlohmann::json run_bitexact_case(const BitexactCase& c, const TempDir& dir) {
   EXPECT_EQ(e.status, 0) << c.name << ": " << e.err;
   if (s.status != 0 || e.status != 0) return {};
   const std::string log = (root / "driver.err").string(), out = (root / "driver.json").string();
-  const std::string cmd = "timeout 600 '" + bitexact_venv_python() + "' '" + kBitexactPy + "' " +
+  const std::string cmd = "timeout 600 '" + venv_python() + "' '" + kBitexactPy + "' " +
                           shell_quote(root / "check") + " --work " + shell_quote(root / "hls4ml") +
                           " --samples " + std::to_string(bitexact_samples()) + " >'" + out +
                           "' 2>'" + log + "'";
@@ -104,7 +94,7 @@ nlohmann::json run_bitexact_case(const BitexactCase& c, const TempDir& dir) {
 TEST(Hls4mlBitexact, HlsEmulationEqualsQdseOnTheTestSplit) {
   QDSE_REQUIRE(fs::exists(peer_model("fmnist-mlp.json")), peer_model("fmnist-mlp.json") << " is absent");
   QDSE_REQUIRE(fs::exists(fashion_mnist_dir()), "Fashion-MNIST is not installed");
-  const std::string missing = hls4ml_venv_missing();
+  const std::string missing = venv_hls4ml_missing();
   QDSE_REQUIRE(missing.empty(), missing);
   const std::string auto8 =
       "name = [\"integer\"]\ndata_in_width = [8]\ndata_in_frac_width = [\"auto\"]\nweight_width = [8]\n"

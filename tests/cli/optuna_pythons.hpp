@@ -2,7 +2,9 @@
 // "Versions"): Debian's python3-optuna 3.1 on /usr/bin/python3, and the current Optuna
 // (5.x) with optuna-dashboard from PyPI in the project's .venv, which
 // scripts/install-deps.sh makes through scripts/optuna-venv.sh. Used by
-// optuna_interop_test.cpp (every test on both) and optuna_dashboard_test.cpp (.venv).
+// optuna_interop_test.cpp (every test on both) and optuna_dashboard_test.cpp (.venv); the
+// hls4ml checks (tests/cli/hls4ml_bitexact_test.cpp, tests/hw/hls4ml_estimator_parity_test.cpp)
+// use the .venv's hls4ml (venv_hls4ml_missing).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -66,6 +68,17 @@ inline std::string optuna_python_missing(const OptunaPython& o, const std::strin
   if (std::atoi(v.c_str()) < o.min_major)
     return o.python + " has optuna " + v + ", not " + std::to_string(o.min_major) + ".x" +
            (venv ? " (rerun scripts/optuna-venv.sh)" : "");
+  return "";
+}
+
+// "" when the .venv imports hls4ml (installed from PyPI by scripts/optuna-venv.sh), else
+// why not: the hls4ml checks (Hls4mlBitexact, Hls4mlEstimatorParity) skip with it.
+inline std::string venv_hls4ml_missing() {
+  const std::string py = venv_python();
+  if (!std::filesystem::exists(py))
+    return "PyPI unreachable: .venv missing (" + py + "; scripts/install-deps.sh makes it, with hls4ml, from PyPI)";
+  const std::string cmd = "'" + py + "' -c 'import hls4ml' >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) return py + " cannot import hls4ml (rerun scripts/optuna-venv.sh; needs PyPI)";
   return "";
 }
 

@@ -47,16 +47,6 @@ using qdse::testing::venv_python;
 
 const std::string kEstimatorsPy = std::string(QDSE_SOURCE_DIR) + "/tests/hw/hls4ml_estimators.py";
 
-// "" when .venv imports hls4ml, else why not (PyPI was unreachable when it was made).
-std::string parity_hls4ml_missing() {
-  const std::string py = venv_python();
-  if (!std::filesystem::exists(py))
-    return "PyPI unreachable: .venv missing (" + py + "; scripts/install-deps.sh makes it, with hls4ml, from PyPI)";
-  const std::string cmd = "'" + py + "' -c 'import hls4ml' >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0) return py + " cannot import hls4ml (rerun scripts/optuna-venv.sh; needs PyPI)";
-  return "";
-}
-
 // One layer configuration as hls4ml's estimators see it (they read neither the data width
 // nor the device): shape, strategy, R, pf, weight width, output width.
 struct ParityLayer {
@@ -175,7 +165,7 @@ struct ParityTally {
 };
 
 TEST(Hls4mlEstimatorParity, EqualToHls4mlEstimatorsOrDifferByTheDocumentedRule) {
-  const std::string missing = parity_hls4ml_missing();
+  const std::string missing = qdse::testing::venv_hls4ml_missing();
   QDSE_REQUIRE(missing.empty(), missing);
   const std::vector<ParityLayer> grid = parity_grid();
   TempDir dir("qdse_hls4ml_parity");
