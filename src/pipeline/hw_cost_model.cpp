@@ -3,6 +3,7 @@
 #include "qdse/pipeline/hw_cost_model.hpp"
 
 #include "qdse/core/error.hpp"
+#include "qdse/hw/resources.hpp"
 #include "qdse/ir/op_shape.hpp"
 #include "qdse/quant/formats/format.hpp"
 
@@ -159,11 +160,10 @@ std::map<std::string, double> HwCostModel::metrics_of(const std::vector<hw::Laye
     // utilization metric, so it is only left out here.
     if (available > 0) m[name + "_utilization"] = static_cast<double>(used) / static_cast<double>(available);
   };
-  put("lut", t.lut, d.lut);
-  if (t.ff_estimated) put("ff", t.ff, d.ff);  // FINN has no FF rule: no figure rather than 0
-  put("dsp", t.dsp, d.dsp);
-  put("bram", t.bram18, d.bram18);
-  put("uram", t.uram, d.uram);
+  for (const hw::Resource& r : hw::kResources) {
+    if (r.used == &hw::Cost::ff && !t.ff_estimated) continue;  // FINN has no FF rule: no figure rather than 0
+    put(std::string(r.metric), t.*r.used, d.*r.available);
+  }
   m["latency_cycles"] = static_cast<double>(t.latency_cycles);
   m["latency_ns"] = static_cast<double>(t.latency_cycles) * target_.clock_ns;
   m["ii"] = static_cast<double>(t.ii);

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "qdse/core/error.hpp"
+#include "qdse/hw/resources.hpp"
 #include "qdse/lower/transform.hpp"
 
 namespace qdse::pipeline {
@@ -84,19 +85,11 @@ struct HwMetricView {
 
 std::optional<HwMetricView> hw_metric_view(const std::string& metric, const HwTarget& target) {
   const hw::Device& d = target.device;
-  struct Row {
-    const char* name;
-    int64_t hw::Cost::*field;
-    int64_t available;
-    const char* unit;
-  };
-  const Row rows[] = {{"lut", &hw::Cost::lut, d.lut, "LUT"},       {"ff", &hw::Cost::ff, d.ff, "FF"},
-                      {"dsp", &hw::Cost::dsp, d.dsp, "DSP"},       {"bram", &hw::Cost::bram18, d.bram18, "BRAM18"},
-                      {"uram", &hw::Cost::uram, d.uram, "URAM"}};
-  for (const auto& r : rows) {
-    if (metric == r.name) return HwMetricView{r.field, false, 1.0, r.unit};
-    if (metric == std::string(r.name) + "_utilization" && r.available > 0)
-      return HwMetricView{r.field, false, 1.0 / static_cast<double>(r.available), r.unit};
+  for (const hw::Resource& r : hw::kResources) {
+    if (metric == r.metric) return HwMetricView{r.used, false, 1.0, std::string(r.label)};
+    const int64_t available = d.*r.available;
+    if (metric == std::string(r.metric) + "_utilization" && available > 0)
+      return HwMetricView{r.used, false, 1.0 / static_cast<double>(available), std::string(r.label)};
   }
   if (metric == "latency_cycles") return HwMetricView{&hw::Cost::latency_cycles, false, 1.0, "cycles"};
   if (metric == "latency_ns") return HwMetricView{&hw::Cost::latency_cycles, false, target.clock_ns, "cycles"};

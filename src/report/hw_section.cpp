@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "qdse/hw/resources.hpp"
 #include "qdse/report/html.hpp"
 
 namespace qdse::report {
@@ -15,9 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-// The device resources a utilisation is reported for, in table order, with their labels.
-constexpr std::array<std::pair<const char*, const char*>, 5> kHwResources = {{
-    {"lut", "LUT"}, {"ff", "FF"}, {"dsp", "DSP"}, {"bram", "BRAM18"}, {"uram", "URAM"}}};
 
 // One bar: its length is the utilisation (clipped at the cell, past 100% drawn red), and
 // the number beside it is exact.
@@ -53,23 +51,23 @@ std::string hw_layers_table(const std::string& run_dir) {
 }
 
 std::string hw_bars_table(const json& rows) {
-  std::vector<const char*> shown;
-  for (const auto& [key, label] : kHwResources)
+  // The resources (hw::kResources order) that some trial has a utilisation for.
+  std::vector<const hw::Resource*> shown;
+  for (const hw::Resource& res : hw::kResources)
     for (const auto& r : rows)
-      if (r.at("utilization").contains(key)) {
-        shown.push_back(key);
+      if (r.at("utilization").contains(std::string(res.metric))) {
+        shown.push_back(&res);
         break;
       }
   std::ostringstream t;
   t << "<table class=\"hw-util\">\n<tr><th>trial</th>";
-  for (const char* key : shown)
-    for (const auto& [k, label] : kHwResources)
-      if (k == key) t << "<th>" << label << "</th>";
+  for (const hw::Resource* res : shown) t << "<th>" << res->label << "</th>";
   t << "</tr>\n";
   for (const auto& r : rows) {
     t << "<tr><td>" << r.at("trial").get<int>() << "</td>";
-    for (const char* key : shown) {
+    for (const hw::Resource* res : shown) {
       const auto& u = r.at("utilization");
+      const std::string key(res->metric);
       t << (u.contains(key) ? hw_bar(u.at(key).get<double>()) : std::string("<td>-</td>"));
     }
     t << "</tr>\n";
@@ -86,8 +84,9 @@ json hw_utilization_rows(const json& best) {
   for (const auto& t : best.at("trials")) {
     if (!t.contains("metrics") || !t.at("metrics").is_object()) continue;
     json u = json::object();
-    for (const auto& [key, label] : kHwResources) {
-      const auto it = t.at("metrics").find(std::string(key) + "_utilization");
+    for (const hw::Resource& res : hw::kResources) {
+      const std::string key(res.metric);
+      const auto it = t.at("metrics").find(key + "_utilization");
       if (it != t.at("metrics").end() && it->is_number()) u[key] = it->get<double>();
     }
     if (!u.empty()) out.push_back({{"trial", t.value("number", -1)}, {"utilization", u}});
