@@ -1,13 +1,13 @@
 """Table of bench/search_e2e.sh's runs: qdse against the peer per case.
 
-    /usr/bin/python3 bench/e2e_summary.py OUT_DIR CASE...   (CASE: small, exhaustive, tpe)
+    /usr/bin/python3 bench/e2e_summary.py OUT_DIR CASE...   (CASE: small, exhaustive, tpe, cnn)
 
 Per case and side (qdse once per storage: "qdse" = the default SQLite study.db in the
 run directory, "qdse_memory" = --storage memory:): trials, search seconds (the search loop only: sampling + evaluation,
 no process start-up, data loading or output writing), trials/s, process wall time and
 peak RSS (/usr/bin/time -v), best objective and its config, the trial that first
 reached it; then the ratios and the float-only forward time of the same samples.
-For the exhaustive cases (small brute force, large exhaustive) qdse's optimum must
+For the exhaustive cases (small and cnn brute force, large exhaustive) qdse's optimum must
 equal the peer's: same objective value (to 1e-9) and the same config, else exit 1.
 """
 
@@ -15,9 +15,6 @@ import json
 import os
 import re
 import sys
-
-LAYERS = ["seq_blocks_1", "seq_blocks_3", "seq_blocks_5"]
-
 
 def time_v(path):
     """(wall seconds, peak RSS MiB) from a /usr/bin/time -v report."""
@@ -31,7 +28,7 @@ def time_v(path):
 
 
 def cfg_text(cfg):
-    return " ".join(f"{l[-1]}:w{cfg[l][0]}d{cfg[l][1]}" for l in LAYERS if l in cfg)
+    return " ".join(f"{l[-1]}:w{cfg[l][0]}d{cfg[l][1]}" for l in sorted(cfg))
 
 
 def first_reaching(values, best, tol=1e-12):
@@ -54,7 +51,8 @@ def qdse_side(out, case, tag="qdse"):
     trials = json.load(open(os.path.join(run, "trials.json")))
     s = best["summary"]
     b = best["trials"][0]
-    cfg = {l: (b["params"][f"{l}/config/weight_width"], b["params"][f"{l}/config/data_in_width"]) for l in LAYERS}
+    layers = [k.split("/")[0] for k in b["params"] if k.endswith("/config/weight_width")]  # the searched layers
+    cfg = {l: (b["params"][f"{l}/config/weight_width"], b["params"][f"{l}/config/data_in_width"]) for l in layers}
     values = [t["values"][0] for t in sorted(trials, key=lambda t: t["number"]) if t.get("values")]
     unique = len({json.dumps({k: v for k, v in t["params"].items()}, sort_keys=True) for t in trials})
     wall, rss = time_v(os.path.join(out, f"{case}.{tag}.time"))
@@ -98,7 +96,8 @@ def main():
     ok = True
     titles = {"small": "a) brute force, small space (216), 10000 samples",
               "exhaustive": "b) exhaustive, large space (27000), 2000 samples",
-              "tpe": "c) TPE 1000 trials, large space, 2000 samples, seed 0"}
+              "tpe": "c) TPE 1000 trials, large space, 2000 samples, seed 0",
+              "cnn": "d) fmnist-cnn brute force, small space (216), 10000 samples"}
     for case in cases:
         qs, p = qdse_sides(out, case), peer_side(out, case)
         print(f"\n{titles.get(case, case)}")
@@ -120,7 +119,7 @@ def main():
             ratio = f", peer/qdse x{fp / fq:.2f}" if fq else ""
             print(f"  float-only forward of the same samples (median of 5): qdse {fq_text}, peer {fp:.2f} ms{ratio}")
         for name, q in qs.items():
-            if case in ("small", "exhaustive"):
+            if case in ("small", "exhaustive", "cnn"):
                 same_value = abs(q["best"] - p["best"]) <= 1e-9
                 same_cfg = q["config"] == p["config"]
                 print(f"  optimum {name} vs peer: {'SAME' if same_value and same_cfg else 'DIFFERENT'} "

@@ -10,6 +10,9 @@
 #      peer: --sampler exhaustive --space large --num-samples 2000
 #   c) TPE, 1000 trials, large space, 2000 samples, seed 0
 #      qdse: bench/configs/fmnist_mlp_peer_large.toml     peer: --sampler tpe --space large
+#   d) fmnist-cnn, brute force, small space (216 configs), full 10k test split; only with
+#      E2E_CASES=cnn (issue 15; the peer takes ~2.5 min), the peer's fmnist-cnn weights
+#      qdse: bench/configs/fmnist_cnn_peer_small.toml   peer: --model fmnist-cnn --sampler bruteforce --space small
 # Every run goes through /usr/bin/time -v (peak RSS, process wall time). The float-only
 # forward time of the same samples is measured on both sides too (qdse_eval_bench
 # --float-only if built in BENCH_BUILD, peer: bench/peer_float_time.py).
@@ -24,7 +27,8 @@
 # directory), anything else is passed as --storage (memory: = in-process, no file).
 # Environment: BUILD (default build, holds qdse), BENCH_BUILD (default build-bench),
 # PEER_DIR (default ../shared/bench/peer from the project root), OUT (default a new /tmp/qdse-e2e-* dir),
-# E2E_CASES (default "small tpe", plus "exhaustive" with E2E_EXHAUSTIVE=1), E2E_STORAGES.
+# E2E_CASES (default "small tpe", plus "exhaustive" with E2E_EXHAUSTIVE=1; "cnn"), E2E_STORAGES,
+# E2E_THREADS (qdse's --threads, default 1; the peer always runs 1 thread).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -33,7 +37,9 @@ bench_build="${BENCH_BUILD:-$root/build-bench}"
 peer="${PEER_DIR:-$root/../shared/bench/peer}"
 python=/usr/bin/python3
 qdse="$build/qdse"
-weights="$peer/models/fmnist-mlp.json"
+model=fmnist-mlp  # the network of the case being run (cnn: fmnist-cnn)
+weights="$peer/models/$model.json"
+qdse_threads="${E2E_THREADS:-1}"
 out="${OUT:-$(mktemp -d /tmp/qdse-e2e-XXXXXX)}"
 mkdir -p "$out"
 cases="${E2E_CASES:-small tpe}"
@@ -57,13 +63,13 @@ qdse_search() {  # qdse_search NAME CONFIG [flags...]: once per storage in $stor
   for st in $storages; do
     if [ "$st" = default ]; then tag=qdse; extra=(); else tag="qdse_${st//[^a-z]/}"; extra=(--storage "$st"); fi
     rm -rf "$out/$name.$tag.run"
-    run "$name.$tag" "$qdse" --threads 1 -q search --config "$config" --load "$weights" \
+    run "$name.$tag" "$qdse" --threads "$qdse_threads" -q search --config "$config" --load "$weights" \
       --out "$out/$name.$tag.run" "${extra[@]}" "$@"
   done
 }
 peer_search() {  # peer_search NAME [flags...]
   local name=$1; shift
-  run "$name.peer" "$python" "$peer/mase_search.py" --model fmnist-mlp --threads 1 --compact \
+  run "$name.peer" "$python" "$peer/mase_search.py" --model "$model" --threads 1 --compact \
     --objective scalar --seed 0 --out "$out/$name.peer.json" "$@"
 }
 float_time() {  # float_time NAME NUM_SAMPLES
@@ -89,7 +95,12 @@ for c in $cases; do
       qdse_search tpe bench/configs/fmnist_mlp_peer_large.toml --sampler tpe --n-trials 1000 --seed 0
       peer_search tpe --sampler tpe --space large --num-samples 2000 --n-trials 1000
       float_time tpe 2000 ;;
-    *) echo "unknown case $c (small, exhaustive, tpe)"; exit 1 ;;
+    cnn)  # float-only timing of the CNN: bench/cnn_bench.sh
+      model=fmnist-cnn; weights="$peer/models/$model.json"
+      qdse_search cnn bench/configs/fmnist_cnn_peer_small.toml
+      peer_search cnn --sampler bruteforce --space small
+      model=fmnist-mlp; weights="$peer/models/$model.json" ;;
+    *) echo "unknown case $c (small, exhaustive, tpe, cnn)"; exit 1 ;;
   esac
 done
 "$python" "$root/bench/e2e_summary.py" "$out" $cases

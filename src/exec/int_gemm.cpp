@@ -208,53 +208,65 @@ int64_t PackedInt16::bytes() const { return packed_.defined() ? static_cast<int6
 
 const int32_t* PackedInt16::block(int64_t b) const { return packed_.data_ptr<int32_t>() + b * kp_ * kCols; }
 
+std::vector<float> padded_bias(const float* bias, int64_t m) {
+  std::vector<float> padded;
+  if (bias) {
+    padded.assign(static_cast<std::size_t>((m + kCols - 1) / kCols * kCols), 0.0f);
+    std::copy(bias, bias + m, padded.begin());
+  }
+  return padded;
+}
+
+void int16_linear_serial(const int16_t* a, int64_t lda, int64_t n, const PackedInt16& w, const IntEpilogue& e,
+                         const float* bias16, float* out, int64_t ldo, bool vectorize) {
+  const int64_t m = w.outputs(), kp = w.pairs();
+  const int64_t blocks = (m + kCols - 1) / kCols;
+  const bool vec = vectorize && int16_linear_vectorized();
+  alignas(32) int32_t acc[kTileRows * kCols];
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int32_t* panel = w.block(b);
+    [[maybe_unused]] const int64_t nj = std::min(kCols, m - b * kCols);
+    [[maybe_unused]] const float* b16 = bias16 ? bias16 + b * kCols : nullptr;
+    for (int64_t r = 0; r < n; r += kTileRows) {
+      const int rows = static_cast<int>(std::min<int64_t>(kTileRows, n - r));
+#ifdef QDSE_INT_GEMM_ASM
+      if (vec && rows == kTileRows) {
+        tile6_asm(a + r * lda, lda * static_cast<int64_t>(sizeof(int16_t)), panel, kp, acc);
+        if (!e.wide) {
+          store_rows_avx2(acc, rows, out + r * ldo, ldo, b, nj, b16, e);
+          continue;
+        }
+      } else {
+        tile_portable(a + r * lda, lda, rows, panel, kp, acc);
+      }
+#else
+      tile_portable(a + r * lda, lda, rows, panel, kp, acc);
+#endif
+      for (int i = 0; i < rows; ++i) store_row(acc + i * kCols, out + (r + i) * ldo, b, m, e);
+    }
+  }
+}
+
 at::Tensor int16_linear(const at::Tensor& a, const PackedInt16& w, const IntEpilogue& e, at::Tensor out,
                         bool vectorize) {
   QDSE_ASSERT(a.dim() == 2 && a.scalar_type() == at::kShort && a.is_contiguous(),
               "int16_linear: data codes must be contiguous int16 [N, K]");
   QDSE_ASSERT(a.size(1) == 2 * w.pairs(), "int16_linear: data codes must have padded_depth(K) columns");
-  const int64_t n = a.size(0), m = w.outputs(), kp = w.pairs(), lda = a.size(1);
-  const int64_t blocks = (m + kCols - 1) / kCols;
+  const int64_t n = a.size(0), m = w.outputs(), lda = a.size(1);
   if (!out.defined()) out = torch::empty({n, m}, torch::kFloat);
   QDSE_ASSERT(out.scalar_type() == at::kFloat && out.is_contiguous() && out.size(0) == n && out.size(1) == m,
               "int16_linear: out must be contiguous float32 [N, M]");
   if (n == 0 || m == 0) return out;
   const int16_t* pa = a.data_ptr<int16_t>();
   float* po = out.data_ptr<float>();
-  const bool vec = vectorize && int16_linear_vectorized();
+  const bool vec = vectorize;
   const int64_t chunks = (n + kChunkRows - 1) / kChunkRows;
-  // The bias padded to whole blocks, so that the vector epilogue may read 16 lanes.
-  std::vector<float> bias_padded;
-  if (e.bias) {
-    bias_padded.assign(static_cast<std::size_t>(blocks * kCols), 0.0f);
-    std::copy(e.bias, e.bias + m, bias_padded.begin());
-  }
+  const std::vector<float> bias_padded = padded_bias(e.bias, m);
   at::parallel_for(0, chunks, 1, [&](int64_t c_begin, int64_t c_end) {
-    alignas(32) int32_t acc[kTileRows * kCols];
     for (int64_t c = c_begin; c < c_end; ++c) {
       const int64_t r_begin = c * kChunkRows, r_end = std::min(n, r_begin + kChunkRows);
-      for (int64_t b = 0; b < blocks; ++b) {
-        const int32_t* panel = w.block(b);
-        [[maybe_unused]] const int64_t nj = std::min(kCols, m - b * kCols);
-        [[maybe_unused]] const float* bias16 = e.bias ? bias_padded.data() + b * kCols : nullptr;
-        for (int64_t r = r_begin; r < r_end; r += kTileRows) {
-          const int rows = static_cast<int>(std::min<int64_t>(kTileRows, r_end - r));
-#ifdef QDSE_INT_GEMM_ASM
-          if (vec && rows == kTileRows) {
-            tile6_asm(pa + r * lda, lda * static_cast<int64_t>(sizeof(int16_t)), panel, kp, acc);
-            if (!e.wide) {
-              store_rows_avx2(acc, rows, po + r * m, m, b, nj, bias16, e);
-              continue;
-            }
-          } else {
-            tile_portable(pa + r * lda, lda, rows, panel, kp, acc);
-          }
-#else
-          tile_portable(pa + r * lda, lda, rows, panel, kp, acc);
-#endif
-          for (int i = 0; i < rows; ++i) store_row(acc + i * kCols, po + (r + i) * m, b, m, e);
-        }
-      }
+      int16_linear_serial(pa + r_begin * lda, lda, r_end - r_begin, w, e, e.bias ? bias_padded.data() : nullptr,
+                          po + r_begin * m, m, vec);
     }
   });
   return out;

@@ -4,65 +4,31 @@
 #include <torch/types.h>
 #include <torch/utils.h>
 
-#include <algorithm>
-#include <cmath>
-
-#include "qdse/quant/formats/format_traits.hpp"
+#include "qdse/lower/integer_eligibility.hpp"
 #include "qdse/quant/formats/integer_codes.hpp"
-#include "qdse/quant/formats/integer_reference.hpp"
 #include "qdse/quant/formats/quantize.hpp"
-#include "qdse/lower/transform.hpp"
 
 namespace qdse::exec {
-namespace {
-
-// A slot the integer kernels may run: its format's row says so (format_traits.cpp).
-const quant::IntegerFormat* integer_slot(const std::optional<quant::SlotFormat>& s) {
-  if (!s || s->auto_frac || !quant::format_traits(s->format.kind()).integer_kernels) return nullptr;
-  return std::get_if<quant::IntegerFormat>(&s->format.params);
-}
-
-// Width of the signed format whose bound 2^(w-1) covers every code of f.
-int magnitude_width(const quant::IntegerFormat& f) { return f.is_signed ? f.width : f.width + 1; }
-
-}  // namespace
 
 std::optional<IntegerLinear> IntegerLinear::make(const ir::Node& node, const quant::NodeQuantConfig& c) {
   if (node.op != ir::OpKind::Linear) return std::nullopt;
-  const auto* fd = integer_slot(c.data_in);
-  const auto* fw = integer_slot(c.weight);
-  if (!fd || !fw || !quant::integer_codes_fit_int16(*fd) || !quant::integer_codes_fit_int16(*fw))
-    return std::nullopt;
   const at::Tensor* w = node.param("weight");
   const at::Tensor* b = node.param("bias");
-  if (!w || w->dim() != 2 || w->scalar_type() != at::kFloat) return std::nullopt;
-  const quant::IntegerFormat* fb = nullptr;
-  if (b) {
-    fb = integer_slot(c.bias);  // a float (or non-integer) bias: rounding order would matter
-    if (!fb || b->scalar_type() != at::kFloat) return std::nullopt;
-  }
-  const int frac_d = quant::resolved_frac_width(*fd), frac_w = quant::resolved_frac_width(*fw);
-  const int acc_frac = frac_d + frac_w;
-  if (std::abs(acc_frac) > 100 || (fb && std::abs(quant::resolved_frac_width(*fb)) > 100)) return std::nullopt;
+  if (!w || w->dim() != 2) return std::nullopt;
   const int64_t k = w->size(1);
-  const int wd = magnitude_width(*fd), ww = magnitude_width(*fw);
-  // The int32 accumulator holds the products only.
-  if (!quant::accumulation_exact(30, wd, frac_d, ww, frac_w, k)) return std::nullopt;
-  // The float path must itself be exact, so that both give the exact value.
-  const bool wide = quant::needs_float64(node, c);
-  const int bw = fb ? magnitude_width(*fb) : 0, bf = fb ? quant::resolved_frac_width(*fb) : 0;
-  if (!quant::accumulation_exact(wide ? 53 : 24, wd, frac_d, ww, frac_w, k, bw, bf)) return std::nullopt;
+  const std::optional<IntegerLayerPlan> plan = integer_layer_plan(node, c, k);
+  if (!plan) return std::nullopt;
 
   torch::NoGradGuard no_grad;
   IntegerLinear l;
-  l.data_ = *fd;
+  l.data_ = plan->data;
   const at::Tensor wq = quant::quantize(*w, c.weight->format);
-  const at::Tensor wc = quant::integer_codes(wq, *fw, k);  // already on the grid: codes exact
-  if (!wc.defined()) return std::nullopt;                   // NaN weights
+  const at::Tensor wc = quant::integer_codes(wq, plan->weight, k);  // already on the grid: codes exact
+  if (!wc.defined()) return std::nullopt;                            // NaN weights
   l.weight_ = PackedInt16(wc);
   if (b) l.bias_ = quant::quantize(*b, c.bias->format).contiguous();
-  l.epilogue_.scale = std::ldexp(1.0, -acc_frac);
-  l.epilogue_.wide = wide;
+  l.epilogue_.scale = plan->scale;
+  l.epilogue_.wide = plan->wide;
   return l;
 }
 

@@ -69,9 +69,10 @@ TEST(IncrementalExecutor, RecomputesFromTheFirstChangedNode) {
 
 TEST(IncrementalExecutor, EvictsLeastRecentlyUsedEntriesWithinItsBudget) {
   IncrementalMlp m;
-  // Float kernels: entries are node outputs only (float32), one per node but the last.
+  // Float kernels: entries are node outputs only (float32), kept before each quantized
+  // node: the flatten output and a configuration's two ReLU outputs (nodes 2 and 4).
   const int64_t flatten_bytes = kIncrementalSamples * 784 * 4;
-  const int64_t per_config = kIncrementalSamples * (256 + 256 + 128 + 128) * 4;  // nodes 1-4 of one config
+  const int64_t per_config = kIncrementalSamples * (256 + 128) * 4;  // nodes 2 and 4 of one config
   // Room for the flatten output and one configuration's nodes, not for two.
   const int64_t limit = flatten_bytes + per_config + per_config / 4;
   const int64_t budget = limit / 3 * 4;  // the pool keeps a quarter of the budget idle
@@ -87,7 +88,7 @@ TEST(IncrementalExecutor, EvictsLeastRecentlyUsedEntriesWithinItsBudget) {
     roomy.forward(qc, &roomy_first);
     EXPECT_LE(ex.memo_bytes(), ex.memo_limit());
   };
-  run(incremental_test_config(2, 2, 2));  // A: flatten output, then A's nodes 1-4
+  run(incremental_test_config(2, 2, 2));  // A: flatten output, then A's nodes 2 and 4
   EXPECT_EQ(first, 0);
   run(incremental_test_config(4, 2, 2));  // B: reuses the flatten output, evicts A's oldest
   EXPECT_EQ(first, 1);
@@ -97,7 +98,7 @@ TEST(IncrementalExecutor, EvictsLeastRecentlyUsedEntriesWithinItsBudget) {
   // entries: a new first layer still starts at node 1.
   run(incremental_test_config(8, 2, 2));
   EXPECT_EQ(first, 1);
-  // A with another third layer: A's nodes 1-2 were evicted (nodes 1-2 are recomputed),
+  // A with another third layer: A's node 2 was evicted (nodes 1-2 are recomputed),
   // where an unbounded memo starts at node 3.
   run(incremental_test_config(2, 4, 2));
   EXPECT_EQ(first, 1);
@@ -143,6 +144,106 @@ TEST(IncrementalExecutor, MemoOffEvaluatesInBatchesWithTheSameScores) {
   EXPECT_EQ(a.macro_accuracy, b.macro_accuracy);
   EXPECT_EQ(a.loss, b.loss);
   EXPECT_EQ(memo.macs_computed(), plain.macs_computed());
+}
+
+// fmnist-cnn: 0 conv, 1 relu, 2 max pool, 3 conv, 4 relu, 5 max pool, 6 flatten, 7 linear.
+quant::QuantConfig incremental_cnn_config(int d0, int w0, int d3, int w3, int d7, int w7) {
+  quant::QuantConfig qc;
+  qc.nodes["seq_blocks_0"] = testing::integer_node(d0, w0);
+  qc.nodes["seq_blocks_3"] = testing::integer_node(d3, w3);
+  qc.nodes["seq_blocks_7"] = testing::integer_node(d7, w7);
+  return qc;
+}
+
+TEST(IncrementalExecutor, CnnIntegerConvolutionsGiveThePlainPathsNumbers) {
+  const ir::Graph g = ir::build_zoo_model("fmnist-cnn", 7);
+  const at::Tensor x = torch::randn({40, 1, 28, 28}, at::make_generator<at::CPUGeneratorImpl>(12));
+  const std::vector<int64_t> macs = ir::node_macs(g);
+  const auto plain = [&](const quant::QuantConfig& qc) {
+    torch::NoGradGuard no_grad;
+    const exec::Plan plan = quant::quantize(g, qc);
+    return exec::Executor(g).forward(x, &plan);
+  };
+  // The brute-force order (last layer fastest), a repeat, a conv config after the
+  // linear ones, and configurations the integer kernels refuse (16-bit data: int32
+  // accumulator bound) or only partly take (a quantized ReLU between conv and pool).
+  std::vector<quant::QuantConfig> configs;
+  for (int d0 : {4, 8})
+    for (int w3 : {2, 8})
+      for (int w7 : {2, 4}) configs.push_back(incremental_cnn_config(d0, 4, 8, w3, 4, w7));
+  configs.push_back(incremental_cnn_config(4, 4, 8, 2, 4, 2));
+  configs.push_back(incremental_cnn_config(16, 16, 16, 16, 8, 8));
+  quant::QuantConfig relu_quantized = incremental_cnn_config(8, 4, 8, 4, 8, 4);
+  relu_quantized.nodes["seq_blocks_4"].data_in =
+      quant::SlotFormat{quant::Format{quant::IntegerFormat{.width = 6, .frac_width = 3}}, false};
+  configs.push_back(relu_quantized);
+  configs.push_back(quant::QuantConfig{});
+  for (int64_t budget : {int64_t{64} << 20, int64_t{600} << 10, int64_t{0}}) {
+    IncrementalExecutor integer(g, x, incremental_test_options(budget, true));
+    IncrementalExecutor float_only(g, x, incremental_test_options(budget, false));
+    for (const quant::QuantConfig& qc : configs) {
+      const at::Tensor want = plain(qc);
+      EXPECT_TRUE(torch::equal(integer.forward(qc), want)) << quant::describe(qc.nodes.begin()->second);
+      EXPECT_TRUE(torch::equal(float_only.forward(qc), want));
+    }
+    EXPECT_GT(integer.integer_nodes(), 0);
+    EXPECT_EQ(float_only.integer_nodes(), 0);
+    EXPECT_LE(integer.memo_bytes(), integer.memo_limit());
+  }
+  // With room: a new last layer recomputes only node 7, a new second conv from node 3
+  // (its pooling fused in: no MACs counted twice).
+  IncrementalExecutor ex(g, x, incremental_test_options(int64_t{64} << 20, true));
+  int first = -1;
+  ex.forward(incremental_cnn_config(8, 4, 8, 4, 8, 4), &first);
+  EXPECT_EQ(first, 0);
+  ex.forward(incremental_cnn_config(8, 4, 8, 4, 8, 2), &first);
+  EXPECT_EQ(first, 7);
+  const int64_t before = ex.macs_computed();
+  ex.forward(incremental_cnn_config(8, 4, 8, 8, 8, 2), &first);
+  EXPECT_EQ(first, 3);
+  int64_t from3 = 0;
+  for (int i = 3; i < 8; ++i) from3 += macs[i];
+  EXPECT_EQ(ex.macs_computed() - before, x.size(0) * from3);
+}
+
+// Two integer convolutions reading one value in one data format but with different
+// zero paddings (resnet's 3x3 conv and 1x1 downsample) need differently laid out codes:
+// sharing one memo entry gave the 1x1 conv the padded codes (a 5x5 output, not 4x4).
+TEST(IncrementalExecutor, ConvolutionsWithDifferentPaddingsKeepTheirOwnCodes) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(21);
+  ir::Graph g("two_paddings", {4, 7, 7});
+  const auto conv_node = [&](const std::string& name, int64_t k, int64_t pad) {
+    ir::Node n;
+    n.name = name;
+    n.op = ir::OpKind::Conv2d;
+    n.inputs = {ir::kGraphInput};
+    n.attrs.kernel = {k, k};
+    n.attrs.stride = {2, 2};
+    n.attrs.padding = {pad, pad};
+    n.attrs.dilation = {1, 1};
+    n.params["weight"] = torch::randn({8, 4, k, k}, gen) * 0.3;
+    n.params["bias"] = torch::randn({8}, gen) * 0.1;
+    return n;
+  };
+  g.add(conv_node("conv3x3", 3, 1));
+  g.add(conv_node("conv1x1", 1, 0));
+  ir::Node add;
+  add.name = "join";
+  add.op = ir::OpKind::Add;
+  add.inputs = {0, 1};
+  g.add(add);
+  const at::Tensor x = torch::randn({6, 4, 7, 7}, gen);
+  quant::QuantConfig qc;
+  qc.nodes["conv3x3"] = testing::integer_node(8, 4);
+  qc.nodes["conv1x1"] = testing::integer_node(8, 6);
+  torch::NoGradGuard no_grad;
+  const exec::Plan plan = quant::quantize(g, qc);
+  const at::Tensor want = exec::Executor(g).forward(x, &plan);
+  IncrementalExecutor ex(g, x, incremental_test_options(int64_t{16} << 20, true));
+  const at::Tensor got = ex.forward(qc);
+  EXPECT_EQ(ex.integer_nodes(), 2);
+  ASSERT_EQ(got.sizes(), want.sizes());
+  EXPECT_TRUE(torch::equal(got, want));
 }
 
 }  // namespace

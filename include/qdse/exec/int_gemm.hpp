@@ -15,6 +15,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace qdse::exec {
 
@@ -55,6 +56,15 @@ int64_t padded_depth(int64_t k);
 // portable loop (tests compare the two).
 at::Tensor int16_linear(const at::Tensor& a, const PackedInt16& w, const IntEpilogue& e,
                         at::Tensor out = {}, bool vectorize = true);
+
+// The serial core of int16_linear, for kernels that build their own rows (the integer
+// convolution, exec/int_conv2d.hpp): out rows [0, n) at row stride ldo from the rows
+// of `a` at row stride lda (int16 elements, 2 * w.pairs() of them read per row).
+// bias16: padded_bias(e.bias, M) (null when e.bias is null), so that the vector
+// epilogue may read whole 16-lane blocks.
+void int16_linear_serial(const int16_t* a, int64_t lda, int64_t n, const PackedInt16& w, const IntEpilogue& e,
+                         const float* bias16, float* out, int64_t ldo, bool vectorize = true);
+std::vector<float> padded_bias(const float* bias, int64_t m);  // empty when bias is null
 
 // True when this machine runs the vectorized kernel (else the portable loop).
 bool int16_linear_vectorized();

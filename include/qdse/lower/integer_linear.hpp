@@ -3,12 +3,9 @@
 // The float emulation of a quantized linear layer (quant::build_node_override +
 // run_node) multiplies fake-quantized tensors; where its float32 (or float64)
 // accumulation is exact, the int16 kernel (int_gemm.hpp) gives the same numbers bit
-// for bit, faster. make() accepts a node only when that equality is guaranteed:
-// data_in and weight integer formats with int16 codes, a bias that is absent or
-// integer-quantized, the worst-case accumulator within int32 (2^30) and the float
-// path's own precision (float32, or float64 where quant::needs_float64 says so)
-// exact for the true code ranges. Anything else returns nullopt and the caller runs
-// the float path. Weights are quantized and packed once, at construction.
+// for bit, faster. make() accepts a node only when that equality is guaranteed
+// (integer_eligibility.hpp, the rule shared with IntegerConv2d). Anything else
+// returns nullopt and the caller runs the float path. Weights are quantized and packed once, at construction.
 // Thread-safety: immutable after construction; methods are reentrant.
 #pragma once
 

@@ -1,0 +1,47 @@
+// IntegerConv2d: one integer-quantized Conv2d node (groups = 1) computed exactly on
+// integer codes, the convolution twin of IntegerLinear (integer_linear.hpp).
+//
+// make() accepts a node under the same exactness rule (integer_eligibility.hpp, with
+// fan-in C * kh * kw); grouped and depthwise convolutions stay on the float path.
+// Input codes are channels-last with the zero padding in place (exec/int_conv2d.hpp),
+// so one set of codes serves every configuration of the node with that data format.
+// Thread-safety: immutable after construction; methods are reentrant.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "qdse/exec/buffer_pool.hpp"
+#include "qdse/exec/int_conv2d.hpp"
+#include "qdse/ir/graph.hpp"
+#include "qdse/quant/quant_config.hpp"
+
+namespace qdse::exec {
+
+class IntegerConv2d {
+ public:
+  // nullopt when not eligible.
+  static std::optional<IntegerConv2d> make(const ir::Node& node, const quant::NodeQuantConfig& c);
+
+  const quant::IntegerFormat& data_format() const { return data_; }
+  // Padded channels-last codes of the input x (float32 [N, C, H, W]); undefined when
+  // x cannot be represented (NaN) or its channels differ: run the float path then.
+  at::Tensor input_codes(const at::Tensor& x, BufferPool* pool = nullptr) const;
+  // The node's output (float32 [N, M, OH, OW]) from input_codes(); relu = true returns
+  // relu(output) (a following ReLU fused in), `max_pool` max-pools that (a following
+  // MaxPool2d fused in, exec/int_conv2d.hpp).
+  at::Tensor forward(const at::Tensor& codes, bool relu = false, BufferPool* pool = nullptr,
+                     const FusedMaxPool& max_pool = {}) const;
+  int64_t bytes() const;
+
+ private:
+  quant::IntegerFormat data_;
+  ConvGeometry geometry_;  // height/width unset: taken from each input
+  PackedInt16 weight_;
+  at::Tensor bias_;  // quantized float32 [M], or undefined
+  IntEpilogue epilogue_;
+};
+
+}  // namespace qdse::exec

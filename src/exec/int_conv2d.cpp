@@ -1,0 +1,135 @@
+// int16_conv2d (see int_conv2d.hpp): channels-last padded codes, receptive-field rows
+// built per chunk, the int16 GEMM tile, an NCHW scatter.
+#include "qdse/exec/int_conv2d.hpp"
+
+#include <ATen/Parallel.h>
+#include <torch/types.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "qdse/core/error.hpp"
+
+namespace qdse::exec {
+namespace {
+
+constexpr int64_t kConvChunkRows = 48;  // receptive-field rows built and multiplied at a time
+
+constexpr int64_t kConvTileRows = 6;    // the GEMM tile's rows (int_gemm.cpp)
+
+// Copies n codes; the runs here are short (kw * C), where a loop beats a memcpy call.
+inline void copy_codes(int16_t* dst, const int16_t* src, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) dst[t] = src[t];
+}
+
+// Rows [p0, p0 + rows) of one sample's receptive-field matrix into buf (row stride ld,
+// columns depth.. zero).
+void conv_rows_of_sample(const int16_t* sample, const ConvGeometry& g, int64_t padded_w, int64_t p0, int64_t rows,
+                         int16_t* buf, int64_t ld) {
+  const int64_t ow = g.out_w(), c = g.channels, k = g.depth(), run = g.kernel_w * c;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t p = p0 + r, y = p / ow, x = p % ow;
+    int16_t* dst = buf + r * ld;
+    for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
+      const int16_t* src = sample + ((y * g.stride_h + ki * g.dilation_h) * padded_w + x * g.stride_w) * c;
+      if (g.dilation_w == 1) {
+        copy_codes(dst + ki * run, src, run);
+      } else {
+        for (int64_t kj = 0; kj < g.kernel_w; ++kj)
+          copy_codes(dst + (ki * g.kernel_w + kj) * c, src + kj * g.dilation_w * c, c);
+      }
+    }
+    for (int64_t t = k; t < ld; ++t) dst[t] = 0;
+  }
+}
+
+// One sample's maps from pixel-major rows [oh * ow, m] into dst NCHW [m, ph, pw],
+// max-pooled by p when enabled. `best`: m floats of scratch.
+void sample_maps_to_nchw(const float* rows, int64_t m, int64_t oh, int64_t ow, const FusedMaxPool& p, float* dst,
+                         float* best) {
+  if (!p.enabled()) {
+    const int64_t pixels = oh * ow;
+    for (int64_t q = 0; q < pixels; ++q)
+      for (int64_t j = 0; j < m; ++j) dst[j * pixels + q] = rows[q * m + j];
+    return;
+  }
+  const int64_t ph = p.out_h(oh), pw = p.out_w(ow);
+  for (int64_t y = 0; y < ph; ++y) {
+    for (int64_t x = 0; x < pw; ++x) {
+      const float* first = rows + (y * p.stride_h * ow + x * p.stride_w) * m;
+      std::copy(first, first + m, best);
+      for (int64_t a = 0; a < p.kernel_h; ++a)
+        for (int64_t b = 0; b < p.kernel_w; ++b) {
+          const float* px = first + (a * ow + b) * m;
+          for (int64_t j = 0; j < m; ++j) best[j] = std::max(best[j], px[j]);
+        }
+      for (int64_t j = 0; j < m; ++j) dst[(j * ph + y) * pw + x] = best[j];
+    }
+  }
+}
+
+}  // namespace
+
+at::Tensor pad_channels_last(const at::Tensor& codes, const ConvGeometry& g, at::Tensor out) {
+  QDSE_ASSERT(codes.dim() == 4 && codes.scalar_type() == at::kShort && codes.size(1) == g.channels &&
+                  codes.size(2) == g.height && codes.size(3) == g.width,
+              "pad_channels_last: codes must be int16 [N, C, H, W] of the geometry");
+  const std::vector<int64_t> sizes = {codes.size(0), g.height + 2 * g.pad_h, g.width + 2 * g.pad_w, g.channels};
+  if (!out.defined()) out = torch::empty(sizes, torch::kShort);
+  QDSE_ASSERT(out.is_contiguous() && out.sizes() == at::IntArrayRef(sizes) && out.scalar_type() == at::kShort,
+              "pad_channels_last: out must be contiguous int16 [N, Hp, Wp, C]");
+  if (g.pad_h > 0 || g.pad_w > 0) out.zero_();
+  out.narrow(1, g.pad_h, g.height).narrow(2, g.pad_w, g.width).copy_(codes.permute({0, 2, 3, 1}));
+  return out;
+}
+
+at::Tensor conv_weight_rows(const at::Tensor& weight_codes) {
+  QDSE_ASSERT(weight_codes.dim() == 4, "conv_weight_rows: weight codes must be [M, C, kh, kw]");
+  return weight_codes.permute({0, 2, 3, 1}).reshape({weight_codes.size(0), -1}).contiguous();
+}
+
+at::Tensor int16_conv2d(const at::Tensor& padded, const ConvGeometry& g, const PackedInt16& w,
+                        const IntEpilogue& e, at::Tensor out, bool vectorize, const FusedMaxPool& pool) {
+  const int64_t hp = g.height + 2 * g.pad_h, wp = g.width + 2 * g.pad_w;
+  QDSE_ASSERT(padded.dim() == 4 && padded.scalar_type() == at::kShort && padded.is_contiguous() &&
+                  padded.size(1) == hp && padded.size(2) == wp && padded.size(3) == g.channels,
+              "int16_conv2d: input must be pad_channels_last() codes of the geometry");
+  QDSE_ASSERT(w.depth() == g.depth(), "int16_conv2d: weight depth differs from kh * kw * C");
+  const int64_t n = padded.size(0), m = w.outputs(), oh = g.out_h(), ow = g.out_w(), pixels = oh * ow;
+  const int64_t ph = pool.out_h(oh), pw = pool.out_w(ow);
+  QDSE_ASSERT(!pool.enabled() || (pool.kernel_w > 0 && pool.stride_h > 0 && pool.stride_w > 0 && ph > 0 && pw > 0),
+              "int16_conv2d: the fused pooling does not fit the convolution's output");
+  if (!out.defined()) out = torch::empty({n, m, ph, pw}, torch::kFloat);
+  QDSE_ASSERT(out.scalar_type() == at::kFloat && out.is_contiguous() && out.size(0) == n && out.size(1) == m &&
+                  out.size(2) == ph && out.size(3) == pw,
+              "int16_conv2d: out must be contiguous float32 [N, M, out_h, out_w] (pooled)");
+  if (n == 0 || m == 0 || pixels <= 0) return out;
+  const int16_t* pin = padded.data_ptr<int16_t>();
+  float* po = out.data_ptr<float>();
+  const int64_t ld = 2 * w.pairs();
+  const std::vector<float> bias16 = padded_bias(e.bias, m);
+  const int64_t sample_codes = hp * wp * g.channels;
+  // Enough samples per task that a task is worth scheduling.
+  const int64_t grain = std::max<int64_t>(1, 4096 / pixels);
+  at::parallel_for(0, n, grain, [&](int64_t s_begin, int64_t s_end) {
+    // Rows past a sample's last pixel run through the tile too (whole 6-row tiles, the
+    // portable loop is slower): they read earlier rows' valid codes, and their outputs
+    // land in the spare rows of `maps`, never read.
+    std::vector<int16_t> rows_buf(static_cast<std::size_t>(kConvChunkRows * ld), 0);
+    std::vector<float> maps(static_cast<std::size_t>((pixels + kConvTileRows) * m));  // pixel-major [P, M]
+    std::vector<float> best(static_cast<std::size_t>(m));
+    for (int64_t s = s_begin; s < s_end; ++s) {
+      for (int64_t p0 = 0; p0 < pixels; p0 += kConvChunkRows) {
+        const int64_t rows = std::min(kConvChunkRows, pixels - p0);
+        const int64_t tiled = std::min(kConvChunkRows, (rows + kConvTileRows - 1) / kConvTileRows * kConvTileRows);
+        conv_rows_of_sample(pin + s * sample_codes, g, wp, p0, rows, rows_buf.data(), ld);
+        int16_linear_serial(rows_buf.data(), ld, tiled, w, e, e.bias ? bias16.data() : nullptr,
+                            maps.data() + p0 * m, m, vectorize);
+      }
+      sample_maps_to_nchw(maps.data(), m, oh, ow, pool, po + s * m * ph * pw, best.data());
+    }
+  });
+  return out;
+}
+
+}  // namespace qdse::exec
