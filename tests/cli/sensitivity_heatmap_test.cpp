@@ -12,7 +12,7 @@
 
 #include "../support/prerequisites.hpp"
 #include "cli_runner.hpp"
-#include "small_search.hpp"
+#include "small_runs.hpp"
 
 namespace qdse::testing {
 namespace {
@@ -50,23 +50,13 @@ void expect_same_damages(std::vector<double> got, std::vector<double> want) {
 TEST(SensitivityHeatmapReport, FromTheTableOrTheSamplersPassAndAbsentWithout) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const auto dir = scratch_dir("sens-heatmap");
-  SmallSearch plain;
-  plain.sampler = "random";
-  plain.n_trials = 4;
-  write_text(dir / "plain.toml", plain.toml());
-  auto r = run_small_search(dir / "plain.toml", "--out " + shell_quote(dir / "plain"), dir);
-  ASSERT_EQ(r.status, 0) << r.err;
+  run_small_sampler(dir, "plain", "random", 4);
   ASSERT_TRUE(fs::exists(dir / "plain" / "report" / "index.html"));
   EXPECT_FALSE(report_shows_heatmap(dir / "plain"));
   EXPECT_FALSE(fs::exists(dir / "plain" / "report" / "sensitivity_heatmap.png"));
 
   // The table measured into the run directory: one cell per (layer, choice), damage = -d_accuracy.
-  r = run_qdse("-q sensitivity --config " + shell_quote(dir / "plain.toml") + " --load " +
-                   shell_quote(small_search_weights()) + " --out " + shell_quote(dir / "plain"),
-               dir);
-  ASSERT_EQ(r.status, 0) << r.err;
-  r = run_qdse("-q report " + shell_quote(dir / "plain"), dir);
-  ASSERT_EQ(r.status, 0) << r.err;
+  measure_sensitivity_into(dir / "plain.toml", dir / "plain", dir);
   EXPECT_TRUE(report_shows_heatmap(dir / "plain"));
   EXPECT_GT(fs::file_size(dir / "plain" / "report" / "sensitivity_heatmap.png"), 0u);
   std::vector<double> want;
@@ -78,12 +68,7 @@ TEST(SensitivityHeatmapReport, FromTheTableOrTheSamplersPassAndAbsentWithout) {
   expect_same_damages(heatmap_damages(dir / "plain"), want);
 
   // The sensitivity sampler's pass: the reference (trial 0) and each single-param deviation.
-  SmallSearch pass = plain;
-  pass.sampler = "sensitivity";
-  pass.n_trials = 8;
-  write_text(dir / "pass.toml", pass.toml());
-  r = run_small_search(dir / "pass.toml", "--out " + shell_quote(dir / "pass"), dir);
-  ASSERT_EQ(r.status, 0) << r.err;
+  run_small_sampler(dir, "pass", "sensitivity", 8);
   EXPECT_TRUE(report_shows_heatmap(dir / "pass"));
   const auto trials = nlohmann::json::parse(read_text(dir / "pass" / "trials.json"));
   const double ref = trials.at(0).at("metrics").at("accuracy").get<double>();

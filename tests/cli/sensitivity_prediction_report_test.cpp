@@ -19,7 +19,7 @@
 #include "../support/errors.hpp"
 #include "../support/prerequisites.hpp"
 #include "cli_runner.hpp"
-#include "small_search.hpp"
+#include "small_runs.hpp"
 
 namespace qdse::testing {
 namespace {
@@ -112,12 +112,7 @@ std::string pred_cli_label(const json& params, const json& group) {
 TEST(SensitivityPredictionReport, SamplerRunScoresEveryTrialAfterThePassAgainstItsPrediction) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const auto dir = scratch_dir("sens-prediction");
-  SmallSearch s;
-  s.sampler = "sensitivity";
-  s.n_trials = 16;
-  write_text(dir / "s.toml", s.toml());
-  const auto r = run_small_search(dir / "s.toml", "--out " + shell_quote(dir / "run"), dir);
-  ASSERT_EQ(r.status, 0) << r.err;
+  run_small_sampler(dir, "run", "sensitivity", 16);
   // The pass: trial 0 and its 6 single-param deviations (1 + 2 per layer); the prior
   // predicts trial 0's accuracy plus each differing param's measured change.
   const auto trials = read_json(dir / "run" / "trials.json");
@@ -146,23 +141,13 @@ TEST(SensitivityPredictionReport, SamplerRunScoresEveryTrialAfterThePassAgainstI
 TEST(SensitivityPredictionReport, TableInTheRunDirectoryScoresEveryTrialAndABadTableIsANote) {
   QDSE_REQUIRE_SMALL_SEARCH();
   const auto dir = scratch_dir("sens-prediction-table");
-  SmallSearch s;
-  s.sampler = "random";
-  s.n_trials = 10;
-  write_text(dir / "s.toml", s.toml());
-  auto r = run_small_search(dir / "s.toml", "--out " + shell_quote(dir / "run"), dir);
-  ASSERT_EQ(r.status, 0) << r.err;
+  run_small_sampler(dir, "run", "random", 10);
   // Without a table: no section, no figure, no error.
   EXPECT_FALSE(read_json(dir / "run" / "report" / "report.json").contains("sensitivity_prediction"));
   EXPECT_FALSE(fs::exists(dir / "run" / "report" / "sensitivity_prediction.png"));
   EXPECT_EQ(read_text(dir / "run" / "report" / "index.html").find("predicted vs measured"), std::string::npos);
 
-  r = run_qdse("-q sensitivity --config " + shell_quote(dir / "s.toml") + " --load " +
-                   shell_quote(small_search_weights()) + " --out " + shell_quote(dir / "run"),
-               dir);
-  ASSERT_EQ(r.status, 0) << r.err;
-  r = run_qdse("-q report " + shell_quote(dir / "run"), dir);
-  ASSERT_EQ(r.status, 0) << r.err;
+  measure_sensitivity_into(dir / "run.toml", dir / "run", dir);
   // Prediction: the float reference's accuracy plus each layer's row (matched by its label).
   const json table = read_json(dir / "run" / "sensitivity.json");
   const double ref_acc = table.at("reference").at("metrics").at("accuracy").get<double>();
@@ -209,7 +194,7 @@ TEST(SensitivityPredictionReport, TableInTheRunDirectoryScoresEveryTrialAndABadT
     fs::create_directories(copy);
     for (const char* f : {"trials.json", "best.json", "config.toml"}) fs::copy_file(dir / "run" / f, copy / f);
     write_text(copy / "sensitivity.json", bad[i].first);
-    r = run_qdse("-q report " + shell_quote(copy), dir);
+    const auto r = run_qdse("-q report " + shell_quote(copy), dir);
     ASSERT_EQ(r.status, 0) << i << ": " << r.err;
     const json data = read_json(copy / "report" / "report.json");
     const std::string why = data.at("sensitivity_prediction").value("omitted", std::string());
