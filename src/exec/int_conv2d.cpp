@@ -111,6 +111,32 @@ at::Tensor int16_conv2d(const at::Tensor& padded, const ConvGeometry& g, const P
   const int64_t sample_codes = hp * wp * g.channels;
   // Enough samples per task that a task is worth scheduling.
   const int64_t grain = std::max<int64_t>(1, 4096 / pixels);
+  if (!pool.enabled() && pixels < kConvChunkRows) {
+    // Small maps (a few pixels per sample, resnet's late stages): chunks of rows span
+    // samples, so that each weight panel is read once per 48 rows, not once per
+    // sample, and tiles are full.
+    const int64_t total = n * pixels, chunks = (total + kConvChunkRows - 1) / kConvChunkRows;
+    at::parallel_for(0, chunks, 1, [&](int64_t c_begin, int64_t c_end) {
+      std::vector<int16_t> rows_buf(static_cast<std::size_t>(kConvChunkRows * ld), 0);
+      std::vector<float> tile(static_cast<std::size_t>(kConvChunkRows * m));
+      for (int64_t c = c_begin; c < c_end; ++c) {
+        const int64_t q0 = c * kConvChunkRows, rows = std::min(kConvChunkRows, total - q0);
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t q = q0 + r;
+          conv_rows_of_sample(pin + (q / pixels) * sample_codes, g, wp, q % pixels, 1, rows_buf.data() + r * ld, ld);
+        }
+        const int64_t tiled = std::min(kConvChunkRows, (rows + kConvTileRows - 1) / kConvTileRows * kConvTileRows);
+        int16_linear_serial(rows_buf.data(), ld, tiled, w, e, e.bias ? bias16.data() : nullptr, tile.data(), m,
+                            vectorize);
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t q = q0 + r;
+          float* dst = po + (q / pixels) * m * pixels + q % pixels;
+          for (int64_t j = 0; j < m; ++j) dst[j * pixels] = tile[r * m + j];
+        }
+      }
+    });
+    return out;
+  }
   at::parallel_for(0, n, grain, [&](int64_t s_begin, int64_t s_end) {
     // Rows past a sample's last pixel run through the tile too (whole 6-row tiles, the
     // portable loop is slower): they read earlier rows' valid codes, and their outputs

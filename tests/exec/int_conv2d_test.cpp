@@ -30,6 +30,8 @@ const std::vector<ConvCase>& conv_test_cases() {
       {3, 20, 11, 9, 3, 2, 2, 1, 1, 0, 1, 2},
       {5, 7, 6, 13, 1, 5, 1, 3, 0, 2, 1, 1},
       {2, 33, 9, 9, 3, 3, 2, 2, 2, 2, 2, 2},
+      {6, 19, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1},  // one output pixel: rows span samples (resnet's layer4)
+      {3, 17, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1},  // 2x2 outputs
   };
   return cases;
 }
@@ -77,7 +79,7 @@ TEST(IntConv2d, MatchesTheExactConvolutionOfTheCodes) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
   for (const ConvCase& k : conv_test_cases()) {
     const ConvGeometry g = geometry_of(k);
-    const int64_t n = 5;
+    const int64_t n = 61;  // more than one 48-row chunk when rows span samples
     const at::Tensor codes = torch::randint(-128, 128, {n, k.c, k.h, k.w}, gen, torch::kShort);
     const at::Tensor w = torch::randint(-128, 128, {k.m, k.c, k.kh, k.kw}, gen, torch::kShort);
     const at::Tensor bias = torch::randint(-64, 64, {k.m}, gen, torch::kFloat) / 8;
@@ -138,7 +140,7 @@ TEST(IntegerConv2d, EqualsTheFloatEmulationBitForBit) {
       }
     }
   }
-  EXPECT_EQ(checked, 60);
+  EXPECT_EQ(checked, 84);
   EXPECT_GT(wide, 0);  // the float64 epilogue is exercised too
 }
 
