@@ -5,6 +5,9 @@
 #   large    configs/fmnist_mlp_peer_large.toml: 27,000 configurations, first 2000 test samples
 #   *_front  the same spaces with accuracy and average_bitwidth as two objectives
 #   tpe      the large space, TPE, 1000 trials, seed 0
+#   cnn      fmnist-cnn's small space (bench/configs/fmnist_cnn_peer_small.toml, 216
+#            configurations, full 10k test split), the peer's fmnist-cnn weights; cnn_front
+#            the same with two objectives
 # each brute force (tpe: TPE) without multi-fidelity, with the safe bound and with the
 # heuristic margins in MF_MARGINS (default "0.05 0.02"), rungs MF_RUNGS (default
 # [0.125, 0.5, 1.0]). bench/multi_fidelity_summary.py prints per run: trials, pruned,
@@ -19,7 +22,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 qdse="${BUILD:-$root/build}/qdse"
-weights="${PEER_DIR:-$root/../shared/bench/peer}/models/fmnist-mlp.json"
+peer_models="${PEER_DIR:-$root/../shared/bench/peer}/models"
+weights="$peer_models/fmnist-mlp.json"
 out="${OUT:-$(mktemp -d /tmp/qdse-mf-XXXXXX)}"
 cases="${MF_CASES:-small large small_front large_front tpe}"
 margins="${MF_MARGINS:-0.05 0.02}"
@@ -31,8 +35,9 @@ mkdir -p "$out"
 base_config() {  # base_config CASE: the config without multi-fidelity, on stdout
   case "$1" in
     small) cat configs/fmnist_mlp_peer_small.toml ;;
+    cnn) cat bench/configs/fmnist_cnn_peer_small.toml ;;
     large) cat configs/fmnist_mlp_peer_large.toml ;;
-    small_front | large_front)  # two objectives: accuracy up, average bit width down
+    small_front | large_front | cnn_front)  # two objectives: accuracy up, average bit width down
       base_config "${1%_front}" | sed -e 's/^sum_scaled_metrics = true/sum_scaled_metrics = false/' \
         -e 's/^average_bitwidth.scale = .*/average_bitwidth.scale = 1.0/' ;;
     tpe) base_config large | sed -e 's/^sampler = "bruteforce"/sampler = "tpe"\nseed = 0/' \
@@ -50,7 +55,8 @@ for c in $cases; do
     fi
     rm -rf "$out/$c.$v.run"
     echo "== $c $v" >&2
-    "$qdse" --threads 1 -q search --config "$cfg" --load "$weights" --out "$out/$c.$v.run" --storage memory: \
+    case "$c" in cnn*) w="$peer_models/fmnist-cnn.json" ;; *) w="$weights" ;; esac
+    "$qdse" --threads 1 -q search --config "$cfg" --load "$w" --out "$out/$c.$v.run" --storage memory: \
       > "$out/$c.$v.out" 2> "$out/$c.$v.err" || { echo "$c $v failed:"; tail -5 "$out/$c.$v.err"; exit 1; }
   done
 done
