@@ -44,9 +44,11 @@ TEST(QuantSpace, FlattensLikeMaseInGraphOrder) {
   const auto g = ir::build_zoo_model("jsc-toy");
   const QuantSpace qs(cfg, g);
   const auto& s = qs.space();
-  // Nodes in graph order (the default table gives relus a one-choice "NA" dim),
-  // "name" first within a node, then keys sorted.
-  EXPECT_EQ(s.name(0), "seq_blocks_1/config/name");
+  // Nodes in graph order (the default table gives the input batch norm and the relus a
+  // one-choice "NA" dim: they take a data_in format), "name" first within a node, then
+  // keys sorted.
+  EXPECT_EQ(s.name(0), "seq_blocks_0/config/name");
+  EXPECT_EQ(s.name(1), "seq_blocks_1/config/name");
   EXPECT_EQ(s.index_of("seq_blocks_2/config/data_in_width"), s.index_of("seq_blocks_2/config/name") + 1);
   EXPECT_LT(s.index_of("seq_blocks_2/config/weight_width"), s.index_of("seq_blocks_5/config/name"));
   EXPECT_LT(s.index_of("seq_blocks_5/config/weight_width"), s.index_of("seq_blocks_8/config/name"));
