@@ -8,15 +8,15 @@
 # (bench/front_hypervolume.py: BitOPs over the float model's, reference point accuracy 0.1
 # = chance and BitOPs = the float model's), also after the first k trials.
 #
-#   bash bench/sensitivity_resnet18.sh      # ~30 min on 2 idle cores at NUM_SAMPLES=500
+#   bash bench/sensitivity_resnet18.sh      # ~8 min on one core at NUM_SAMPLES=1000
 # Environment: BUILD (default build), OUT (default a new /tmp/qdse-sens18-* dir),
-# NUM_SAMPLES (500), SENS_TRIALS (100), TPE_TRIALS (300), SEED (0).
+# NUM_SAMPLES (1000, the config's own), SENS_TRIALS (100), TPE_TRIALS (300), SEED (0).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 qdse="${BUILD:-$root/build}/qdse"
 out="${OUT:-$(mktemp -d /tmp/qdse-sens18-XXXXXX)}"
-samples="${NUM_SAMPLES:-500}"
+samples="${NUM_SAMPLES:-1000}"
 sens_trials="${SENS_TRIALS:-100}"
 tpe_trials="${TPE_TRIALS:-300}"
 seed="${SEED:-0}"
