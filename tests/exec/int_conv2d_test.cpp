@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "../support/quant_configs.hpp"
 #include "qdse/exec/buffer_pool.hpp"
 #include "qdse/exec/executor.hpp"
 #include "qdse/exec/int_conv2d.hpp"
@@ -68,11 +69,7 @@ ir::Node conv_test_node(const ConvCase& k, uint64_t seed, bool bias) {
 
 quant::NodeQuantConfig conv_test_config(quant::IntegerFormat d, quant::IntegerFormat w,
                                         std::optional<quant::IntegerFormat> b) {
-  quant::NodeQuantConfig c;
-  c.data_in = quant::SlotFormat{quant::Format{d}, false};
-  c.weight = quant::SlotFormat{quant::Format{w}, false};
-  if (b) c.bias = quant::SlotFormat{quant::Format{*b}, false};
-  return c;
+  return testing::integer_formats_node(d, w, b);
 }
 
 TEST(IntConv2d, MatchesTheExactConvolutionOfTheCodes) {
@@ -152,11 +149,12 @@ TEST(IntegerConv2d, RefusesWhatItCannotReproduce) {
   ASSERT_TRUE(IntegerConv2d::make(node, conv_test_config(i8, i8, i8)).has_value());
   // A float bias: the float convolution's rounding order would matter.
   EXPECT_FALSE(IntegerConv2d::make(node, conv_test_config(i8, i8, std::nullopt)).has_value());
-  // Grouped (here depthwise) convolutions stay on the float path.
+  // Grouped (here depthwise, multiplier 2) convolutions have their own kernels
+  // (int_depthwise_conv2d_test.cpp).
   ir::Node grouped = node;
   grouped.attrs.groups = 4;
   grouped.params["weight"] = torch::ones({8, 1, 3, 3});
-  EXPECT_FALSE(IntegerConv2d::make(grouped, conv_test_config(i8, i8, i8)).has_value());
+  EXPECT_TRUE(IntegerConv2d::make(grouped, conv_test_config(i8, i8, i8)).has_value());
   // An accumulator beyond int32.
   const F i16{.width = 16, .frac_width = 8};
   EXPECT_FALSE(IntegerConv2d::make(node, conv_test_config(i16, i16, i8)).has_value());

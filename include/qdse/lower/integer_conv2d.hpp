@@ -1,10 +1,15 @@
-// IntegerConv2d: one integer-quantized Conv2d node (groups = 1) computed exactly on
-// integer codes, the convolution twin of IntegerLinear (integer_linear.hpp).
+// IntegerConv2d: one integer-quantized Conv2d node computed exactly on integer codes,
+// the convolution twin of IntegerLinear (integer_linear.hpp).
 //
 // make() accepts a node under the same exactness rule (integer_eligibility.hpp, with
-// fan-in C * kh * kw); grouped and depthwise convolutions stay on the float path.
+// the fan-in of one output, (C / groups) * kh * kw). Three kernels: groups = 1 through
+// the int16 GEMM (exec/int_conv2d.hpp); depthwise (groups = C, any channel multiplier)
+// through its own per-channel kernel (exec/int_depthwise_conv2d.hpp); other grouped
+// convolutions group by group through the GEMM, each group's codes and outputs copied
+// out of and into the full tensors.
 // Input codes are channels-last with the zero padding in place (exec/int_conv2d.hpp),
-// so one set of codes serves every configuration of the node with that data format.
+// the same layout for all three, so one set of codes serves every configuration of the
+// node, and every convolution with that padding, with that data format.
 // Thread-safety: immutable after construction; methods are reentrant.
 #pragma once
 
@@ -12,9 +17,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "qdse/exec/buffer_pool.hpp"
 #include "qdse/exec/int_conv2d.hpp"
+#include "qdse/exec/int_depthwise_conv2d.hpp"
 #include "qdse/ir/graph.hpp"
 #include "qdse/quant/quant_config.hpp"
 
@@ -38,8 +45,10 @@ class IntegerConv2d {
 
  private:
   quant::IntegerFormat data_;
-  ConvGeometry geometry_;  // height/width unset: taken from each input
-  PackedInt16 weight_;
+  ConvGeometry geometry_;  // height/width unset: taken from each input; channels: all C
+  int64_t groups_ = 1;
+  std::vector<PackedInt16> weight_;  // per group (one when groups = 1); empty when depthwise
+  PackedDepthwise depthwise_;        // when depthwise
   at::Tensor bias_;  // quantized float32 [M], or undefined
   IntEpilogue epilogue_;
 };
