@@ -1,17 +1,21 @@
-// Exact int16 x int16 -> int32 GEMM (see int_gemm.hpp): packing, a 6 x 16 register
-// tile in x86-64 assembly (AVX2 vpmaddwd) with runtime dispatch, a portable
-// fallback, and the float epilogue.
+// Exact int16 x int16 -> int32 GEMM (see int_gemm.hpp, int16_tiles.hpp): packing,
+// register tiles with runtime dispatch (AVX512-VNNI zmm, AVX-VNNI and AVX2 ymm), a
+// portable fallback, and the float epilogue.
 //
-// The tile is written in assembly because GCC's allocation of 12 accumulators plus
-// 4 operand registers (all 16 ymm registers) spills or copies accumulators every
-// iteration, which cost a third of the throughput.
+// The ymm tiles are written in assembly because GCC's allocation of 12 accumulators
+// plus 4 operand registers (all 16 ymm registers) spills or copies accumulators every
+// iteration, which cost a third of the throughput. The zmm tile has 32 registers for
+// at most 12 accumulators and one operand, which GCC allocates without spilling.
 #include "qdse/exec/int_gemm.hpp"
+#include "qdse/exec/int16_tiles.hpp"
 
 #include <ATen/Parallel.h>
 #include <torch/types.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -25,7 +29,8 @@ namespace qdse::exec {
 namespace {
 
 constexpr int64_t kCols = 16;       // outputs per column block (two 8-lane vectors)
-constexpr int kTileRows = 6;        // rows per register tile: 12 accumulators
+constexpr int kTileRows = 6;        // rows per ymm register tile: 12 accumulators
+constexpr int kZmmTileRows = 12;    // rows per zmm register tile: 12 accumulators
 constexpr int64_t kChunkRows = 48;  // rows whose codes stay in cache across blocks
 
 // Writes row r of a tile (acc: 16 int32 of column block b) through the epilogue.
@@ -65,23 +70,40 @@ void tile_portable(const int16_t* a, int64_t lda, int rows, const int32_t* panel
 }
 
 #ifdef QDSE_INT_GEMM_ASM
+// The ymm tiles' first and last steps: zero ymm4..15; store them to acc[6][16].
+#define QDSE_TILE6_ZERO_ACCUMULATORS \
+  "vpxor %%xmm4, %%xmm4, %%xmm4\n\t" \
+  "vpxor %%xmm5, %%xmm5, %%xmm5\n\t" \
+  "vpxor %%xmm6, %%xmm6, %%xmm6\n\t" \
+  "vpxor %%xmm7, %%xmm7, %%xmm7\n\t" \
+  "vpxor %%xmm8, %%xmm8, %%xmm8\n\t" \
+  "vpxor %%xmm9, %%xmm9, %%xmm9\n\t" \
+  "vpxor %%xmm10, %%xmm10, %%xmm10\n\t" \
+  "vpxor %%xmm11, %%xmm11, %%xmm11\n\t" \
+  "vpxor %%xmm12, %%xmm12, %%xmm12\n\t" \
+  "vpxor %%xmm13, %%xmm13, %%xmm13\n\t" \
+  "vpxor %%xmm14, %%xmm14, %%xmm14\n\t" \
+  "vpxor %%xmm15, %%xmm15, %%xmm15\n\t"
+#define QDSE_TILE6_STORE_ACCUMULATORS \
+  "vmovdqa %%ymm4, 0(%[acc])\n\t" \
+  "vmovdqa %%ymm5, 32(%[acc])\n\t" \
+  "vmovdqa %%ymm6, 64(%[acc])\n\t" \
+  "vmovdqa %%ymm7, 96(%[acc])\n\t" \
+  "vmovdqa %%ymm8, 128(%[acc])\n\t" \
+  "vmovdqa %%ymm9, 160(%[acc])\n\t" \
+  "vmovdqa %%ymm10, 192(%[acc])\n\t" \
+  "vmovdqa %%ymm11, 224(%[acc])\n\t" \
+  "vmovdqa %%ymm12, 256(%[acc])\n\t" \
+  "vmovdqa %%ymm13, 288(%[acc])\n\t" \
+  "vmovdqa %%ymm14, 320(%[acc])\n\t" \
+  "vmovdqa %%ymm15, 352(%[acc])\n\t"
+
 // acc[6][16] (32-byte aligned) = sum over kp pairs of rows a .. a + 5 * lda against the
 // panel. ymm4..15 accumulate, ymm0/1 hold the panel pair, ymm2 a broadcast row pair.
 void tile6_asm(const int16_t* a, int64_t lda_bytes, const int32_t* panel, int64_t kp, int32_t* acc) {
   const int16_t* a3 = reinterpret_cast<const int16_t*>(reinterpret_cast<const char*>(a) + 3 * lda_bytes);
   asm volatile(
-      "vpxor %%xmm4, %%xmm4, %%xmm4\n\t"
-      "vpxor %%xmm5, %%xmm5, %%xmm5\n\t"
-      "vpxor %%xmm6, %%xmm6, %%xmm6\n\t"
-      "vpxor %%xmm7, %%xmm7, %%xmm7\n\t"
-      "vpxor %%xmm8, %%xmm8, %%xmm8\n\t"
-      "vpxor %%xmm9, %%xmm9, %%xmm9\n\t"
-      "vpxor %%xmm10, %%xmm10, %%xmm10\n\t"
-      "vpxor %%xmm11, %%xmm11, %%xmm11\n\t"
-      "vpxor %%xmm12, %%xmm12, %%xmm12\n\t"
-      "vpxor %%xmm13, %%xmm13, %%xmm13\n\t"
-      "vpxor %%xmm14, %%xmm14, %%xmm14\n\t"
-      "vpxor %%xmm15, %%xmm15, %%xmm15\n\t"
+      QDSE_TILE6_ZERO_ACCUMULATORS
       "test %[kp], %[kp]\n\t"
       "jle 2f\n\t"
       "1:\n\t"
@@ -123,24 +145,92 @@ void tile6_asm(const int16_t* a, int64_t lda_bytes, const int32_t* panel, int64_
       "dec %[kp]\n\t"
       "jnz 1b\n\t"
       "2:\n\t"
-      "vmovdqa %%ymm4, 0(%[acc])\n\t"
-      "vmovdqa %%ymm5, 32(%[acc])\n\t"
-      "vmovdqa %%ymm6, 64(%[acc])\n\t"
-      "vmovdqa %%ymm7, 96(%[acc])\n\t"
-      "vmovdqa %%ymm8, 128(%[acc])\n\t"
-      "vmovdqa %%ymm9, 160(%[acc])\n\t"
-      "vmovdqa %%ymm10, 192(%[acc])\n\t"
-      "vmovdqa %%ymm11, 224(%[acc])\n\t"
-      "vmovdqa %%ymm12, 256(%[acc])\n\t"
-      "vmovdqa %%ymm13, 288(%[acc])\n\t"
-      "vmovdqa %%ymm14, 320(%[acc])\n\t"
-      "vmovdqa %%ymm15, 352(%[acc])\n\t"
+      QDSE_TILE6_STORE_ACCUMULATORS
       "vzeroupper\n\t"
       : [a0] "+r"(a), [a3] "+r"(a3), [b] "+r"(panel), [kp] "+r"(kp)
       : [lda] "r"(lda_bytes), [acc] "r"(acc)
       : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
         "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc");
 }
+
+// tile6_asm with AVX-VNNI: one {vex} vpdpwssd (multiply pairs, add to the int32
+// accumulator, wrapping) per accumulator and step instead of vpmaddwd + vpaddd, so
+// ymm3 is not needed. The {vex} prefix selects the AVX-VNNI encoding, which runs
+// without AVX-512.
+void tile6_avx_vnni_asm(const int16_t* a, int64_t lda_bytes, const int32_t* panel, int64_t kp, int32_t* acc) {
+  const int16_t* a3 = reinterpret_cast<const int16_t*>(reinterpret_cast<const char*>(a) + 3 * lda_bytes);
+  asm volatile(
+      QDSE_TILE6_ZERO_ACCUMULATORS
+      "test %[kp], %[kp]\n\t"
+      "jle 2f\n\t"
+      "1:\n\t"
+      "vmovdqa (%[b]), %%ymm0\n\t"
+      "vmovdqa 32(%[b]), %%ymm1\n\t"
+      "vpbroadcastd (%[a0]), %%ymm2\n\t"
+      "%{vex%} vpdpwssd %%ymm0, %%ymm2, %%ymm4\n\t"
+      "%{vex%} vpdpwssd %%ymm1, %%ymm2, %%ymm5\n\t"
+      "vpbroadcastd (%[a0],%[lda],1), %%ymm2\n\t"
+      "%{vex%} vpdpwssd %%ymm0, %%ymm2, %%ymm6\n\t"
+      "%{vex%} vpdpwssd %%ymm1, %%ymm2, %%ymm7\n\t"
+      "vpbroadcastd (%[a0],%[lda],2), %%ymm2\n\t"
+      "%{vex%} vpdpwssd %%ymm0, %%ymm2, %%ymm8\n\t"
+      "%{vex%} vpdpwssd %%ymm1, %%ymm2, %%ymm9\n\t"
+      "vpbroadcastd (%[a3]), %%ymm2\n\t"
+      "%{vex%} vpdpwssd %%ymm0, %%ymm2, %%ymm10\n\t"
+      "%{vex%} vpdpwssd %%ymm1, %%ymm2, %%ymm11\n\t"
+      "vpbroadcastd (%[a3],%[lda],1), %%ymm2\n\t"
+      "%{vex%} vpdpwssd %%ymm0, %%ymm2, %%ymm12\n\t"
+      "%{vex%} vpdpwssd %%ymm1, %%ymm2, %%ymm13\n\t"
+      "vpbroadcastd (%[a3],%[lda],2), %%ymm2\n\t"
+      "%{vex%} vpdpwssd %%ymm0, %%ymm2, %%ymm14\n\t"
+      "%{vex%} vpdpwssd %%ymm1, %%ymm2, %%ymm15\n\t"
+      "add $4, %[a0]\n\t"
+      "add $4, %[a3]\n\t"
+      "add $64, %[b]\n\t"
+      "dec %[kp]\n\t"
+      "jnz 1b\n\t"
+      "2:\n\t"
+      QDSE_TILE6_STORE_ACCUMULATORS
+      "vzeroupper\n\t"
+      : [a0] "+r"(a), [a3] "+r"(a3), [b] "+r"(panel), [kp] "+r"(kp)
+      : [lda] "r"(lda_bytes), [acc] "r"(acc)
+      : "xmm0", "xmm1", "xmm2", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+        "xmm13", "xmm14", "xmm15", "memory", "cc");
+}
+
+// acc[R][16] (64-byte aligned) = sum over kp pairs of rows a .. a + (R - 1) * lda against
+// the panel, with AVX512-VNNI: per step one panel load and, per row, one vpdpwssd whose
+// code pair GCC broadcasts from memory ({1to16}). R = 1 .. kZmmTileRows, so ragged row
+// counts run vectorized too.
+template <int R>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_zmm_rows(const int16_t* a, int64_t lda,
+                                                                          const int32_t* panel, int64_t kp,
+                                                                          int32_t* acc) {
+  __m512i c[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) c[r] = _mm512_setzero_si512();
+  for (int64_t p = 0; p < kp; ++p) {
+    const __m512i w = _mm512_load_si512(panel + p * kCols);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      int32_t pair;
+      std::memcpy(&pair, a + r * lda + 2 * p, sizeof pair);
+      c[r] = _mm512_dpwssd_epi32(c[r], _mm512_set1_epi32(pair), w);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) _mm512_store_si512(acc + r * kCols, c[r]);
+}
+
+using ZmmTileFn = void (*)(const int16_t*, int64_t, const int32_t*, int64_t, int32_t*);
+
+template <std::size_t... I>
+constexpr std::array<ZmmTileFn, sizeof...(I)> zmm_tile_table(std::index_sequence<I...>) {
+  return {&tile_zmm_rows<static_cast<int>(I) + 1>...};
+}
+// kZmmTiles[r - 1]: the tile of r rows.
+constexpr std::array<ZmmTileFn, kZmmTileRows> kZmmTiles =
+    zmm_tile_table(std::make_index_sequence<kZmmTileRows>());
 
 // Float epilogue of the first nj (<= 16) columns of block b, 8 lanes at a time; a
 // ragged last block goes through a staging row (bias: the caller's padded copy).
@@ -164,22 +254,44 @@ __attribute__((target("avx2"))) void store_rows_avx2(const int32_t* acc, int row
 }
 #endif
 
-bool detect_avx2() {
+std::vector<Int16Tile> detect_int16_tiles() {
+  std::vector<Int16Tile> tiles = {Int16Tile::portable};
 #ifdef QDSE_INT_GEMM_ASM
-  return __builtin_cpu_supports("avx2");
-#else
-  return false;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) tiles.push_back(Int16Tile::avx2);
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avxvnni")) tiles.push_back(Int16Tile::avx_vnni);
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vnni"))
+    tiles.push_back(Int16Tile::avx512_vnni);
 #endif
+  return tiles;
 }
 
 }  // namespace
 
 int64_t padded_depth(int64_t k) { return (k + 1) / 2 * 2; }
 
-bool int16_linear_vectorized() {
-  static const bool avx2 = detect_avx2();
-  return avx2;
+std::vector<Int16Tile> int16_tiles_available() {
+  static const std::vector<Int16Tile> tiles = detect_int16_tiles();
+  return tiles;
 }
+
+Int16Tile int16_tile_best() {
+  static const Int16Tile best = int16_tiles_available().back();
+  return best;
+}
+
+const char* int16_tile_name(Int16Tile t) {
+  switch (t) {
+    case Int16Tile::portable: return "portable";
+    case Int16Tile::avx2: return "avx2";
+    case Int16Tile::avx_vnni: return "avx_vnni";
+    case Int16Tile::avx512_vnni: return "avx512_vnni";
+  }
+  return "?";
+}
+
+bool int16_linear_vectorized() { return int16_tile_best() != Int16Tile::portable; }
 
 PackedInt16::PackedInt16(const at::Tensor& codes) {
   QDSE_ASSERT(codes.dim() == 2 && codes.scalar_type() == at::kShort, "PackedInt16: expects int16 [M, K]");
@@ -217,38 +329,55 @@ std::vector<float> padded_bias(const float* bias, int64_t m) {
   return padded;
 }
 
-void int16_linear_serial(const int16_t* a, int64_t lda, int64_t n, const PackedInt16& w, const IntEpilogue& e,
-                         const float* bias16, float* out, int64_t ldo, bool vectorize) {
+void int16_linear_serial_with(const int16_t* a, int64_t lda, int64_t n, const PackedInt16& w, const IntEpilogue& e,
+                              const float* bias16, float* out, int64_t ldo, Int16Tile tile) {
   const int64_t m = w.outputs(), kp = w.pairs();
   const int64_t blocks = (m + kCols - 1) / kCols;
-  const bool vec = vectorize && int16_linear_vectorized();
-  alignas(32) int32_t acc[kTileRows * kCols];
+  const int64_t tile_rows = tile == Int16Tile::avx512_vnni ? kZmmTileRows : kTileRows;
+  alignas(64) int32_t acc[kZmmTileRows * kCols];
   for (int64_t b = 0; b < blocks; ++b) {
     const int32_t* panel = w.block(b);
     [[maybe_unused]] const int64_t nj = std::min(kCols, m - b * kCols);
     [[maybe_unused]] const float* b16 = bias16 ? bias16 + b * kCols : nullptr;
-    for (int64_t r = 0; r < n; r += kTileRows) {
-      const int rows = static_cast<int>(std::min<int64_t>(kTileRows, n - r));
+    for (int64_t r = 0; r < n; r += tile_rows) {
+      const int rows = static_cast<int>(std::min<int64_t>(tile_rows, n - r));
+      bool vector_tile = false;
 #ifdef QDSE_INT_GEMM_ASM
-      if (vec && rows == kTileRows) {
-        tile6_asm(a + r * lda, lda * static_cast<int64_t>(sizeof(int16_t)), panel, kp, acc);
-        if (!e.wide) {
-          store_rows_avx2(acc, rows, out + r * ldo, ldo, b, nj, b16, e);
-          continue;
-        }
-      } else {
-        tile_portable(a + r * lda, lda, rows, panel, kp, acc);
+      if (tile == Int16Tile::avx512_vnni) {
+        kZmmTiles[static_cast<std::size_t>(rows - 1)](a + r * lda, lda, panel, kp, acc);
+        vector_tile = true;
+      } else if (tile != Int16Tile::portable && rows == kTileRows) {
+        const int64_t lda_bytes = lda * static_cast<int64_t>(sizeof(int16_t));
+        if (tile == Int16Tile::avx_vnni) tile6_avx_vnni_asm(a + r * lda, lda_bytes, panel, kp, acc);
+        else tile6_asm(a + r * lda, lda_bytes, panel, kp, acc);
+        vector_tile = true;
       }
-#else
-      tile_portable(a + r * lda, lda, rows, panel, kp, acc);
+      if (vector_tile && !e.wide) {
+        store_rows_avx2(acc, rows, out + r * ldo, ldo, b, nj, b16, e);
+        continue;
+      }
 #endif
+      if (!vector_tile) tile_portable(a + r * lda, lda, rows, panel, kp, acc);
       for (int i = 0; i < rows; ++i) store_row(acc + i * kCols, out + (r + i) * ldo, b, m, e);
     }
   }
 }
 
+void int16_linear_serial(const int16_t* a, int64_t lda, int64_t n, const PackedInt16& w, const IntEpilogue& e,
+                         const float* bias16, float* out, int64_t ldo, bool vectorize) {
+  int16_linear_serial_with(a, lda, n, w, e, bias16, out, ldo, vectorize ? int16_tile_best() : Int16Tile::portable);
+}
+
 at::Tensor int16_linear(const at::Tensor& a, const PackedInt16& w, const IntEpilogue& e, at::Tensor out,
                         bool vectorize) {
+  return int16_linear_with(a, w, e, vectorize ? int16_tile_best() : Int16Tile::portable, std::move(out));
+}
+
+at::Tensor int16_linear_with(const at::Tensor& a, const PackedInt16& w, const IntEpilogue& e, Int16Tile tile,
+                             at::Tensor out) {
+  const std::vector<Int16Tile> tiles = int16_tiles_available();
+  QDSE_ASSERT(std::find(tiles.begin(), tiles.end(), tile) != tiles.end(),
+              std::string("int16_linear: this machine cannot run the ") + int16_tile_name(tile) + " tile");
   QDSE_ASSERT(a.dim() == 2 && a.scalar_type() == at::kShort && a.is_contiguous(),
               "int16_linear: data codes must be contiguous int16 [N, K]");
   QDSE_ASSERT(a.size(1) == 2 * w.pairs(), "int16_linear: data codes must have padded_depth(K) columns");
@@ -259,14 +388,13 @@ at::Tensor int16_linear(const at::Tensor& a, const PackedInt16& w, const IntEpil
   if (n == 0 || m == 0) return out;
   const int16_t* pa = a.data_ptr<int16_t>();
   float* po = out.data_ptr<float>();
-  const bool vec = vectorize;
   const int64_t chunks = (n + kChunkRows - 1) / kChunkRows;
   const std::vector<float> bias_padded = padded_bias(e.bias, m);
   at::parallel_for(0, chunks, 1, [&](int64_t c_begin, int64_t c_end) {
     for (int64_t c = c_begin; c < c_end; ++c) {
       const int64_t r_begin = c * kChunkRows, r_end = std::min(n, r_begin + kChunkRows);
-      int16_linear_serial(pa + r_begin * lda, lda, r_end - r_begin, w, e, e.bias ? bias_padded.data() : nullptr,
-                          po + r_begin * m, m, vec);
+      int16_linear_serial_with(pa + r_begin * lda, lda, r_end - r_begin, w, e,
+                               e.bias ? bias_padded.data() : nullptr, po + r_begin * m, m, tile);
     }
   });
   return out;
