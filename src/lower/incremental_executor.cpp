@@ -19,7 +19,8 @@ constexpr std::size_t kNodeOutputsTag = 0x6a09e667f3bcc909ULL;  // a memo entry 
 
 // The MaxPool2d that node i (a Conv2d with a fusable ReLU at i + 1) may compute
 // inside its integer kernel: node i + 2, reading only the ReLU, its only reader, with
-// no padding, dilation 1 and floor mode (what exec::FusedMaxPool computes).
+// dilation 1, floor mode and padding of at most half the kernel (what
+// exec::FusedMaxPool computes).
 exec::FusedMaxPool fusable_max_pool_after(const ir::Graph& g, int i, const std::vector<int>& relu_into) {
   const int n = static_cast<int>(g.size());
   if (g.node(i).op != ir::OpKind::Conv2d || relu_into[i] != i + 1 || i + 2 >= n || i + 1 == g.output()) return {};
@@ -33,8 +34,8 @@ exec::FusedMaxPool fusable_max_pool_after(const ir::Graph& g, int i, const std::
   const auto all_equal = [](const std::vector<int64_t>& v, int64_t x) {
     return std::all_of(v.begin(), v.end(), [x](int64_t e) { return e == x; });
   };
-  if (!all_equal(a.padding, 0) || !all_equal(a.dilation, 1) || a.kernel.empty() || a.kernel.size() > 2 ||
-      a.stride.size() > 2)
+  if (!all_equal(a.dilation, 1) || a.kernel.empty() || a.kernel.size() > 2 || a.stride.size() > 2 ||
+      a.padding.size() > 2)
     return {};
   exec::FusedMaxPool f;
   f.kernel_h = a.kernel.front();
@@ -42,7 +43,12 @@ exec::FusedMaxPool fusable_max_pool_after(const ir::Graph& g, int i, const std::
   const std::vector<int64_t>& stride = a.stride.empty() ? a.kernel : a.stride;
   f.stride_h = stride.front();
   f.stride_w = stride.back();
-  if (f.kernel_h < 1 || f.kernel_w < 1 || f.stride_h < 1 || f.stride_w < 1) return {};
+  f.pad_h = a.padding.empty() ? 0 : a.padding.front();
+  f.pad_w = a.padding.empty() ? 0 : a.padding.back();
+  // torch refuses a padding over half the kernel: the float path reports that.
+  if (f.kernel_h < 1 || f.kernel_w < 1 || f.stride_h < 1 || f.stride_w < 1 || f.pad_h < 0 || f.pad_w < 0 ||
+      2 * f.pad_h > f.kernel_h || 2 * f.pad_w > f.kernel_w)
+    return {};
   return f;
 }
 

@@ -39,13 +39,16 @@ struct ConvGeometry {
 at::Tensor pad_channels_last(const at::Tensor& codes, const ConvGeometry& g, at::Tensor out = {});
 
 // A max pooling computed inside the convolution (after its epilogue, ReLU included):
-// per-axis kernel and stride, no padding, dilation 1, floor mode; the convolution's
-// own output is then never materialized (one sample at a time, in cache).
+// per-axis kernel, stride and padding (at most half the kernel, as torch requires:
+// padded positions are ignored, every window keeps one real pixel), dilation 1, floor
+// mode; the convolution's own output is then never materialized (one sample at a
+// time, in cache).
 struct FusedMaxPool {
   int64_t kernel_h = 0, kernel_w = 0, stride_h = 0, stride_w = 0;  // kernel_h 0: none
+  int64_t pad_h = 0, pad_w = 0;
   bool enabled() const { return kernel_h > 0; }
-  int64_t out_h(int64_t in) const { return enabled() ? (in - kernel_h) / stride_h + 1 : in; }
-  int64_t out_w(int64_t in) const { return enabled() ? (in - kernel_w) / stride_w + 1 : in; }
+  int64_t out_h(int64_t in) const { return enabled() ? (in + 2 * pad_h - kernel_h) / stride_h + 1 : in; }
+  int64_t out_w(int64_t in) const { return enabled() ? (in + 2 * pad_w - kernel_w) / stride_w + 1 : in; }
 };
 
 // Weight codes kShort [M, C, kh, kw] -> [M, kh * kw * C], the depth order of the rows.
