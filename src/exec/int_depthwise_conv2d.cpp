@@ -43,6 +43,7 @@ struct DepthwiseJob {
   const IntEpilogue* e;
   const float* bias_lanes;  // [multiplier, lanes]: bias of channel c * multiplier + j at [j, c]; null without
   int64_t hp, wp, oh, ow;
+  const int64_t* tap_offset;  // per tap: int32 elements from the field's corner (widened codes)
 };
 
 // Portable loop on the int16 codes: one output channel at a time.
@@ -97,12 +98,8 @@ __attribute__((target("avx2"))) void depthwise_sample_avx2(const DepthwiseJob& j
   const IntEpilogue& e = *job.e;
   const int64_t c_in = g.channels, mult = job.w->multiplier(), lanes = job.w->lanes();
   const int64_t pixels = job.oh * job.ow, taps = job.w->taps();
+  const int64_t* tap_offset = job.tap_offset;
   widen_depthwise_codes(sample, job.hp * job.wp, c_in, lanes, wide);
-  // Offsets (in int32 elements) of each tap from the receptive field's top-left pixel.
-  std::vector<int64_t> tap_offset(static_cast<std::size_t>(taps));
-  for (int64_t ki = 0; ki < g.kernel_h; ++ki)
-    for (int64_t kj = 0; kj < g.kernel_w; ++kj)
-      tap_offset[ki * g.kernel_w + kj] = (ki * g.dilation_h * job.wp + kj * g.dilation_w) * lanes;
   const __m256 scale = _mm256_set1_ps(static_cast<float>(e.scale));
   const __m256 zero = _mm256_setzero_ps();
   for (int64_t j = 0; j < mult; ++j) {
@@ -191,7 +188,11 @@ at::Tensor int16_depthwise_conv2d(const at::Tensor& padded, const ConvGeometry& 
     for (int64_t c = 0; c < g.channels; ++c)
       for (int64_t j = 0; j < mult; ++j) bias_lanes[j * lanes + c] = e.bias[c * mult + j];
   }
-  const DepthwiseJob job{&g, &w, &e, e.bias ? bias_lanes.data() : nullptr, hp, wp, oh, ow};
+  std::vector<int64_t> tap_offset;
+  for (int64_t ki = 0; ki < g.kernel_h; ++ki)
+    for (int64_t kj = 0; kj < g.kernel_w; ++kj)
+      tap_offset.push_back((ki * g.dilation_h * wp + kj * g.dilation_w) * lanes);
+  const DepthwiseJob job{&g, &w, &e, e.bias ? bias_lanes.data() : nullptr, hp, wp, oh, ow, tap_offset.data()};
   const int16_t* pin = padded.data_ptr<int16_t>();
   float* po = out.data_ptr<float>();
   const int64_t sample_codes = hp * wp * g.channels, sample_out = m * oh * ow;

@@ -104,7 +104,8 @@ at::Tensor IntegerConv2d::forward(const at::Tensor& codes, bool relu, BufferPool
     // output afterwards gives the float path's numbers.
     if (!max_pool.enabled()) return int16_depthwise_conv2d(codes, g, depthwise_, e, output(sizes));
     const at::Tensor maps = int16_depthwise_conv2d(codes, g, depthwise_, e);
-    return at::max_pool2d(maps, {max_pool.kernel_h, max_pool.kernel_w}, {max_pool.stride_h, max_pool.stride_w});
+    return at::max_pool2d(maps, {max_pool.kernel_h, max_pool.kernel_w}, {max_pool.stride_h, max_pool.stride_w},
+                          {max_pool.pad_h, max_pool.pad_w});
   }
   if (groups_ == 1) return int16_conv2d(codes, g, weight_[0], e, output(sizes), true, max_pool);
   // Grouped: each group's channels copied out of the codes (contiguous again), its

@@ -158,10 +158,15 @@ TEST(IntegerConv2d, DepthwiseAndGroupedEqualTheFloatEmulationBitForBit) {
             EXPECT_TRUE(torch::equal(got, want)) << quant::describe(c) << " groups " << k.groups << "\n"
                                                  << (got - want).abs().max();
             EXPECT_TRUE(torch::equal(l->forward(codes, true, p), torch::relu(want)));
-            // A max pooling after the ReLU (fused by the incremental executor).
+            // A max pooling after the ReLU (fused by the incremental executor), with and
+            // without padding.
             FusedMaxPool mp;
             mp.kernel_h = mp.kernel_w = mp.stride_h = mp.stride_w = 2;
             EXPECT_TRUE(torch::equal(l->forward(codes, true, p, mp), torch::max_pool2d(torch::relu(want), {2, 2})));
+            mp.kernel_h = mp.kernel_w = 3;
+            mp.pad_h = mp.pad_w = 1;
+            EXPECT_TRUE(torch::equal(l->forward(codes, true, p, mp),
+                                     torch::max_pool2d(torch::relu(want), {3, 3}, {2, 2}, {1, 1})));
           }
           ++checked;
           wide += o.float64 ? 1 : 0;
