@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "qdse/core/error.hpp"
+#include "qdse/exec/int16_tiles.hpp"
 
 namespace qdse::exec {
 namespace {
 
 constexpr int64_t kConvChunkRows = 48;  // receptive-field rows built and multiplied at a time
 
-constexpr int64_t kConvTileRows = 6;    // the GEMM tile's rows (int_gemm.cpp)
+constexpr int64_t kConvTileRows = 6;    // the most rows a tile rounds up to (int16_tile_row_multiple)
 
 // Copies n codes; the runs here are short (kw * C), where a loop beats a memcpy call.
 inline void copy_codes(int16_t* dst, const int16_t* src, int64_t n) {
@@ -140,6 +141,9 @@ at::Tensor int16_conv2d(const at::Tensor& padded, const ConvGeometry& g, const P
   const int64_t ld = 2 * w.pairs();
   const std::vector<float> bias16 = padded_bias(e.bias, m);
   const int64_t sample_codes = hp * wp * g.channels;
+  // Row counts are rounded up to what the tile runs vectorized (6 for the ymm tiles,
+  // whose ragged rows would take the portable loop; 1 for the zmm tile).
+  const int64_t step = int16_tile_row_multiple(vectorize ? int16_tile_best() : Int16Tile::portable);
   // Enough samples per task that a task is worth scheduling.
   const int64_t grain = std::max<int64_t>(1, 4096 / pixels);
   if (!pool.enabled() && pixels < kConvChunkRows) {
@@ -156,7 +160,7 @@ at::Tensor int16_conv2d(const at::Tensor& padded, const ConvGeometry& g, const P
           const int64_t q = q0 + r;
           conv_rows_of_sample(pin + (q / pixels) * sample_codes, g, wp, q % pixels, 1, rows_buf.data() + r * ld, ld);
         }
-        const int64_t tiled = std::min(kConvChunkRows, (rows + kConvTileRows - 1) / kConvTileRows * kConvTileRows);
+        const int64_t tiled = std::min(kConvChunkRows, (rows + step - 1) / step * step);
         int16_linear_serial(rows_buf.data(), ld, tiled, w, e, e.bias ? bias16.data() : nullptr, tile.data(), m,
                             vectorize);
         for (int64_t r = 0; r < rows; ++r) {
@@ -178,7 +182,7 @@ at::Tensor int16_conv2d(const at::Tensor& padded, const ConvGeometry& g, const P
     for (int64_t s = s_begin; s < s_end; ++s) {
       for (int64_t p0 = 0; p0 < pixels; p0 += kConvChunkRows) {
         const int64_t rows = std::min(kConvChunkRows, pixels - p0);
-        const int64_t tiled = std::min(kConvChunkRows, (rows + kConvTileRows - 1) / kConvTileRows * kConvTileRows);
+        const int64_t tiled = std::min(kConvChunkRows, (rows + step - 1) / step * step);
         conv_rows_of_sample(pin + s * sample_codes, g, wp, p0, rows, rows_buf.data(), ld);
         int16_linear_serial(rows_buf.data(), ld, tiled, w, e, e.bias ? bias16.data() : nullptr,
                             maps.data() + p0 * m, m, vectorize);

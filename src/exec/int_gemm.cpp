@@ -291,6 +291,10 @@ const char* int16_tile_name(Int16Tile t) {
   return "?";
 }
 
+int64_t int16_tile_row_multiple(Int16Tile t) {
+  return t == Int16Tile::avx2 || t == Int16Tile::avx_vnni ? kTileRows : 1;
+}
+
 bool int16_linear_vectorized() { return int16_tile_best() != Int16Tile::portable; }
 
 PackedInt16::PackedInt16(const at::Tensor& codes) {

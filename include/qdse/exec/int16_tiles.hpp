@@ -31,6 +31,10 @@ std::vector<Int16Tile> int16_tiles_available();
 // What int16_linear(..., vectorize = true) uses: the last of int16_tiles_available().
 Int16Tile int16_tile_best();
 
+// Row counts that a tile runs vectorized are multiples of this (6 for the ymm tiles,
+// whose ragged rows take the portable loop; 1 for avx512_vnni and portable); at most 6.
+int64_t int16_tile_row_multiple(Int16Tile t);
+
 // int16_linear / int16_linear_serial with a given tile (one of int16_tiles_available()).
 at::Tensor int16_linear_with(const at::Tensor& a, const PackedInt16& w, const IntEpilogue& e, Int16Tile tile,
                              at::Tensor out = {});
