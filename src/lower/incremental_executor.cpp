@@ -53,7 +53,7 @@ exec::FusedMaxPool fusable_max_pool_after(const ir::Graph& g, int i, const std::
 }
 
 // Input codes are laid out per consumer: a Linear's rows padded to whole pairs, a
-// Conv2d's channels-last with its own zero padding. Two consumers of one value with
+// Conv2d's channels-last with its own zero padding (a depthwise one's plain NCHW). Two consumers of one value with
 // one data format may thus need different codes, so the layout joins the codes' key,
 // mixed into the prefix hash (hash_combine is injective in its second argument: the
 // same prefix under two layouts never hashes, hence never compares, equal).
@@ -61,6 +61,8 @@ std::size_t codes_layout_salt(const ir::Node& consumer) {
   std::size_t h = consumer.op == ir::OpKind::Conv2d ? 0x3c6ef372fe94f82bULL : 0xbb67ae8584caa73bULL;
   if (consumer.op == ir::OpKind::Conv2d)
     for (int64_t p : consumer.attrs.padding) h = quant::hash_combine(h, static_cast<std::size_t>(p));
+  // A depthwise conv's codes are NCHW, unpadded (exec::IntegerConv2d::depthwise).
+  if (exec::IntegerConv2d::depthwise(consumer)) h = quant::hash_combine(h, 0x510e527fade682d1ULL);
   return h;
 }
 

@@ -29,6 +29,11 @@ bool conv_pair(const std::vector<int64_t>& v, int64_t fallback, int64_t& h, int6
 
 }  // namespace
 
+bool IntegerConv2d::depthwise(const ir::Node& node) {
+  const at::Tensor* w = node.param("weight");
+  return node.op == ir::OpKind::Conv2d && node.attrs.groups > 1 && w && w->dim() == 4 && w->size(1) == 1;
+}
+
 std::optional<IntegerConv2d> IntegerConv2d::make(const ir::Node& node, const quant::NodeQuantConfig& c) {
   if (node.op != ir::OpKind::Conv2d || node.inputs.size() != 1 || node.attrs.groups < 1) return std::nullopt;
   const at::Tensor* w = node.param("weight");
@@ -60,7 +65,7 @@ std::optional<IntegerConv2d> IntegerConv2d::make(const ir::Node& node, const qua
   const at::Tensor wc = quant::integer_codes(wq.reshape({w->size(0), -1}), plan->weight, fan_in);
   if (!wc.defined()) return std::nullopt;  // NaN weights
   const at::Tensor codes = wc.view(w->sizes());
-  if (groups > 1 && group_channels == 1) {
+  if (depthwise(node)) {
     l.depthwise_ = PackedDepthwise(codes, g.channels);
   } else {
     const int64_t group_outputs = w->size(0) / groups;
@@ -83,6 +88,7 @@ at::Tensor IntegerConv2d::input_codes(const at::Tensor& x, BufferPool* pool) con
   at::Tensor nchw = quant::integer_codes(x.reshape({n, per_sample}), data_, per_sample,
                                          pool ? pool->empty({n, per_sample}, at::kShort) : at::Tensor());
   if (!nchw.defined()) return {};
+  if (weight_.empty()) return nchw.view({n, g.channels, g.height, g.width});  // depthwise: NCHW
   const std::vector<int64_t> padded = {n, g.height + 2 * g.pad_h, g.width + 2 * g.pad_w, g.channels};
   return pad_channels_last(nchw.view({n, g.channels, g.height, g.width}), g,
                            pool ? pool->empty(padded, at::kShort) : at::Tensor());
@@ -91,8 +97,9 @@ at::Tensor IntegerConv2d::input_codes(const at::Tensor& x, BufferPool* pool) con
 at::Tensor IntegerConv2d::forward(const at::Tensor& codes, bool relu, BufferPool* pool,
                                   const FusedMaxPool& max_pool) const {
   ConvGeometry g = geometry_;
-  g.height = codes.size(1) - 2 * g.pad_h;
-  g.width = codes.size(2) - 2 * g.pad_w;
+  const bool nchw = weight_.empty();  // depthwise: [N, C, H, W]; else [N, Hp, Wp, C]
+  g.height = nchw ? codes.size(2) : codes.size(1) - 2 * g.pad_h;
+  g.width = nchw ? codes.size(3) : codes.size(2) - 2 * g.pad_w;
   IntEpilogue e = epilogue_;
   e.bias = bias_.defined() ? bias_.data_ptr<float>() : nullptr;
   e.relu = relu;

@@ -69,7 +69,6 @@ TEST(IntDepthwiseConv2d, MatchesTheExactConvolutionOfTheCodes) {
                                              {k.ph, k.pw}, {k.dh, k.dw}, k.c);
       const at::Tensor bias = torch::randint(-64, 64, {m}, gen, torch::kFloat) / 8;
       const PackedDepthwise packed(w, k.c);
-      const at::Tensor padded = pad_channels_last(codes, g);
       for (bool with_bias : {false, true}) {
         for (bool relu : {false, true}) {
           for (bool wide : {false, true}) {
@@ -89,7 +88,7 @@ TEST(IntDepthwiseConv2d, MatchesTheExactConvolutionOfTheCodes) {
             }
             if (relu) want = torch::relu(want);
             for (bool vectorize : {true, false}) {
-              const at::Tensor got = int16_depthwise_conv2d(padded, g, packed, e, {}, vectorize);
+              const at::Tensor got = int16_depthwise_conv2d(codes, g, packed, e, {}, vectorize);
               ASSERT_EQ(got.sizes(), want.sizes());
               EXPECT_TRUE(torch::equal(got, want))
                   << "C" << k.c << " x" << k.mult << " " << k.h << "x" << k.w << " k" << k.kh << "x" << k.kw
@@ -311,6 +310,47 @@ TEST(IncrementalExecutor, DepthwiseAndGroupedIntegerConvolutionsGiveThePlainPath
   IncrementalExecutor ex(g, x, o);
   EXPECT_TRUE(torch::equal(ex.forward(only_grouped), plain(only_grouped)));
   EXPECT_EQ(ex.integer_nodes(), 3);
+}
+
+// A depthwise conv reads NCHW codes, a groups-1 conv with the same padding padded
+// channels-last ones: two readers of one value in one data format keep their own codes.
+TEST(IncrementalExecutor, DepthwiseAndDenseConvolutionsKeepTheirOwnCodes) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(37);
+  ir::Graph g("dense_and_depthwise", {8, 6, 6});
+  const auto conv_node = [&](const std::string& name, int64_t groups) {
+    ir::Node n;
+    n.name = name;
+    n.op = ir::OpKind::Conv2d;
+    n.inputs = {ir::kGraphInput};
+    n.attrs.kernel = {3, 3};
+    n.attrs.stride = {1, 1};
+    n.attrs.padding = {1, 1};
+    n.attrs.dilation = {1, 1};
+    n.attrs.groups = groups;
+    n.params["weight"] = torch::randn({8, 8 / groups, 3, 3}, gen) * 0.3;
+    return n;
+  };
+  g.add(conv_node("dense", 1));
+  g.add(conv_node("depthwise", 8));
+  ir::Node add;
+  add.name = "join";
+  add.op = ir::OpKind::Add;
+  add.inputs = {0, 1};
+  g.add(add);
+  const at::Tensor x = torch::randn({5, 8, 6, 6}, gen);
+  quant::QuantConfig qc;
+  qc.nodes["dense"] = testing::integer_node(8, 4);
+  qc.nodes["depthwise"] = testing::integer_node(8, 6);
+  torch::NoGradGuard no_grad;
+  const exec::Plan plan = quant::quantize(g, qc);
+  const at::Tensor want = exec::Executor(g).forward(x, &plan);
+  IncrementalOptions o;
+  o.memo_budget_bytes = int64_t{16} << 20;
+  o.integer_kernels = true;
+  IncrementalExecutor ex(g, x, o);
+  const at::Tensor got = ex.forward(qc);
+  EXPECT_EQ(ex.integer_nodes(), 2);
+  EXPECT_TRUE(torch::equal(got, want));
 }
 
 }  // namespace

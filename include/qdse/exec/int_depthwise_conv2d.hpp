@@ -2,13 +2,16 @@
 //
 // A depthwise convolution (groups = C input channels, M = C * multiplier outputs,
 // output channel m reading input channel m / multiplier) has a fan-in of kh * kw only:
-// as a GEMM it would be C tiny products, so it gets its own kernel. It reads the same
-// channels-last codes with the zero padding in place as int16_conv2d
-// (pad_channels_last), sums the kh * kw taps of each output pixel in int32, vectorized
-// over channels (AVX2 with runtime dispatch, else a portable loop; the same sums
-// either way), and applies the float epilogue of int_gemm.hpp (IntEpilogue). When the
-// caller has checked the exactness bounds (lower/integer_eligibility.hpp with fan-in
-// kh * kw), the result equals the float emulation bit for bit.
+// as a GEMM it would be C tiny products, so it gets its own kernel. It reads plain
+// NCHW codes (quant::integer_codes of the input as it is: no padded channels-last copy
+// to build and keep, which cost as much as the convolution on mobilenet's small
+// maps); per sample it transposes them into channels-last int32 lanes inside a zero
+// border held in cache, sums the kh * kw taps of each output pixel in int32,
+// vectorized over channels (AVX2 with runtime dispatch, else a portable loop; the
+// same sums either way), and applies the float epilogue of int_gemm.hpp
+// (IntEpilogue). When the caller has checked the exactness bounds
+// (lower/integer_eligibility.hpp with fan-in kh * kw), the result equals the float
+// emulation bit for bit.
 // Thread-safety: PackedDepthwise is immutable after construction;
 // int16_depthwise_conv2d() is reentrant and splits samples over libtorch's threads.
 #pragma once
@@ -45,10 +48,11 @@ class PackedDepthwise {
 };
 
 // out float32 [N, C * multiplier, out_h, out_w] = epilogue(depthwise conv(codes, w)).
-// `padded`: a pad_channels_last() result of geometry g (g.channels = w.channels(),
-// g.kernel_h * g.kernel_w = w.taps()); `out`, if defined, is the contiguous tensor to
-// write into. vectorize = false forces the portable loop (tests compare the two).
-at::Tensor int16_depthwise_conv2d(const at::Tensor& padded, const ConvGeometry& g, const PackedDepthwise& w,
+// codes: contiguous kShort [N, C, H, W] of geometry g (g.channels = w.channels(),
+// g.kernel_h * g.kernel_w = w.taps(); the padding is g's, applied here); `out`, if
+// defined, is the contiguous tensor to write into. vectorize = false forces the
+// portable loop (tests compare the two).
+at::Tensor int16_depthwise_conv2d(const at::Tensor& codes, const ConvGeometry& g, const PackedDepthwise& w,
                                   const IntEpilogue& e, at::Tensor out = {}, bool vectorize = true);
 
 }  // namespace qdse::exec

@@ -7,9 +7,11 @@
 // through its own per-channel kernel (exec/int_depthwise_conv2d.hpp); other grouped
 // convolutions group by group through the GEMM, each group's codes and outputs copied
 // out of and into the full tensors.
-// Input codes are channels-last with the zero padding in place (exec/int_conv2d.hpp),
-// the same layout for all three, so one set of codes serves every configuration of the
-// node, and every convolution with that padding, with that data format.
+// Input codes are channels-last with the zero padding in place (exec/int_conv2d.hpp)
+// for the GEMM kernels, so one set of codes serves every configuration of the node, and
+// every such convolution with that padding, with that data format; a depthwise conv
+// reads plain NCHW codes (its kernel pads and transposes per sample, in cache), a
+// layout of its own (codes_layout()).
 // Thread-safety: immutable after construction; methods are reentrant.
 #pragma once
 
@@ -31,6 +33,10 @@ class IntegerConv2d {
  public:
   // nullopt when not eligible.
   static std::optional<IntegerConv2d> make(const ir::Node& node, const quant::NodeQuantConfig& c);
+
+  // True for the nodes make() runs on the depthwise kernel (groups > 1, one input
+  // channel per group): their input codes are NCHW, not padded channels-last.
+  static bool depthwise(const ir::Node& node);
 
   const quant::IntegerFormat& data_format() const { return data_; }
   // Padded channels-last codes of the input x (float32 [N, C, H, W]); undefined when
