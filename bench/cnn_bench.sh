@@ -13,7 +13,8 @@
 # Environment: BUILD (holds qdse), BENCH_BUILD (holds bench/qdse_cnn_bench; default BUILD),
 # PEER_DIR (default ../shared/bench/peer from the project root), OUT (default a new
 # /tmp/qdse-cnn-* dir), CNN_SAMPLES (test images timed, default 1000), CNN_MODELS
-# (default "fmnist-cnn resnet18"), CNN_TRIALS (0 skips the search).
+# (default "fmnist-cnn resnet18"; also mobilenet_v2, models/mobilenet_v2_op13.onnx),
+# CNN_TRIALS (0 skips the search).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -44,7 +45,9 @@ for m in $models; do
     fmnist-cnn) config=configs/fmnist_cnn_w4a4_search.toml; weights=(--weights "$peer/models/fmnist-cnn.json");
                 stage=seq_blocks_7 ;;
     resnet18) config=configs/resnet18_fmnist.toml; weights=(); stage=layer4 ;;
-    *) echo "unknown model $m (fmnist-cnn, resnet18)"; exit 1 ;;
+    # depthwise-separable: 17 depthwise convs on the integer depthwise kernel
+    mobilenet_v2) config=configs/mobilenet_v2_fmnist.toml; weights=(); stage=features_17 ;;
+    *) echo "unknown model $m (fmnist-cnn, resnet18, mobilenet_v2)"; exit 1 ;;
   esac
   run "$m.torch" "$python" bench/cnn_torch_time.py --model "$m" --num-samples "$samples" --batch 256 --repeats 5 \
     --peer "$peer"

@@ -53,10 +53,11 @@ exec::FusedMaxPool fusable_max_pool_after(const ir::Graph& g, int i, const std::
 }
 
 // Input codes are laid out per consumer: a Linear's rows padded to whole pairs, a
-// Conv2d's channels-last with its own zero padding (a depthwise one's plain NCHW). Two consumers of one value with
-// one data format may thus need different codes, so the layout joins the codes' key,
-// mixed into the prefix hash (hash_combine is injective in its second argument: the
-// same prefix under two layouts never hashes, hence never compares, equal).
+// Conv2d's channels-last with its own zero padding (a depthwise one's plain NCHW). Two
+// consumers of one value with one data format may thus need different codes, so the
+// layout joins the codes' key, mixed into the prefix hash (hash_combine is injective
+// in its second argument: the same prefix under two layouts never hashes, hence never
+// compares, equal).
 std::size_t codes_layout_salt(const ir::Node& consumer) {
   std::size_t h = consumer.op == ir::OpKind::Conv2d ? 0x3c6ef372fe94f82bULL : 0xbb67ae8584caa73bULL;
   if (consumer.op == ir::OpKind::Conv2d)
