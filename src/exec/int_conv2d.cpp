@@ -6,10 +6,12 @@
 #include <torch/types.h>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "qdse/core/error.hpp"
 #include "qdse/exec/int16_tiles.hpp"
+#include "qdse/exec/int8_gemm.hpp"
 
 namespace qdse::exec {
 namespace {
@@ -19,18 +21,23 @@ constexpr int64_t kConvChunkRows = 48;  // receptive-field rows built and multip
 constexpr int64_t kConvTileRows = 6;    // the most rows a tile rounds up to (int16_tile_row_multiple)
 
 // Copies n codes; the runs here are short (kw * C), where a loop beats a memcpy call.
+// To bytes: the 8-bit path's u = code + 128 (int8_gemm.hpp; the caller checked the range).
 inline void copy_codes(int16_t* dst, const int16_t* src, int64_t n) {
   for (int64_t t = 0; t < n; ++t) dst[t] = src[t];
 }
+inline void copy_codes(uint8_t* dst, const int16_t* src, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) dst[t] = static_cast<uint8_t>(src[t] + 128);
+}
 
 // Rows [p0, p0 + rows) of one sample's receptive-field matrix into buf (row stride ld,
-// columns depth.. zero).
+// columns depth.. zero: they meet zero weights).
+template <typename Row>
 void conv_rows_of_sample(const int16_t* sample, const ConvGeometry& g, int64_t padded_w, int64_t p0, int64_t rows,
-                         int16_t* buf, int64_t ld) {
+                         Row* buf, int64_t ld) {
   const int64_t ow = g.out_w(), c = g.channels, k = g.depth(), run = g.kernel_w * c;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t p = p0 + r, y = p / ow, x = p % ow;
-    int16_t* dst = buf + r * ld;
+    Row* dst = buf + r * ld;
     for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
       const int16_t* src = sample + ((y * g.stride_h + ki * g.dilation_h) * padded_w + x * g.stride_w) * c;
       if (g.dilation_w == 1) {
@@ -42,6 +49,16 @@ void conv_rows_of_sample(const int16_t* sample, const ConvGeometry& g, int64_t p
     }
     for (int64_t t = k; t < ld; ++t) dst[t] = 0;
   }
+}
+
+// True when every code of [p, p + n) fits int8 (the 8-bit path's condition).
+bool conv_codes_fit_int8(const int16_t* p, int64_t n) {
+  int16_t lo = 0, hi = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    lo = std::min(lo, p[i]);
+    hi = std::max(hi, p[i]);
+  }
+  return lo >= -128 && hi <= 127;
 }
 
 // One sample's maps from pixel-major rows [oh * ow, m] into dst NCHW [m, ph, pw],
@@ -72,6 +89,60 @@ void sample_maps_to_nchw(const float* rows, int64_t m, int64_t oh, int64_t ow, c
       for (int64_t j = 0; j < m; ++j) dst[(j * ph + y) * pw + x] = best[j];
     }
   }
+}
+
+// Builds receptive-field rows (of Row: int16 codes or 8-bit bytes) 48 at a time and
+// runs them through multiply(rows, count, out, ldo), the GEMM tile; writes NCHW
+// (pooled) outputs to po. `step`: row counts are rounded up to a multiple of it.
+template <typename Row, typename Multiply>
+void conv_rows_through_tile(const int16_t* pin, const ConvGeometry& g, int64_t ph, int64_t pw,
+                            const FusedMaxPool& pool, int64_t n, int64_t m, int64_t ld, int64_t step, float* po,
+                            const Multiply& multiply) {
+  const int64_t hp = g.height + 2 * g.pad_h, wp = g.width + 2 * g.pad_w;
+  const int64_t oh = g.out_h(), ow = g.out_w(), pixels = oh * ow;
+  const int64_t sample_codes = hp * wp * g.channels;
+  // Enough samples per task that a task is worth scheduling.
+  const int64_t grain = std::max<int64_t>(1, 4096 / pixels);
+  if (!pool.enabled() && pixels < kConvChunkRows) {
+    // Small maps (a few pixels per sample, resnet's late stages): chunks of rows span
+    // samples, so that each weight panel is read once per 48 rows, not once per
+    // sample, and tiles are full.
+    const int64_t total = n * pixels, chunks = (total + kConvChunkRows - 1) / kConvChunkRows;
+    at::parallel_for(0, chunks, 1, [&](int64_t c_begin, int64_t c_end) {
+      std::vector<Row> rows_buf(static_cast<std::size_t>(kConvChunkRows * ld), 0);
+      std::vector<float> tile(static_cast<std::size_t>(kConvChunkRows * m));
+      for (int64_t c = c_begin; c < c_end; ++c) {
+        const int64_t q0 = c * kConvChunkRows, rows = std::min(kConvChunkRows, total - q0);
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t q = q0 + r;
+          conv_rows_of_sample(pin + (q / pixels) * sample_codes, g, wp, q % pixels, 1, rows_buf.data() + r * ld, ld);
+        }
+        multiply(rows_buf.data(), std::min(kConvChunkRows, (rows + step - 1) / step * step), tile.data(), m);
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t q = q0 + r;
+          float* dst = po + (q / pixels) * m * pixels + q % pixels;
+          for (int64_t j = 0; j < m; ++j) dst[j * pixels] = tile[r * m + j];
+        }
+      }
+    });
+    return;
+  }
+  at::parallel_for(0, n, grain, [&](int64_t s_begin, int64_t s_end) {
+    // Rows past a sample's last pixel (rounded up to `step`) run through the tile too:
+    // they read earlier rows' valid codes, and their outputs land in the spare rows of
+    // `maps`, never read.
+    std::vector<Row> rows_buf(static_cast<std::size_t>(kConvChunkRows * ld), 0);
+    std::vector<float> maps(static_cast<std::size_t>((pixels + kConvTileRows) * m));  // pixel-major [P, M]
+    std::vector<float> best(static_cast<std::size_t>(m));
+    for (int64_t s = s_begin; s < s_end; ++s) {
+      for (int64_t p0 = 0; p0 < pixels; p0 += kConvChunkRows) {
+        const int64_t rows = std::min(kConvChunkRows, pixels - p0);
+        conv_rows_of_sample(pin + s * sample_codes, g, wp, p0, rows, rows_buf.data(), ld);
+        multiply(rows_buf.data(), std::min(kConvChunkRows, (rows + step - 1) / step * step), maps.data() + p0 * m, m);
+      }
+      sample_maps_to_nchw(maps.data(), m, oh, ow, pool, po + s * m * ph * pw, best.data());
+    }
+  });
 }
 
 }  // namespace
@@ -138,58 +209,28 @@ at::Tensor int16_conv2d(const at::Tensor& padded, const ConvGeometry& g, const P
   if (n == 0 || m == 0 || pixels <= 0) return out;
   const int16_t* pin = padded.data_ptr<int16_t>();
   float* po = out.data_ptr<float>();
-  const int64_t ld = 2 * w.pairs();
   const std::vector<float> bias16 = padded_bias(e.bias, m);
-  const int64_t sample_codes = hp * wp * g.channels;
+  const float* b16 = e.bias ? bias16.data() : nullptr;
+  // The 8-bit path when this machine has it and every code fits int8 (the check reads
+  // the input once; the weights are repacked per call, a small fraction of the MACs).
+  if (vectorize && int8_gemm_available() && conv_codes_fit_int8(pin, padded.numel())) {
+    if (const std::optional<PackedInt8> w8 = pack_int8(w)) {
+      const int64_t ld8 = int8_row_bytes(w.depth());
+      conv_rows_through_tile<uint8_t>(pin, g, ph, pw, pool, n, m, ld8, 1, po,
+                                      [&](const uint8_t* rows, int64_t count, float* dst, int64_t ldo) {
+                                        int8_linear_serial(rows, ld8, count, *w8, e, b16, dst, ldo);
+                                      });
+      return out;
+    }
+  }
+  const int64_t ld = 2 * w.pairs();
   // Row counts are rounded up to what the tile runs vectorized (6 for the ymm tiles,
   // whose ragged rows would take the portable loop; 1 for the zmm tile).
   const int64_t step = int16_tile_row_multiple(vectorize ? int16_tile_best() : Int16Tile::portable);
-  // Enough samples per task that a task is worth scheduling.
-  const int64_t grain = std::max<int64_t>(1, 4096 / pixels);
-  if (!pool.enabled() && pixels < kConvChunkRows) {
-    // Small maps (a few pixels per sample, resnet's late stages): chunks of rows span
-    // samples, so that each weight panel is read once per 48 rows, not once per
-    // sample, and tiles are full.
-    const int64_t total = n * pixels, chunks = (total + kConvChunkRows - 1) / kConvChunkRows;
-    at::parallel_for(0, chunks, 1, [&](int64_t c_begin, int64_t c_end) {
-      std::vector<int16_t> rows_buf(static_cast<std::size_t>(kConvChunkRows * ld), 0);
-      std::vector<float> tile(static_cast<std::size_t>(kConvChunkRows * m));
-      for (int64_t c = c_begin; c < c_end; ++c) {
-        const int64_t q0 = c * kConvChunkRows, rows = std::min(kConvChunkRows, total - q0);
-        for (int64_t r = 0; r < rows; ++r) {
-          const int64_t q = q0 + r;
-          conv_rows_of_sample(pin + (q / pixels) * sample_codes, g, wp, q % pixels, 1, rows_buf.data() + r * ld, ld);
-        }
-        const int64_t tiled = std::min(kConvChunkRows, (rows + step - 1) / step * step);
-        int16_linear_serial(rows_buf.data(), ld, tiled, w, e, e.bias ? bias16.data() : nullptr, tile.data(), m,
-                            vectorize);
-        for (int64_t r = 0; r < rows; ++r) {
-          const int64_t q = q0 + r;
-          float* dst = po + (q / pixels) * m * pixels + q % pixels;
-          for (int64_t j = 0; j < m; ++j) dst[j * pixels] = tile[r * m + j];
-        }
-      }
-    });
-    return out;
-  }
-  at::parallel_for(0, n, grain, [&](int64_t s_begin, int64_t s_end) {
-    // Rows past a sample's last pixel run through the tile too (whole 6-row tiles, the
-    // portable loop is slower): they read earlier rows' valid codes, and their outputs
-    // land in the spare rows of `maps`, never read.
-    std::vector<int16_t> rows_buf(static_cast<std::size_t>(kConvChunkRows * ld), 0);
-    std::vector<float> maps(static_cast<std::size_t>((pixels + kConvTileRows) * m));  // pixel-major [P, M]
-    std::vector<float> best(static_cast<std::size_t>(m));
-    for (int64_t s = s_begin; s < s_end; ++s) {
-      for (int64_t p0 = 0; p0 < pixels; p0 += kConvChunkRows) {
-        const int64_t rows = std::min(kConvChunkRows, pixels - p0);
-        const int64_t tiled = std::min(kConvChunkRows, (rows + step - 1) / step * step);
-        conv_rows_of_sample(pin + s * sample_codes, g, wp, p0, rows, rows_buf.data(), ld);
-        int16_linear_serial(rows_buf.data(), ld, tiled, w, e, e.bias ? bias16.data() : nullptr,
-                            maps.data() + p0 * m, m, vectorize);
-      }
-      sample_maps_to_nchw(maps.data(), m, oh, ow, pool, po + s * m * ph * pw, best.data());
-    }
-  });
+  conv_rows_through_tile<int16_t>(pin, g, ph, pw, pool, n, m, ld, step, po,
+                                  [&](const int16_t* rows, int64_t count, float* dst, int64_t ldo) {
+                                    int16_linear_serial(rows, ld, count, w, e, b16, dst, ldo, vectorize);
+                                  });
   return out;
 }
 

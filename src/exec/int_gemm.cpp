@@ -8,6 +8,7 @@
 // at most 12 accumulators and one operand, which GCC allocates without spilling.
 #include "qdse/exec/int_gemm.hpp"
 #include "qdse/exec/int16_tiles.hpp"
+#include "qdse/exec/int8_gemm.hpp"
 
 #include <ATen/Parallel.h>
 #include <torch/types.h>
@@ -232,6 +233,40 @@ constexpr std::array<ZmmTileFn, sizeof...(I)> zmm_tile_table(std::index_sequence
 constexpr std::array<ZmmTileFn, kZmmTileRows> kZmmTiles =
     zmm_tile_table(std::make_index_sequence<kZmmTileRows>());
 
+// The 8-bit tile (int8_gemm.hpp): acc[R][16] = sum over `quads` steps of rows a ..
+// a + (R - 1) * lda (bytes u = code + 128) against the panel (signed bytes), minus the
+// block's offsets 128 * sum_k w. vpdpbusd: four u8 x s8 products added to each int32
+// lane, wrapping like the subtraction, so the difference is exact.
+template <int R>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile8_zmm_rows(const uint8_t* a, int64_t lda,
+                                                                           const int32_t* panel, int64_t quads,
+                                                                           const int32_t* offset16, int32_t* acc) {
+  __m512i c[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) c[r] = _mm512_setzero_si512();
+  for (int64_t q = 0; q < quads; ++q) {
+    const __m512i w = _mm512_loadu_si512(panel + q * kCols);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      int32_t quad;
+      std::memcpy(&quad, a + r * lda + 4 * q, sizeof quad);
+      c[r] = _mm512_dpbusd_epi32(c[r], _mm512_set1_epi32(quad), w);
+    }
+  }
+  const __m512i off = _mm512_loadu_si512(offset16);
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) _mm512_store_si512(acc + r * kCols, _mm512_sub_epi32(c[r], off));
+}
+
+using Zmm8TileFn = void (*)(const uint8_t*, int64_t, const int32_t*, int64_t, const int32_t*, int32_t*);
+
+template <std::size_t... I>
+constexpr std::array<Zmm8TileFn, sizeof...(I)> zmm8_tile_table(std::index_sequence<I...>) {
+  return {&tile8_zmm_rows<static_cast<int>(I) + 1>...};
+}
+constexpr std::array<Zmm8TileFn, kZmmTileRows> kZmm8Tiles =
+    zmm8_tile_table(std::make_index_sequence<kZmmTileRows>());
+
 // Float epilogue of the first nj (<= 16) columns of block b, 8 lanes at a time; a
 // ragged last block goes through a staging row (bias: the caller's padded copy).
 __attribute__((target("avx2"))) void store_rows_avx2(const int32_t* acc, int rows, float* out, int64_t ldo,
@@ -370,6 +405,60 @@ void int16_linear_serial_with(const int16_t* a, int64_t lda, int64_t n, const Pa
 void int16_linear_serial(const int16_t* a, int64_t lda, int64_t n, const PackedInt16& w, const IntEpilogue& e,
                          const float* bias16, float* out, int64_t ldo, bool vectorize) {
   int16_linear_serial_with(a, lda, n, w, e, bias16, out, ldo, vectorize ? int16_tile_best() : Int16Tile::portable);
+}
+
+bool int8_gemm_available() { return int16_tile_best() == Int16Tile::avx512_vnni; }
+
+std::optional<PackedInt8> pack_int8(const PackedInt16& w) {
+  PackedInt8 p;
+  p.m = w.outputs();
+  p.k = w.depth();
+  p.quads = (p.k + 3) / 4;
+  p.blocks = (p.m + kCols - 1) / kCols;
+  const int64_t kp = w.pairs();
+  p.words.assign(static_cast<std::size_t>(p.blocks * p.quads * kCols), 0);
+  p.offset.assign(static_cast<std::size_t>(p.blocks * kCols), 0);
+  for (int64_t b = 0; b < p.blocks; ++b) {
+    const int32_t* src = w.block(b);
+    for (int64_t pi = 0; pi < kp; ++pi) {
+      for (int64_t lane = 0; lane < kCols; ++lane) {
+        const uint32_t word = static_cast<uint32_t>(src[pi * kCols + lane]);
+        const int16_t lo = static_cast<int16_t>(word & 0xFFFFu), hi = static_cast<int16_t>(word >> 16);
+        if (lo < -128 || lo > 127 || hi < -128 || hi > 127) return std::nullopt;
+        const uint32_t bytes = static_cast<uint32_t>(static_cast<uint8_t>(lo)) |
+                               (static_cast<uint32_t>(static_cast<uint8_t>(hi)) << 8);
+        int32_t& dst = p.words[static_cast<std::size_t>((b * p.quads + pi / 2) * kCols + lane)];
+        dst = static_cast<int32_t>(static_cast<uint32_t>(dst) | (bytes << (pi % 2 * 16)));
+        p.offset[static_cast<std::size_t>(b * kCols + lane)] += 128 * (lo + hi);
+      }
+    }
+  }
+  return p;
+}
+
+void int8_linear_serial(const uint8_t* a, int64_t lda, int64_t n, const PackedInt8& w, const IntEpilogue& e,
+                        const float* bias16, float* out, int64_t ldo) {
+  QDSE_ASSERT(int8_gemm_available(), "int8_linear_serial: this machine has no AVX512-VNNI");
+#ifdef QDSE_INT_GEMM_ASM
+  alignas(64) int32_t acc[kZmmTileRows * kCols];
+  for (int64_t b = 0; b < w.blocks; ++b) {
+    const int32_t* panel = w.words.data() + b * w.quads * kCols;
+    const int32_t* offset16 = w.offset.data() + b * kCols;
+    const int64_t nj = std::min(kCols, w.m - b * kCols);
+    const float* b16 = bias16 ? bias16 + b * kCols : nullptr;
+    for (int64_t r = 0; r < n; r += kZmmTileRows) {
+      const int rows = static_cast<int>(std::min<int64_t>(kZmmTileRows, n - r));
+      kZmm8Tiles[static_cast<std::size_t>(rows - 1)](a + r * lda, lda, panel, w.quads, offset16, acc);
+      if (!e.wide) {
+        store_rows_avx2(acc, rows, out + r * ldo, ldo, b, nj, b16, e);
+      } else {
+        for (int i = 0; i < rows; ++i) store_row(acc + i * kCols, out + (r + i) * ldo, b, w.m, e);
+      }
+    }
+  }
+#else
+  (void)a, (void)lda, (void)n, (void)w, (void)e, (void)bias16, (void)out, (void)ldo;
+#endif
 }
 
 at::Tensor int16_linear(const at::Tensor& a, const PackedInt16& w, const IntEpilogue& e, at::Tensor out,
