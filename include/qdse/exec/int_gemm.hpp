@@ -5,9 +5,9 @@
 // accumulator cannot overflow (worst case |sum| <= 2^30), this kernel computes the
 // sum exactly, so its result equals any other exact evaluation bit for bit, e.g. the
 // float GEMM on fake-quantized tensors where float32 (or float64) accumulation is
-// exact (quant::float32_accumulation_exact). On AVX2 machines it uses vpmaddwd
-// (16 multiply-adds per instruction against 8 for a float32 FMA), elsewhere a
-// portable loop; the result is the same either way.
+// exact (quant::float32_accumulation_exact). It runs the best register tile the CPU
+// has (exec/int16_tiles.hpp: AVX512-VNNI or AVX-VNNI vpdpwssd, AVX2 vpmaddwd, else a
+// portable loop); the result is the same whichever runs.
 // Thread-safety: PackedInt16 is immutable after construction; int16_linear() is
 // reentrant and splits rows over libtorch's intra-op threads.
 #pragma once
