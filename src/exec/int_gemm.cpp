@@ -98,18 +98,31 @@ void tile_portable(const int16_t* a, int64_t lda, int rows, const int32_t* panel
   "vmovdqa %%ymm13, 288(%[acc])\n\t" \
   "vmovdqa %%ymm14, 320(%[acc])\n\t" \
   "vmovdqa %%ymm15, 352(%[acc])\n\t"
+// The ymm tiles' loop over the kp code pairs: zero the accumulators, load the panel pair
+// (ymm0/1) each step; advance, count down, store, leave the upper halves clean.
+#define QDSE_TILE6_LOOP_BEGIN \
+  QDSE_TILE6_ZERO_ACCUMULATORS \
+  "test %[kp], %[kp]\n\t" \
+  "jle 2f\n\t" \
+  "1:\n\t" \
+  "vmovdqa (%[b]), %%ymm0\n\t" \
+  "vmovdqa 32(%[b]), %%ymm1\n\t"
+#define QDSE_TILE6_LOOP_END \
+  "add $4, %[a0]\n\t" \
+  "add $4, %[a3]\n\t" \
+  "add $64, %[b]\n\t" \
+  "dec %[kp]\n\t" \
+  "jnz 1b\n\t" \
+  "2:\n\t" \
+  QDSE_TILE6_STORE_ACCUMULATORS \
+  "vzeroupper\n\t"
 
 // acc[6][16] (32-byte aligned) = sum over kp pairs of rows a .. a + 5 * lda against the
 // panel. ymm4..15 accumulate, ymm0/1 hold the panel pair, ymm2 a broadcast row pair.
 void tile6_asm(const int16_t* a, int64_t lda_bytes, const int32_t* panel, int64_t kp, int32_t* acc) {
   const int16_t* a3 = reinterpret_cast<const int16_t*>(reinterpret_cast<const char*>(a) + 3 * lda_bytes);
   asm volatile(
-      QDSE_TILE6_ZERO_ACCUMULATORS
-      "test %[kp], %[kp]\n\t"
-      "jle 2f\n\t"
-      "1:\n\t"
-      "vmovdqa (%[b]), %%ymm0\n\t"
-      "vmovdqa 32(%[b]), %%ymm1\n\t"
+      QDSE_TILE6_LOOP_BEGIN
       "vpbroadcastd (%[a0]), %%ymm2\n\t"
       "vpmaddwd %%ymm0, %%ymm2, %%ymm3\n\t"
       "vpaddd %%ymm3, %%ymm4, %%ymm4\n\t"
@@ -140,14 +153,7 @@ void tile6_asm(const int16_t* a, int64_t lda_bytes, const int32_t* panel, int64_
       "vpaddd %%ymm3, %%ymm14, %%ymm14\n\t"
       "vpmaddwd %%ymm1, %%ymm2, %%ymm3\n\t"
       "vpaddd %%ymm3, %%ymm15, %%ymm15\n\t"
-      "add $4, %[a0]\n\t"
-      "add $4, %[a3]\n\t"
-      "add $64, %[b]\n\t"
-      "dec %[kp]\n\t"
-      "jnz 1b\n\t"
-      "2:\n\t"
-      QDSE_TILE6_STORE_ACCUMULATORS
-      "vzeroupper\n\t"
+      QDSE_TILE6_LOOP_END
       : [a0] "+r"(a), [a3] "+r"(a3), [b] "+r"(panel), [kp] "+r"(kp)
       : [lda] "r"(lda_bytes), [acc] "r"(acc)
       : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
@@ -161,12 +167,7 @@ void tile6_asm(const int16_t* a, int64_t lda_bytes, const int32_t* panel, int64_
 void tile6_avx_vnni_asm(const int16_t* a, int64_t lda_bytes, const int32_t* panel, int64_t kp, int32_t* acc) {
   const int16_t* a3 = reinterpret_cast<const int16_t*>(reinterpret_cast<const char*>(a) + 3 * lda_bytes);
   asm volatile(
-      QDSE_TILE6_ZERO_ACCUMULATORS
-      "test %[kp], %[kp]\n\t"
-      "jle 2f\n\t"
-      "1:\n\t"
-      "vmovdqa (%[b]), %%ymm0\n\t"
-      "vmovdqa 32(%[b]), %%ymm1\n\t"
+      QDSE_TILE6_LOOP_BEGIN
       "vpbroadcastd (%[a0]), %%ymm2\n\t"
       "%{vex%} vpdpwssd %%ymm0, %%ymm2, %%ymm4\n\t"
       "%{vex%} vpdpwssd %%ymm1, %%ymm2, %%ymm5\n\t"
@@ -185,14 +186,7 @@ void tile6_avx_vnni_asm(const int16_t* a, int64_t lda_bytes, const int32_t* pane
       "vpbroadcastd (%[a3],%[lda],2), %%ymm2\n\t"
       "%{vex%} vpdpwssd %%ymm0, %%ymm2, %%ymm14\n\t"
       "%{vex%} vpdpwssd %%ymm1, %%ymm2, %%ymm15\n\t"
-      "add $4, %[a0]\n\t"
-      "add $4, %[a3]\n\t"
-      "add $64, %[b]\n\t"
-      "dec %[kp]\n\t"
-      "jnz 1b\n\t"
-      "2:\n\t"
-      QDSE_TILE6_STORE_ACCUMULATORS
-      "vzeroupper\n\t"
+      QDSE_TILE6_LOOP_END
       : [a0] "+r"(a), [a3] "+r"(a3), [b] "+r"(panel), [kp] "+r"(kp)
       : [lda] "r"(lda_bytes), [acc] "r"(acc)
       : "xmm0", "xmm1", "xmm2", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",

@@ -6,7 +6,9 @@
 #include <torch/types.h>
 #include <torch/utils.h>
 
+#include "../support/graph_nodes.hpp"
 #include "../support/quant_configs.hpp"
+#include "plain_forward.hpp"
 #include "qdse/exec/executor.hpp"
 #include "qdse/ir/op_shape.hpp"
 #include "qdse/ir/zoo.hpp"
@@ -159,11 +161,7 @@ TEST(IncrementalExecutor, CnnIntegerConvolutionsGiveThePlainPathsNumbers) {
   const ir::Graph g = ir::build_zoo_model("fmnist-cnn", 7);
   const at::Tensor x = torch::randn({40, 1, 28, 28}, at::make_generator<at::CPUGeneratorImpl>(12));
   const std::vector<int64_t> macs = ir::node_macs(g);
-  const auto plain = [&](const quant::QuantConfig& qc) {
-    torch::NoGradGuard no_grad;
-    const exec::Plan plan = quant::quantize(g, qc);
-    return exec::Executor(g).forward(x, &plan);
-  };
+  const auto plain = [&](const quant::QuantConfig& qc) { return testing::plain_quantized_forward(g, x, qc); };
   // The brute-force order (last layer fastest), a repeat, a conv config after the
   // linear ones, and configurations the integer kernels refuse (16-bit data: int32
   // accumulator bound) or only partly take (a quantized ReLU between conv and pool).
@@ -206,44 +204,50 @@ TEST(IncrementalExecutor, CnnIntegerConvolutionsGiveThePlainPathsNumbers) {
   EXPECT_EQ(ex.macs_computed() - before, x.size(0) * from3);
 }
 
-// Two integer convolutions reading one value in one data format but with different
-// zero paddings (resnet's 3x3 conv and 1x1 downsample) need differently laid out codes:
-// sharing one memo entry gave the 1x1 conv the padded codes (a 5x5 output, not 4x4).
-TEST(IncrementalExecutor, ConvolutionsWithDifferentPaddingsKeepTheirOwnCodes) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(21);
-  ir::Graph g("two_paddings", {4, 7, 7});
-  const auto conv_node = [&](const std::string& name, int64_t k, int64_t pad) {
-    ir::Node n;
-    n.name = name;
-    n.op = ir::OpKind::Conv2d;
-    n.inputs = {ir::kGraphInput};
-    n.attrs.kernel = {k, k};
-    n.attrs.stride = {2, 2};
-    n.attrs.padding = {pad, pad};
-    n.attrs.dilation = {1, 1};
-    n.params["weight"] = torch::randn({8, 4, k, k}, gen) * 0.3;
-    n.params["bias"] = torch::randn({8}, gen) * 0.1;
-    return n;
-  };
-  g.add(conv_node("conv3x3", 3, 1));
-  g.add(conv_node("conv1x1", 1, 0));
-  ir::Node add;
-  add.name = "join";
-  add.op = ir::OpKind::Add;
-  add.inputs = {0, 1};
-  g.add(add);
-  const at::Tensor x = torch::randn({6, 4, 7, 7}, gen);
+// Graph input -> convolutions a and b (8 outputs each) -> their sum, a and b in integer
+// formats: the incremental executor runs both on integer kernels and gives the plain
+// executor's numbers. Two readers of one value in one data format whose kernels lay
+// the codes out differently must each get their own codes.
+void expect_two_conv_readers_match(const std::string& name, const std::vector<int64_t>& sample_shape,
+                                   const ir::Node& a, const ir::Node& b, const at::Tensor& x) {
+  ir::Graph g(name, sample_shape);
+  g.add(a);
+  g.add(b);
+  g.add(testing::op_node("join", ir::OpKind::Add, {0, 1}));
   quant::QuantConfig qc;
-  qc.nodes["conv3x3"] = testing::integer_node(8, 4);
-  qc.nodes["conv1x1"] = testing::integer_node(8, 6);
+  qc.nodes[a.name] = testing::integer_node(8, 4);
+  qc.nodes[b.name] = testing::integer_node(8, 6);
+  const at::Tensor want = testing::plain_quantized_forward(g, x, qc);
   torch::NoGradGuard no_grad;
-  const exec::Plan plan = quant::quantize(g, qc);
-  const at::Tensor want = exec::Executor(g).forward(x, &plan);
   IncrementalExecutor ex(g, x, incremental_test_options(int64_t{16} << 20, true));
   const at::Tensor got = ex.forward(qc);
   EXPECT_EQ(ex.integer_nodes(), 2);
   ASSERT_EQ(got.sizes(), want.sizes());
   EXPECT_TRUE(torch::equal(got, want));
+}
+
+// resnet's 3x3 conv and 1x1 downsample: different zero paddings need differently laid
+// out codes; sharing one memo entry gave the 1x1 conv the padded codes (a 5x5 output, not 4x4).
+TEST(IncrementalExecutor, ConvolutionsWithDifferentPaddingsKeepTheirOwnCodes) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(21);
+  const auto conv = [&](const std::string& name, int64_t k, int64_t pad) {
+    return testing::conv2d_node(name, {ir::kGraphInput}, torch::randn({8, 4, k, k}, gen) * 0.3,
+                                torch::randn({8}, gen) * 0.1, 2, pad);
+  };
+  const ir::Node conv3x3 = conv("conv3x3", 3, 1), conv1x1 = conv("conv1x1", 1, 0);
+  expect_two_conv_readers_match("two_paddings", {4, 7, 7}, conv3x3, conv1x1, torch::randn({6, 4, 7, 7}, gen));
+}
+
+// A depthwise conv reads NCHW codes, a groups-1 conv with the same padding padded
+// channels-last ones (fails without the layout in the codes' memo key).
+TEST(IncrementalExecutor, DepthwiseAndDenseConvolutionsKeepTheirOwnCodes) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(37);
+  const auto conv = [&](const std::string& name, int64_t groups) {
+    return testing::conv2d_node(name, {ir::kGraphInput}, torch::randn({8, 8 / groups, 3, 3}, gen) * 0.3, {}, 1, 1,
+                                groups);
+  };
+  const ir::Node dense = conv("dense", 1), depthwise = conv("depthwise", 8);
+  expect_two_conv_readers_match("dense_and_depthwise", {8, 6, 6}, dense, depthwise, torch::randn({5, 8, 6, 6}, gen));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/graph_nodes.hpp"
 #include "../support/quant_configs.hpp"
 #include "qdse/exec/executor.hpp"
 #include "qdse/exec/int_conv2d.hpp"
@@ -67,55 +68,16 @@ TEST(IntConv2dPool, PaddedFusedPoolEqualsTorchMaxPool) {
 // conv 3x3 pad 1 -> ReLU -> MaxPool2d(3, 2, 1) -> conv 3x3 -> ReLU -> flatten -> linear:
 // the padded pooling is computed inside the first convolution.
 ir::Graph padded_pool_stem(at::Generator& gen) {
+  using namespace qdse::testing;
   ir::Graph g("padded_pool_stem", {1, 12, 12});
-  ir::Node conv1;
-  conv1.name = "conv1";
-  conv1.op = ir::OpKind::Conv2d;
-  conv1.inputs = {ir::kGraphInput};
-  conv1.attrs.kernel = {3, 3};
-  conv1.attrs.stride = {1, 1};
-  conv1.attrs.padding = {1, 1};
-  conv1.attrs.dilation = {1, 1};
-  conv1.params["weight"] = torch::randn({8, 1, 3, 3}, gen) * 0.4;
-  conv1.params["bias"] = torch::randn({8}, gen) * 0.1;
-  g.add(conv1);
-  ir::Node relu;
-  relu.name = "relu";
-  relu.op = ir::OpKind::Relu;
-  relu.inputs = {0};
-  g.add(relu);
-  ir::Node pool;
-  pool.name = "maxpool";
-  pool.op = ir::OpKind::MaxPool2d;
-  pool.inputs = {1};
-  pool.attrs.kernel = {3, 3};
-  pool.attrs.stride = {2, 2};
-  pool.attrs.padding = {1, 1};
-  g.add(pool);
-  ir::Node conv2 = conv1;
-  conv2.name = "conv2";
-  conv2.inputs = {2};
-  conv2.params["weight"] = torch::randn({6, 8, 3, 3}, gen) * 0.2;
-  conv2.params["bias"] = torch::randn({6}, gen) * 0.1;
-  g.add(conv2);
-  ir::Node relu2 = relu;
-  relu2.name = "relu2";
-  relu2.inputs = {3};
-  g.add(relu2);
-  ir::Node flat;
-  flat.name = "flatten";
-  flat.op = ir::OpKind::Flatten;
-  flat.inputs = {4};
-  flat.attrs.start_dim = 1;
-  flat.attrs.end_dim = -1;
-  g.add(flat);
-  ir::Node fc;
-  fc.name = "fc";
-  fc.op = ir::OpKind::Linear;
-  fc.inputs = {5};
-  fc.params["weight"] = torch::randn({10, 6 * 6 * 6}, gen) * 0.1;
-  fc.params["bias"] = torch::randn({10}, gen) * 0.1;
-  g.add(fc);
+  g.add(conv2d_node("conv1", {ir::kGraphInput}, torch::randn({8, 1, 3, 3}, gen) * 0.4,
+                    torch::randn({8}, gen) * 0.1, 1, 1));
+  g.add(op_node("relu", ir::OpKind::Relu, {0}));
+  g.add(max_pool_node("maxpool", 1, 3, 2, 1));
+  g.add(conv2d_node("conv2", {2}, torch::randn({6, 8, 3, 3}, gen) * 0.2, torch::randn({6}, gen) * 0.1, 1, 1));
+  g.add(op_node("relu2", ir::OpKind::Relu, {3}));
+  g.add(op_node("flatten", ir::OpKind::Flatten, {4}));
+  g.add(linear_node("fc", {5}, torch::randn({10, 6 * 6 * 6}, gen) * 0.1, torch::randn({10}, gen) * 0.1));
   return g;
 }
 

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "../support/quant_configs.hpp"
+#include "int_gemm_problem.hpp"
+#include "integer_conv_check.hpp"
 #include "qdse/exec/buffer_pool.hpp"
 #include "qdse/exec/executor.hpp"
 #include "qdse/exec/int_conv2d.hpp"
@@ -87,10 +89,8 @@ TEST(IntConv2d, MatchesTheExactConvolutionOfTheCodes) {
     const at::Tensor padded = pad_channels_last(codes, g);
     for (bool with_bias : {false, true}) {
       for (bool relu : {false, true}) {
-        IntEpilogue e;
-        e.scale = 1.0 / 64;
-        e.bias = with_bias ? bias.data_ptr<float>() : nullptr;
-        e.relu = relu;
+        const IntEpilogue e =
+            testing::gemm_test_epilogue(1.0 / 64, false, with_bias ? bias.data_ptr<float>() : nullptr, relu);
         at::Tensor want = (exact.to(torch::kFloat) * static_cast<float>(e.scale));
         if (with_bias) want = want + bias.view({1, k.m, 1, 1});
         if (relu) want = torch::relu(want);
@@ -120,19 +120,8 @@ TEST(IntegerConv2d, EqualsTheFloatEmulationBitForBit) {
         for (bool with_bias : {false, true}) {
           const ir::Node node = conv_test_node(k, 200 + dw * 10 + ww, with_bias);
           const auto c = conv_test_config(d, w, with_bias ? std::optional<F>(b) : std::nullopt);
-          const auto l = IntegerConv2d::make(node, c);
-          ASSERT_TRUE(l.has_value()) << quant::describe(c);
-          const NodeOverride o = quant::build_node_override(node, c);
-          const at::Tensor want = run_node(node, {x}, &o, false);
-          for (BufferPool* p : {static_cast<BufferPool*>(nullptr), pool.get()}) {
-            const at::Tensor codes = l->input_codes(x, p);
-            ASSERT_TRUE(codes.defined());
-            const at::Tensor got = l->forward(codes, false, p);
-            EXPECT_TRUE(torch::equal(got, want)) << quant::describe(c) << "\n" << (got - want).abs().max();
-            EXPECT_TRUE(torch::equal(l->forward(codes, true, p), torch::relu(want)));
-          }
+          wide += testing::expect_integer_conv_matches(node, c, x, pool.get(), "", [](auto&&...) {}) ? 1 : 0;
           ++checked;
-          wide += o.float64 ? 1 : 0;
         }
       }
     }

@@ -7,11 +7,16 @@
 #include <torch/types.h>
 #include <torch/utils.h>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "../support/graph_nodes.hpp"
 #include "../support/quant_configs.hpp"
+#include "int_gemm_problem.hpp"
+#include "plain_forward.hpp"
+#include "integer_conv_check.hpp"
 #include "qdse/exec/buffer_pool.hpp"
 #include "qdse/exec/executor.hpp"
 #include "qdse/exec/int_depthwise_conv2d.hpp"
@@ -22,30 +27,33 @@
 namespace qdse::exec {
 namespace {
 
-// c input channels, multiplier, input h x w, kernel, stride, padding, dilation.
+// c input channels, channel multiplier; per axis (h, w): input size, kernel, stride,
+// zero padding, dilation.
 struct DepthwiseCase {
-  int64_t c, mult, h, w, kh, kw, sh, sw, ph, pw, dh, dw;
+  int64_t c, mult;
+  std::array<int64_t, 2> size, kernel, stride, pad, dilation;
 };
 
 // Ragged on purpose: channels not a multiple of the 8-lane block, multipliers 1-3,
 // unequal kernel/stride/padding/dilation per axis, one-pixel outputs.
 const std::vector<DepthwiseCase>& depthwise_test_cases() {
   static const std::vector<DepthwiseCase> cases = {
-      {32, 1, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1},  // mobilenet_v2's stride-1 depthwise conv
-      {16, 1, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1},  // and its stride-2 one
-      {13, 1, 9, 11, 3, 3, 2, 1, 0, 1, 1, 1},
-      {5, 2, 8, 7, 5, 5, 1, 2, 2, 2, 1, 1},     // 5x5 (mnasnet, efficientnet), multiplier 2
-      {9, 3, 10, 10, 3, 2, 1, 1, 2, 0, 2, 3},   // dilation, kernel 3x2
-      {24, 1, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1},    // one output pixel
-      {3, 1, 6, 6, 1, 1, 1, 1, 0, 0, 1, 1},     // 1x1
+      {32, 1, {14, 14}, {3, 3}, {1, 1}, {1, 1}, {1, 1}},  // mobilenet_v2's stride-1 depthwise conv
+      {16, 1, {14, 14}, {3, 3}, {2, 2}, {1, 1}, {1, 1}},  // and its stride-2 one
+      {13, 1, {9, 11}, {3, 3}, {2, 1}, {0, 1}, {1, 1}},
+      {5, 2, {8, 7}, {5, 5}, {1, 2}, {2, 2}, {1, 1}},     // 5x5 (mnasnet, efficientnet), multiplier 2
+      {9, 3, {10, 10}, {3, 2}, {1, 1}, {2, 0}, {2, 3}},   // dilation, kernel 3x2
+      {24, 1, {2, 2}, {3, 3}, {2, 2}, {1, 1}, {1, 1}},    // one output pixel
+      {3, 1, {6, 6}, {1, 1}, {1, 1}, {0, 0}, {1, 1}},     // 1x1
   };
   return cases;
 }
 
 ConvGeometry depthwise_geometry(const DepthwiseCase& k) {
-  return ConvGeometry{.channels = k.c, .height = k.h, .width = k.w, .kernel_h = k.kh, .kernel_w = k.kw,
-                      .stride_h = k.sh, .stride_w = k.sw, .pad_h = k.ph, .pad_w = k.pw,
-                      .dilation_h = k.dh, .dilation_w = k.dw};
+  return ConvGeometry{.channels = k.c, .height = k.size[0], .width = k.size[1],
+                      .kernel_h = k.kernel[0], .kernel_w = k.kernel[1],
+                      .stride_h = k.stride[0], .stride_w = k.stride[1], .pad_h = k.pad[0], .pad_w = k.pad[1],
+                      .dilation_h = k.dilation[0], .dilation_w = k.dilation[1]};
 }
 
 TEST(IntDepthwiseConv2d, MatchesTheExactConvolutionOfTheCodes) {
@@ -59,24 +67,21 @@ TEST(IntDepthwiseConv2d, MatchesTheExactConvolutionOfTheCodes) {
     // extreme codes -32768 and 32767 planted.
     for (bool wide_data : {true, false}) {
       const int64_t dmax = wide_data ? 32768 : 128, wmax = wide_data ? 128 : 32768;
-      at::Tensor codes = torch::randint(-dmax, dmax, {n, k.c, k.h, k.w}, gen, torch::kShort);
-      at::Tensor w = torch::randint(-wmax, wmax, {m, 1, k.kh, k.kw}, gen, torch::kShort);
+      at::Tensor codes = torch::randint(-dmax, dmax, {n, k.c, k.size[0], k.size[1]}, gen, torch::kShort);
+      at::Tensor w = torch::randint(-wmax, wmax, {m, 1, k.kernel[0], k.kernel[1]}, gen, torch::kShort);
       codes.index_put_({0, 0}, static_cast<int64_t>(-dmax));
       codes.index_put_({n - 1, k.c - 1}, static_cast<int64_t>(dmax - 1));
       w.index_put_({0}, static_cast<int64_t>(-wmax));
       w.index_put_({m - 1}, static_cast<int64_t>(wmax - 1));
-      const at::Tensor exact = torch::conv2d(codes.to(torch::kDouble), w.to(torch::kDouble), {}, {k.sh, k.sw},
-                                             {k.ph, k.pw}, {k.dh, k.dw}, k.c);
+      const at::Tensor exact =
+          torch::conv2d(codes.to(torch::kDouble), w.to(torch::kDouble), {}, k.stride, k.pad, k.dilation, k.c);
       const at::Tensor bias = torch::randint(-64, 64, {m}, gen, torch::kFloat) / 8;
       const PackedDepthwise packed(w, k.c);
       for (bool with_bias : {false, true}) {
         for (bool relu : {false, true}) {
           for (bool wide : {false, true}) {
-            IntEpilogue e;
-            e.scale = 1.0 / 64;
-            e.bias = with_bias ? bias.data_ptr<float>() : nullptr;
-            e.relu = relu;
-            e.wide = wide;
+            const IntEpilogue e =
+                testing::gemm_test_epilogue(1.0 / 64, wide, with_bias ? bias.data_ptr<float>() : nullptr, relu);
             at::Tensor want;
             if (wide) {  // float64 then one rounding, as the float64 emulation path
               at::Tensor d = exact * e.scale;
@@ -91,7 +96,8 @@ TEST(IntDepthwiseConv2d, MatchesTheExactConvolutionOfTheCodes) {
               const at::Tensor got = int16_depthwise_conv2d(codes, g, packed, e, {}, vectorize);
               ASSERT_EQ(got.sizes(), want.sizes());
               EXPECT_TRUE(torch::equal(got, want))
-                  << "C" << k.c << " x" << k.mult << " " << k.h << "x" << k.w << " k" << k.kh << "x" << k.kw
+                  << "C" << k.c << " x" << k.mult << " " << k.size[0] << "x" << k.size[1] << " k" << k.kernel[0]
+                  << "x" << k.kernel[1]
                   << " vectorize " << vectorize << " bias " << with_bias << " relu " << relu << " wide " << wide
                   << " wide data " << wide_data;
               ++checked;
@@ -145,30 +151,20 @@ TEST(IntegerConv2d, DepthwiseAndGroupedEqualTheFloatEmulationBitForBit) {
         for (bool with_bias : {false, true}) {
           const ir::Node node = grouped_test_node(k.c, k.m, k.groups, k.k, k.stride, k.pad, 300 + dw + ww, with_bias);
           const auto c = testing::integer_formats_node(d, w, with_bias ? std::optional<F>(b) : std::nullopt);
-          const auto l = IntegerConv2d::make(node, c);
-          ASSERT_TRUE(l.has_value()) << quant::describe(c) << " groups " << k.groups;
-          const NodeOverride o = quant::build_node_override(node, c);
-          const at::Tensor want = run_node(node, {x}, &o, false);
-          for (BufferPool* p : {static_cast<BufferPool*>(nullptr), pool.get()}) {
-            const at::Tensor codes = l->input_codes(x, p);
-            ASSERT_TRUE(codes.defined());
-            const at::Tensor got = l->forward(codes, false, p);
-            ASSERT_EQ(got.sizes(), want.sizes());
-            EXPECT_TRUE(torch::equal(got, want)) << quant::describe(c) << " groups " << k.groups << "\n"
-                                                 << (got - want).abs().max();
-            EXPECT_TRUE(torch::equal(l->forward(codes, true, p), torch::relu(want)));
-            // A max pooling after the ReLU (fused by the incremental executor), with and
-            // without padding.
+          // A max pooling after the ReLU (fused by the incremental executor), with and
+          // without padding.
+          const auto pools = [](const IntegerConv2d& l, const at::Tensor& codes, BufferPool* p, const at::Tensor& want) {
             FusedMaxPool mp;
             mp.kernel_h = mp.kernel_w = mp.stride_h = mp.stride_w = 2;
-            EXPECT_TRUE(torch::equal(l->forward(codes, true, p, mp), torch::max_pool2d(torch::relu(want), {2, 2})));
+            EXPECT_TRUE(torch::equal(l.forward(codes, true, p, mp), torch::max_pool2d(torch::relu(want), {2, 2})));
             mp.kernel_h = mp.kernel_w = 3;
             mp.pad_h = mp.pad_w = 1;
-            EXPECT_TRUE(torch::equal(l->forward(codes, true, p, mp),
+            EXPECT_TRUE(torch::equal(l.forward(codes, true, p, mp),
                                      torch::max_pool2d(torch::relu(want), {3, 3}, {2, 2}, {1, 1})));
-          }
+          };
+          const std::string what = " groups " + std::to_string(k.groups);
+          wide += testing::expect_integer_conv_matches(node, c, x, pool.get(), what, pools) ? 1 : 0;
           ++checked;
-          wide += o.float64 ? 1 : 0;
         }
       }
     }
@@ -208,30 +204,16 @@ namespace {
 // 3 clamp (ReLU6), 4 conv 1x1 8->16, 5 grouped conv 16->16 (4 groups), 6 relu,
 // 7 max pool, 8 depthwise 3x3 multiplier 2, 9 relu, 10 flatten, 11 linear.
 ir::Graph depthwise_test_graph() {
+  using namespace qdse::testing;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(23);
   ir::Graph g("depthwise_net", {1, 12, 12});
   int last = ir::kGraphInput;
   const auto conv = [&](const std::string& name, int64_t c, int64_t m, int64_t groups, int64_t k, int64_t stride) {
-    ir::Node n;
-    n.name = name;
-    n.op = ir::OpKind::Conv2d;
-    n.inputs = {last};
-    n.attrs.in_channels = c;
-    n.attrs.out_channels = m;
-    n.attrs.kernel = {k, k};
-    n.attrs.stride = {stride, stride};
-    n.attrs.padding = {k / 2, k / 2};
-    n.attrs.dilation = {1, 1};
-    n.attrs.groups = groups;
-    n.params["weight"] = torch::randn({m, c / groups, k, k}, gen) * 0.5;
-    n.params["bias"] = torch::randn({m}, gen) * 0.1;
-    last = g.add(n);
+    const at::Tensor weight = torch::randn({m, c / groups, k, k}, gen) * 0.5;
+    last = g.add(conv2d_node(name, {last}, weight, torch::randn({m}, gen) * 0.1, stride, k / 2, groups));
   };
   const auto simple = [&](const std::string& name, ir::OpKind op) {
-    ir::Node n;
-    n.name = name;
-    n.op = op;
-    n.inputs = {last};
+    ir::Node n = op_node(name, op, {last});
     if (op == ir::OpKind::Clamp) {
       n.attrs.clamp_min = 0;
       n.attrs.clamp_max = 6;
@@ -250,13 +232,7 @@ ir::Graph depthwise_test_graph() {
   conv("dw8", 16, 32, 16, 3, 1);
   simple("relu9", ir::OpKind::Relu);
   simple("flatten10", ir::OpKind::Flatten);
-  ir::Node fc;
-  fc.name = "fc11";
-  fc.op = ir::OpKind::Linear;
-  fc.inputs = {last};
-  fc.params["weight"] = torch::randn({10, 32 * 3 * 3}, gen) * 0.1;
-  fc.params["bias"] = torch::randn({10}, gen) * 0.1;
-  g.add(fc);
+  g.add(linear_node("fc11", {last}, torch::randn({10, 32 * 3 * 3}, gen) * 0.1, torch::randn({10}, gen) * 0.1));
   return g;
 }
 
@@ -274,11 +250,7 @@ quant::QuantConfig depthwise_net_config(int d, int w_dw2, int w_grouped5, int w_
 TEST(IncrementalExecutor, DepthwiseAndGroupedIntegerConvolutionsGiveThePlainPathsNumbers) {
   const ir::Graph g = depthwise_test_graph();
   const at::Tensor x = torch::randn({20, 1, 12, 12}, at::make_generator<at::CPUGeneratorImpl>(29));
-  const auto plain = [&](const quant::QuantConfig& qc) {
-    torch::NoGradGuard no_grad;
-    const exec::Plan plan = quant::quantize(g, qc);
-    return exec::Executor(g).forward(x, &plan);
-  };
+  const auto plain = [&](const quant::QuantConfig& qc) { return testing::plain_quantized_forward(g, x, qc); };
   std::vector<quant::QuantConfig> configs;
   for (int d : {4, 8})
     for (int w : {2, 6}) configs.push_back(depthwise_net_config(d, w, 4, w));
@@ -310,47 +282,6 @@ TEST(IncrementalExecutor, DepthwiseAndGroupedIntegerConvolutionsGiveThePlainPath
   IncrementalExecutor ex(g, x, o);
   EXPECT_TRUE(torch::equal(ex.forward(only_grouped), plain(only_grouped)));
   EXPECT_EQ(ex.integer_nodes(), 3);
-}
-
-// A depthwise conv reads NCHW codes, a groups-1 conv with the same padding padded
-// channels-last ones: two readers of one value in one data format keep their own codes.
-TEST(IncrementalExecutor, DepthwiseAndDenseConvolutionsKeepTheirOwnCodes) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(37);
-  ir::Graph g("dense_and_depthwise", {8, 6, 6});
-  const auto conv_node = [&](const std::string& name, int64_t groups) {
-    ir::Node n;
-    n.name = name;
-    n.op = ir::OpKind::Conv2d;
-    n.inputs = {ir::kGraphInput};
-    n.attrs.kernel = {3, 3};
-    n.attrs.stride = {1, 1};
-    n.attrs.padding = {1, 1};
-    n.attrs.dilation = {1, 1};
-    n.attrs.groups = groups;
-    n.params["weight"] = torch::randn({8, 8 / groups, 3, 3}, gen) * 0.3;
-    return n;
-  };
-  g.add(conv_node("dense", 1));
-  g.add(conv_node("depthwise", 8));
-  ir::Node add;
-  add.name = "join";
-  add.op = ir::OpKind::Add;
-  add.inputs = {0, 1};
-  g.add(add);
-  const at::Tensor x = torch::randn({5, 8, 6, 6}, gen);
-  quant::QuantConfig qc;
-  qc.nodes["dense"] = testing::integer_node(8, 4);
-  qc.nodes["depthwise"] = testing::integer_node(8, 6);
-  torch::NoGradGuard no_grad;
-  const exec::Plan plan = quant::quantize(g, qc);
-  const at::Tensor want = exec::Executor(g).forward(x, &plan);
-  IncrementalOptions o;
-  o.memo_budget_bytes = int64_t{16} << 20;
-  o.integer_kernels = true;
-  IncrementalExecutor ex(g, x, o);
-  const at::Tensor got = ex.forward(qc);
-  EXPECT_EQ(ex.integer_nodes(), 2);
-  EXPECT_TRUE(torch::equal(got, want));
 }
 
 }  // namespace

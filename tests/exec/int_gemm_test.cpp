@@ -5,6 +5,7 @@
 
 #include <tuple>
 
+#include "int_gemm_problem.hpp"
 #include "qdse/exec/buffer_pool.hpp"
 #include "qdse/exec/executor.hpp"
 #include "qdse/exec/int_gemm.hpp"
@@ -32,21 +33,15 @@ TEST(IntGemm, MatchesInt64ReferenceOnRaggedShapes) {
   // N not a multiple of the 6-row tile or 48-row chunk, M not a multiple of 16, odd K.
   for (auto [n, k, m] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {7, 3, 5}, {53, 17, 16},
                          {100, 784, 10}, {49, 256, 33}, {6, 2, 48}}) {
-    const at::Tensor a0 = torch::randint(-128, 128, {n, k}, gen, torch::kShort);
-    const at::Tensor w = torch::randint(-128, 128, {m, k}, gen, torch::kShort);
-    at::Tensor a = torch::zeros({n, padded_depth(k)}, torch::kShort);
-    a.narrow(1, 0, k).copy_(a0);
-    const at::Tensor bias = torch::randint(-64, 64, {m}, gen, torch::kFloat) / 8;
-    const PackedInt16 packed(w);
+    const testing::RandomInt16Gemm p(n, k, m, gen);
     for (bool wide : {false, true}) {
       for (bool with_bias : {false, true}) {
-        IntEpilogue e;
-        e.scale = 1.0 / 256;
-        e.wide = wide;
-        e.bias = with_bias ? bias.data_ptr<float>() : nullptr;
-        const at::Tensor want = reference(a, w, e);
-        EXPECT_TRUE(torch::equal(int16_linear(a, packed, e), want)) << n << "x" << k << "x" << m;
-        EXPECT_TRUE(torch::equal(int16_linear(a, packed, e, {}, /*vectorize=*/false), want)) << n << "x" << k << "x" << m;
+        const IntEpilogue e =
+            testing::gemm_test_epilogue(1.0 / 256, wide, with_bias ? p.bias.data_ptr<float>() : nullptr);
+        const at::Tensor want = reference(p.a, p.w, e);
+        EXPECT_TRUE(torch::equal(int16_linear(p.a, p.packed, e), want)) << n << "x" << k << "x" << m;
+        EXPECT_TRUE(torch::equal(int16_linear(p.a, p.packed, e, {}, /*vectorize=*/false), want))
+            << n << "x" << k << "x" << m;
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "int_gemm_problem.hpp"
 #include "qdse/exec/int16_tiles.hpp"
 #include "qdse/exec/int_gemm.hpp"
 
@@ -49,18 +50,12 @@ TEST(IntGemmTiles, EveryTileEqualsThePortableLoopBitForBit) {
   shapes.emplace_back(48, 1152, 33);
   int compared = 0;
   for (auto [n, k, m] : shapes) {
-    const at::Tensor codes = torch::randint(-128, 128, {n, k}, gen, torch::kShort);
-    const at::Tensor w = torch::randint(-128, 128, {m, k}, gen, torch::kShort);
-    const at::Tensor a = tiles_test_padded_rows(codes);
-    const at::Tensor bias = torch::randint(-64, 64, {m}, gen, torch::kFloat) / 8;
-    const PackedInt16 packed(w);
+    const testing::RandomInt16Gemm p(n, k, m, gen);
+    const at::Tensor& a = p.a;
+    const PackedInt16& packed = p.packed;
     for (bool wide : {false, true}) {
       for (bool relu : {false, true}) {
-        IntEpilogue e;
-        e.scale = 1.0 / 64;
-        e.wide = wide;
-        e.relu = relu;
-        e.bias = bias.data_ptr<float>();
+        const IntEpilogue e = testing::gemm_test_epilogue(1.0 / 64, wide, p.bias.data_ptr<float>(), relu);
         const at::Tensor want = int16_linear_with(a, packed, e, Int16Tile::portable);
         for (Int16Tile t : int16_tiles_available()) {
           const at::Tensor got = int16_linear_with(a, packed, e, t);
@@ -71,7 +66,7 @@ TEST(IntGemmTiles, EveryTileEqualsThePortableLoopBitForBit) {
       }
     }
     // The accumulators themselves (scale 1, no bias; the sums here are exact in float32).
-    const at::Tensor sums = tiles_test_int64_sums(a, w).to(torch::kFloat);
+    const at::Tensor sums = tiles_test_int64_sums(a, p.w).to(torch::kFloat);
     for (Int16Tile t : int16_tiles_available())
       EXPECT_TRUE(torch::equal(int16_linear_with(a, packed, IntEpilogue{}, t), sums)) << int16_tile_name(t);
   }
