@@ -16,12 +16,8 @@
 # (default "fmnist-cnn resnet18"; also mobilenet_v2, models/mobilenet_v2_op13.onnx),
 # CNN_TRIALS (0 skips the search).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-build="${BUILD:-$root/build}"
+source "$(dirname "$0")/common.sh"
 bench_build="${BENCH_BUILD:-$build}"
-peer="${PEER_DIR:-$root/../shared/bench/peer}"
-python=/usr/bin/python3
 out="${OUT:-$(mktemp -d /tmp/qdse-cnn-XXXXXX)}"
 samples="${CNN_SAMPLES:-1000}"
 models="${CNN_MODELS:-fmnist-cnn resnet18}"
@@ -31,12 +27,7 @@ mkdir -p "$out"
 [ -x "$build/qdse" ] || { echo "no $build/qdse: build it first"; exit 1; }
 [ -x "$bench" ] || { echo "no $bench: configure with -DQDSE_BUILD_BENCH=ON and build qdse_cnn_bench"; exit 1; }
 
-run() {  # run NAME CMD...: /usr/bin/time -v, stdout to NAME.out
-  local name=$1; shift
-  echo "== $name: $*" >&2
-  /usr/bin/time -v -o "$out/$name.time" "$@" > "$out/$name.out" 2> "$out/$name.err" || {
-    echo "$name failed:"; tail -20 "$out/$name.err"; exit 1; }
-}
+run() { bench_run "$out" "$@"; }  # run NAME CMD...: common.sh
 peak_mb() { awk '/Maximum resident set size/ {printf "%.0f", $6 / 1024}' "$out/$1.time"; }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

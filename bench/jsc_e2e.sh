@@ -43,11 +43,7 @@
 # ../shared/bench/peer from the project root), OUT (default a new /tmp/qdse-jsc-e2e-* dir), JSC_ROWS (100000),
 # JSC_SAMPLES, JSC_CASES, N_TRIALS, JSC_STORAGES (default "default memory:"), REPEATS (3).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-build="${BUILD:-$root/build}"
-peer="${PEER_DIR:-$root/../shared/bench/peer}"
-python=/usr/bin/python3
+source "$(dirname "$0")/common.sh"
 qdse="$build/qdse"
 config="$root/bench/configs/jsc_tiny_peer_small.toml"
 out="${OUT:-$(mktemp -d /tmp/qdse-jsc-e2e-XXXXXX)}"
@@ -70,12 +66,7 @@ mkdir -p "$out/runs"
 cp "$qdse" "$out/qdse"
 qdse="$out/qdse"
 
-run() {  # run NAME CMD...: /usr/bin/time -v, stdout to NAME.out, stderr to NAME.err
-  local name=$1; shift
-  echo "== $name: $*" >&2
-  /usr/bin/time -v -o "$out/runs/$name.time" "$@" > "$out/runs/$name.out" 2> "$out/runs/$name.err" || {
-    echo "$name failed:"; tail -20 "$out/runs/$name.err"; exit 1; }
-}
+run() { bench_run "$out/runs" "$@"; }  # run NAME CMD...: common.sh
 
 # 1. data, 2. weights
 run synth "$python" "$root/bench/jsc_synth.py" --csv "$out/jsc/jsc.csv" --npz "$out/jsc_peer/jsc.npz" \

@@ -22,11 +22,7 @@
 # from the project root), OUT (default a new /tmp/qdse-mem-* dir), MEM_TRIALS (30000),
 # MEM_SAMPLES (512), MEM_BUDGET_MB (384), MEM_SEED (0).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-build="${BUILD:-$root/build}"
-peer="${PEER_DIR:-$root/../shared/bench/peer}"
-qdse="$build/qdse"
+source "$(dirname "$0")/common.sh"
 weights="$peer/models/fmnist-mlp.json"
 out="${OUT:-$(mktemp -d /tmp/qdse-mem-XXXXXX)}"
 trials="${MEM_TRIALS:-30000}"

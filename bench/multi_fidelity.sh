@@ -19,10 +19,8 @@
 # Environment: BUILD (default build, holds qdse), PEER_DIR (default ../shared/bench/peer),
 # OUT (default a new /tmp/qdse-mf-* dir), MF_CASES (default "small large small_front large_front tpe").
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-qdse="${BUILD:-$root/build}/qdse"
-peer_models="${PEER_DIR:-$root/../shared/bench/peer}/models"
+source "$(dirname "$0")/common.sh"
+peer_models="$peer/models"
 weights="$peer_models/fmnist-mlp.json"
 out="${OUT:-$(mktemp -d /tmp/qdse-mf-XXXXXX)}"
 cases="${MF_CASES:-small large small_front large_front tpe}"

@@ -30,13 +30,8 @@
 # E2E_CASES (default "small tpe", plus "exhaustive" with E2E_EXHAUSTIVE=1; "cnn"), E2E_STORAGES,
 # E2E_THREADS (qdse's --threads, default 1; the peer always runs 1 thread).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-build="${BUILD:-$root/build}"
+source "$(dirname "$0")/common.sh"
 bench_build="${BENCH_BUILD:-$root/build-bench}"
-peer="${PEER_DIR:-$root/../shared/bench/peer}"
-python=/usr/bin/python3
-qdse="$build/qdse"
 model=fmnist-mlp  # the network of the case being run (cnn: fmnist-cnn)
 weights="$peer/models/$model.json"
 qdse_threads="${E2E_THREADS:-1}"
@@ -50,12 +45,7 @@ if [ "${E2E_EXHAUSTIVE:-0}" = 1 ]; then cases="$cases exhaustive"; fi
 "$python" -c "import torch, optuna" || { echo "$python cannot import torch and optuna"; exit 1; }
 [ -f "$weights" ] || { echo "no peer weights at $weights"; exit 1; }
 
-run() {  # run NAME CMD...: /usr/bin/time -v, stdout to NAME.out
-  local name=$1; shift
-  echo "== $name: $*" >&2
-  /usr/bin/time -v -o "$out/$name.time" "$@" > "$out/$name.out" 2> "$out/$name.err" || {
-    echo "$name failed:"; tail -20 "$out/$name.err"; exit 1; }
-}
+run() { bench_run "$out" "$@"; }  # run NAME CMD...: common.sh
 
 qdse_search() {  # qdse_search NAME CONFIG [flags...]: once per storage in $storages
   local name=$1 config=$2; shift 2

@@ -15,10 +15,7 @@
 # (default a new /tmp/qdse-sens-* dir), REPEATS (10), N_TRIALS (300).
 # Prints compare's table per run and a summary of the medians (bench/sensitivity_summary.py).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-qdse="${BUILD:-$root/build}/qdse"
-peer="${PEER_DIR:-$root/../shared/bench/peer}"
+source "$(dirname "$0")/common.sh"
 weights="$peer/models/fmnist-mlp.json"
 out="${OUT:-$(mktemp -d /tmp/qdse-sens-XXXXXX)}"
 repeats="${REPEATS:-10}"

@@ -13,10 +13,7 @@
 # Environment: BUILD (default build), PEER_DIR (default ../shared/bench/peer), OUT (default
 # a new /tmp/qdse-front-* dir), REPEATS (10).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-qdse="${BUILD:-$root/build}/qdse"
-peer="${PEER_DIR:-$root/../shared/bench/peer}"
+source "$(dirname "$0")/common.sh"
 weights="$peer/models/fmnist-mlp.json"
 out="${OUT:-$(mktemp -d /tmp/qdse-front-XXXXXX)}"
 repeats="${REPEATS:-10}"

@@ -11,12 +11,11 @@
 # Environment: BUILD (default build), OUT (default a new /tmp/qdse-plan-* dir),
 # NUM_SAMPLES (200), REPEATS (3).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-qdse="${BUILD:-$root/build}/qdse"
+source "$(dirname "$0")/common.sh"
 out="${OUT:-$(mktemp -d /tmp/qdse-plan-XXXXXX)}"
 samples="${NUM_SAMPLES:-200}"
 repeats="${REPEATS:-3}"
+mkdir -p "$out"
 for net in resnet18 mobilenet_v2; do
   config="$out/${net}.toml"
   # The shipped config with fewer samples; its model path made absolute (it is relative to configs/).

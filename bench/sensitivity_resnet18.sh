@@ -12,9 +12,7 @@
 # Environment: BUILD (default build), OUT (default a new /tmp/qdse-sens18-* dir),
 # NUM_SAMPLES (1000, the config's own), SENS_TRIALS (100), TPE_TRIALS (300), SEED (0).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-qdse="${BUILD:-$root/build}/qdse"
+source "$(dirname "$0")/common.sh"
 out="${OUT:-$(mktemp -d /tmp/qdse-sens18-XXXXXX)}"
 samples="${NUM_SAMPLES:-1000}"
 sens_trials="${SENS_TRIALS:-100}"
