@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_cli.hpp"
 #include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/io/run_config.hpp"
@@ -37,7 +38,6 @@
 namespace {
 
 using namespace qdse;
-using CnnClock = std::chrono::steady_clock;
 
 struct CnnBenchOptions {
   std::string config, weights, last_stage = "layer4";
@@ -47,32 +47,20 @@ struct CnnBenchOptions {
 
 CnnBenchOptions parse_cnn_bench_args(int argc, char** argv) {
   CnnBenchOptions o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw Error(ErrorKind::InvalidArgument, a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--config") o.config = next();
-    else if (a == "--weights") o.weights = next();
-    else if (a == "--num-samples") o.num_samples = std::atoll(next().c_str());
-    else if (a == "--batch") o.batch = std::max<int64_t>(1, std::atoll(next().c_str()));
-    else if (a == "--repeats") o.repeats = std::clamp(std::atoi(next().c_str()), 1, 5);  // 5 new first layers
-    else if (a == "--threads") o.threads = std::atoi(next().c_str());
-    else if (a == "--last-stage") o.last_stage = next();
-    else throw Error(ErrorKind::InvalidArgument, "unknown argument " + a +
-                     " (--config FILE, --weights PATH, --num-samples N, --batch N, --repeats N, --threads N, "
-                     "--last-stage NAME)");
-  }
-  if (o.config.empty()) throw Error(ErrorKind::InvalidArgument, "--config FILE is required");
+  CLI::App app{"qdse_cnn_bench: float forward and trial costs of a CNN (bench/cnn_bench.sh)"};
+  app.add_option("--config", o.config, "search config (model, dataset, seed tables)")->required();
+  app.add_option("--weights", o.weights, "weights file (else the config's or the ONNX file's)");
+  app.add_option("--num-samples", o.num_samples, "test images timed");
+  app.add_option("--batch", o.batch, "batch of the float forward");
+  app.add_option("--repeats", o.repeats, "repeats, at most 5 (5 new first layers)");
+  app.add_option("--threads", o.threads, "libtorch intra-op threads");
+  app.add_option("--last-stage", o.last_stage, "name prefix of the last stage's first layer");
+  bench::parse_bench_args(app, argc, argv);
+  o.batch = std::max<int64_t>(1, o.batch);
+  o.repeats = std::clamp(o.repeats, 1, 5);
   return o;
 }
 
-double cnn_seconds(const std::function<void()>& f) {
-  const auto t0 = CnnClock::now();
-  f();
-  return std::chrono::duration<double>(CnnClock::now() - t0).count();
-}
 
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -129,7 +117,7 @@ int main(int argc, char** argv) try {
   double float_acc = 0;
   for (int r = 0; r <= opt.repeats; ++r) {
     exec::EvalResult er;
-    const double s = cnn_seconds([&] { er = exec::evaluate(ws.graph, nullptr, x, y, eo); });
+    const double s = bench::seconds_of([&] { er = exec::evaluate(ws.graph, nullptr, x, y, eo); });
     if (r > 0) float_s.push_back(s);
     float_acc = er.accuracy;
   }
@@ -153,12 +141,12 @@ int main(int argc, char** argv) try {
     std::fill(widths.begin(), widths.end(), 6);
     widths[0] = std::vector<int>{7, 5, 4, 3, 2}[r];
     const quant::QuantConfig all_new = widths_config(layers, widths);
-    every.push_back(cnn_seconds([&] { acc = ev.evaluate(all_new).metrics.at("accuracy"); }));
+    every.push_back(bench::seconds_of([&] { acc = ev.evaluate(all_new).metrics.at("accuracy"); }));
     for (std::size_t i = stage_begin; i < layers.size(); ++i) widths[i] = 5;
-    stage.push_back(cnn_seconds([&] { stage_first = ev.evaluate(widths_config(layers, widths)).first_recomputed_node; }));
+    stage.push_back(bench::seconds_of([&] { stage_first = ev.evaluate(widths_config(layers, widths)).first_recomputed_node; }));
     widths.back() = 4;
-    last.push_back(cnn_seconds([&] { last_first = ev.evaluate(widths_config(layers, widths)).first_recomputed_node; }));
-    repeat.push_back(cnn_seconds([&] { ev.evaluate(all_new); }));
+    last.push_back(bench::seconds_of([&] { last_first = ev.evaluate(widths_config(layers, widths)).first_recomputed_node; }));
+    repeat.push_back(bench::seconds_of([&] { ev.evaluate(all_new); }));
   }
   const auto row = [&](const char* what, const std::vector<double>& v) {
     std::printf("  %-46s %10.2f ms %8.3fx float\n", what, median_of(v) * 1e3, median_of(v) / t_float);

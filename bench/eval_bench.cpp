@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_cli.hpp"
 #include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/io/quantize_config.hpp"
@@ -40,7 +41,6 @@
 namespace {
 
 using namespace qdse;
-using Clock = std::chrono::steady_clock;
 
 struct Options {
   int repeats = 7;
@@ -54,28 +54,17 @@ struct Options {
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw Error(ErrorKind::InvalidArgument, a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--repeats") o.repeats = std::max(1, std::atoi(next().c_str()));
-    else if (a == "--threads") o.threads = std::atoi(next().c_str());
-    else if (a == "--num-samples") o.num_samples = std::atoll(next().c_str());
-    else if (a == "--weights") o.weights = next();
-    else if (a == "--float-only") o.float_only = true;
-    else throw Error(ErrorKind::InvalidArgument, "unknown argument " + a +
-                     " (--repeats N, --threads N, --num-samples N, --weights PATH, --float-only)");
-  }
+  CLI::App app{"qdse_eval_bench: evaluation costs on fmnist-mlp"};
+  app.add_option("--repeats", o.repeats, "repeats (median reported)");
+  app.add_option("--threads", o.threads, "libtorch intra-op threads");
+  app.add_option("--num-samples", o.num_samples, "test samples (0: all)");
+  app.add_option("--weights", o.weights, "the peer's fmnist-mlp weights");
+  app.add_flag("--float-only", o.float_only, "only the float forward");
+  bench::parse_bench_args(app, argc, argv);
+  o.repeats = std::max(1, o.repeats);
   return o;
 }
 
-double seconds_of(const std::function<void()>& f) {
-  const auto t0 = Clock::now();
-  f();
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 quant::QuantConfig load_config(const std::string& file, const ir::Graph& graph, const at::Tensor& train_x,
                                double* calibration_seconds) {
@@ -85,7 +74,7 @@ quant::QuantConfig load_config(const std::string& file, const ir::Graph& graph, 
   std::optional<quant::RangeStats> stats;
   *calibration_seconds = 0;
   if (quant::uses_auto_frac(pass->config))
-    *calibration_seconds = seconds_of([&] { stats = quant::calibrate(graph, train_x, pass->calibration); });
+    *calibration_seconds = bench::seconds_of([&] { stats = quant::calibrate(graph, train_x, pass->calibration); });
   return quant::resolve_auto_frac(graph, pass->config, stats ? &*stats : nullptr);
 }
 
@@ -148,12 +137,12 @@ int main(int argc, char** argv) try {
     for (auto& it : items) {
       const exec::Plan* plan = nullptr;
       if (it.config) {
-        const double s = seconds_of([&] { it.plan = quant::quantize(ws.graph, *it.config); });
+        const double s = bench::seconds_of([&] { it.plan = quant::quantize(ws.graph, *it.config); });
         if (round > 0) it.plan_s.push_back(s);
         plan = &it.plan;
       }
       exec::EvalResult r;
-      const double s = seconds_of([&] { r = exec::evaluate(ws.graph, plan, test.x, test.y, eo); });
+      const double s = bench::seconds_of([&] { r = exec::evaluate(ws.graph, plan, test.x, test.y, eo); });
       if (round > 0) it.eval_s.push_back(s);
       it.accuracy = r.accuracy;
     }
@@ -194,7 +183,7 @@ int main(int argc, char** argv) try {
     std::vector<double> t;
     for (int i = 0; i <= opt.repeats; ++i) {  // i = 0: warm-up
       pipeline::TrialEvaluator ev(ws.graph, test.x, test.y, es, std::nullopt);
-      const double s = seconds_of([&] { acc = ev.float_metrics().at("accuracy"); });
+      const double s = bench::seconds_of([&] { acc = ev.float_metrics().at("accuracy"); });
       if (i > 0) t.push_back(s);
     }
     std::sort(t.begin(), t.end());
@@ -204,7 +193,7 @@ int main(int argc, char** argv) try {
     std::vector<double> t;
     for (int i = 0; i <= opt.repeats; ++i) {
       pipeline::TrialEvaluator ev(ws.graph, test.x, test.y, es, std::nullopt);
-      const double s = seconds_of([&] { acc = ev.evaluate(int8).metrics.at("accuracy"); });
+      const double s = bench::seconds_of([&] { acc = ev.evaluate(int8).metrics.at("accuracy"); });
       if (i > 0) t.push_back(s);
     }
     std::sort(t.begin(), t.end());
@@ -222,9 +211,9 @@ int main(int argc, char** argv) try {
       const int w = 7 - i % 6, d = 7 - (i / 6) % 5;
       const auto every = with_widths(int8, {{w, d}, {w, 8}, {w, 8}});
       const auto last_new = with_widths(int8, {{w, d}, {w, 8}, {8, 8}});
-      all.push_back(seconds_of([&] { acc_all = ev.evaluate(every).metrics.at("accuracy"); }));
-      last.push_back(seconds_of([&] { acc_last = ev.evaluate(last_new).metrics.at("accuracy"); }));
-      cached.push_back(seconds_of([&] { acc_cached = ev.evaluate(every).metrics.at("accuracy"); }));
+      all.push_back(bench::seconds_of([&] { acc_all = ev.evaluate(every).metrics.at("accuracy"); }));
+      last.push_back(bench::seconds_of([&] { acc_last = ev.evaluate(last_new).metrics.at("accuracy"); }));
+      cached.push_back(bench::seconds_of([&] { acc_cached = ev.evaluate(every).metrics.at("accuracy"); }));
     }
     for (auto* v : {&all, &last, &cached}) std::sort(v->begin(), v->end());
     row("warm evaluator, every layer new", all[all.size() / 2], acc_all);

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "bench_cli.hpp"
 #include "qdse/core/error.hpp"
 #include "qdse/exec/evaluate.hpp"
 #include "qdse/exec/executor.hpp"
@@ -41,26 +42,16 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw Error(ErrorKind::InvalidArgument, k + " needs a value");
-      return argv[++i];
-    };
-    if (k == "--config") a.config = next();
-    else if (k == "--load") a.load = next();
-    else if (k == "--split") a.split = next();
-    else if (k == "--out") a.out = next();
-    else if (k == "--logits") a.logits = next();
-    else if (k == "--num-samples") a.num_samples = std::atoll(next().c_str());
-    else if (k == "--batch") a.batch = std::atoll(next().c_str());
-    else if (k == "--threads") a.threads = std::atoi(next().c_str());
-    else throw Error(ErrorKind::InvalidArgument, "unknown argument " + k);
-  }
-  if (a.config.empty() || a.out.empty())
-    throw Error(ErrorKind::InvalidArgument,
-                "usage: qdse_predictions_dump --config X.toml [--load W] [--split test] [--num-samples N] "
-                "[--threads 1] [--batch 1024] --out labels.txt [--logits logits.f32]");
+  CLI::App app{"qdse_predictions_dump: per-sample predicted labels of a quantized model (bench/peer_crosscheck.sh)"};
+  app.add_option("--config", a.config, "config with the model and its quantization")->required();
+  app.add_option("--load", a.load, "weights file");
+  app.add_option("--split", a.split, "test, validation or train");
+  app.add_option("--num-samples", a.num_samples, "samples (0: all)");
+  app.add_option("--threads", a.threads, "libtorch intra-op threads");
+  app.add_option("--batch", a.batch, "evaluation batch");
+  app.add_option("--out", a.out, "labels.txt to write")->required();
+  app.add_option("--logits", a.logits, "logits.f32 to write (optional)");
+  bench::parse_bench_args(app, argc, argv);
   if (a.batch < 1) throw Error(ErrorKind::InvalidArgument, "--batch must be >= 1");
   return a;
 }
